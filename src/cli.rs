@@ -1,0 +1,279 @@
+//! The command line, in clap derive. CLI enums live here, separate from the domain enums,
+//! so help text can change without touching the model. No logic beyond parsing.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::relay::console::parse_range;
+use crate::relay::names::{Domain, HeloName, Hostname};
+use crate::relay::Port;
+
+/// Configure, check and lint mail servers that relay through Google Workspace's SMTP relay
+/// (smtp-relay.gmail.com).
+#[derive(Debug, Parser)]
+#[command(name = "relayctl", version, about, max_term_width = 100)]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 findings, 2 usage error, 3 input error, 4 network error."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(InitArgs),
+    Gen(GenArgs),
+    Completions(CompletionsArgs),
+    #[command(hide = true)]
+    Man(ManArgs),
+}
+
+/// Write a commented relay.toml describing your relay setting.
+///
+/// Values given as flags are filled in; the HELO name defaults to this machine's fully
+/// qualified name. Refuses to overwrite an existing file unless --force.
+///
+/// Example: relayctl init --domain example.com --range 203.0.113.0/28
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write.
+    #[arg(default_value = "relay.toml", value_name = "PATH")]
+    pub path: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+    /// The default target of `gen`.
+    #[arg(long, value_enum, value_name = "TARGET")]
+    pub mta: Option<TargetArg>,
+    #[command(flatten)]
+    pub setting: SettingArgs,
+}
+
+/// Write the configuration for your MTA that matches your relay setting.
+///
+/// Paste-ready output on stdout (the main file's lines, the commands or the numbered
+/// steps); other files, commands to run, how to verify and notes on stderr. With
+/// --format json, everything on stdout as one document (schema relayctl/gen/1).
+///
+/// Example: relayctl gen postfix --helo mail.example.com --domain example.com
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// The mail system to configure (default: site.mta in relay.toml).
+    #[arg(value_enum, value_name = "TARGET")]
+    pub target: Option<TargetArg>,
+    /// Exchange edition.
+    #[arg(long, value_enum, value_name = "YEAR")]
+    pub edition: Option<EditionArg>,
+    /// Exchange: an Edge Transport server sends to the Internet.
+    #[arg(long)]
+    pub edge: bool,
+    /// Output form, for targets that have several (postfix: config or commands;
+    /// exchange 2007+: steps or commands).
+    #[arg(long = "as", value_enum, value_name = "FORM")]
+    pub form: Option<FormArg>,
+    /// Write output even for a plan the MTA cannot fully meet (qmail without TLS).
+    #[arg(long)]
+    pub force: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// relay.toml to read (default: ./relay.toml when it exists).
+    #[arg(long, value_name = "PATH", env = "RELAYCTL_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub setting: SettingArgs,
+}
+
+/// The relay setting as flags; each wins over relay.toml.
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Relay setting (overrides relay.toml)")]
+pub struct SettingArgs {
+    /// Console "Allowed senders".
+    #[arg(long, value_enum, value_name = "WHO")]
+    pub allowed_senders: Option<AllowedSendersArg>,
+    /// Console "Authentication".
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub auth: Option<AuthArg>,
+    /// Console "Require TLS encryption" is ticked (the default).
+    #[arg(long, overrides_with = "no_require_tls")]
+    pub require_tls: bool,
+    /// Console "Require TLS encryption" is not ticked.
+    #[arg(long, overrides_with = "require_tls")]
+    pub no_require_tls: bool,
+    /// A range of the console's IP address list (repeatable; replaces relay.toml's ranges).
+    #[arg(long = "range", value_name = "CIDR", value_parser = parse_range_arg)]
+    pub ranges: Vec<ipnet::IpNet>,
+    /// The name this server presents in HELO/EHLO (default: the machine's FQDN).
+    #[arg(long, value_name = "NAME", value_parser = parse_helo_arg)]
+    pub helo: Option<HeloName>,
+    /// One of your Workspace domains (repeatable).
+    #[arg(long = "domain", value_name = "DOMAIN", value_parser = parse_domain_arg)]
+    pub domains: Vec<Domain>,
+    /// A domain that must not go to Google, optionally =HOST to send it to (repeatable).
+    #[arg(long = "internal-domain", value_name = "DOMAIN[=HOST]")]
+    pub internal_domains: Vec<String>,
+    /// Relay host.
+    #[arg(long, value_name = "HOST", value_parser = parse_host_arg)]
+    pub relay_host: Option<Hostname>,
+    /// Port: 587 (STARTTLS, default), 465 (TLS on connect) or 25.
+    #[arg(long, value_name = "PORT", value_parser = parse_port_arg)]
+    pub port: Option<Port>,
+    /// Client TLS: required (default), opportunistic, none.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub tls: Option<TlsArg>,
+    /// The Workspace user for SMTP AUTH (the password is never a flag).
+    #[arg(long, value_name = "USER")]
+    pub auth_user: Option<String>,
+    /// Number of user licences.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub licences: Option<u32>,
+}
+
+fn parse_range_arg(s: &str) -> Result<ipnet::IpNet, String> {
+    parse_range(s).map_err(|e| e.to_string())
+}
+
+fn parse_helo_arg(s: &str) -> Result<HeloName, String> {
+    s.parse()
+        .map_err(|e: crate::relay::names::NameError| e.to_string())
+}
+
+fn parse_domain_arg(s: &str) -> Result<Domain, String> {
+    s.parse()
+        .map_err(|e: crate::relay::names::NameError| e.to_string())
+}
+
+fn parse_host_arg(s: &str) -> Result<Hostname, String> {
+    s.parse()
+        .map_err(|e: crate::relay::names::NameError| e.to_string())
+}
+
+fn parse_port_arg(s: &str) -> Result<Port, String> {
+    s.parse()
+        .map_err(|e: crate::relay::PortError| e.to_string())
+}
+
+/// Print a shell completion script.
+///
+/// Example: relayctl completions bash > /etc/bash_completion.d/relayctl
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: ShellArg,
+}
+
+/// Write the man pages (relayctl.1 and one per subcommand) into a directory.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The directory to write into.
+    #[arg(long, value_name = "DIR", default_value = "man")]
+    pub out_dir: PathBuf,
+}
+
+/// `gen` targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    Postfix,
+    Sendmail,
+    Qmail,
+    Exchange,
+    Domino,
+    Groupwise,
+    Macos,
+    Exim,
+    Opensmtpd,
+    Msmtp,
+    Console,
+}
+
+/// Exchange editions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EditionArg {
+    #[value(name = "2000")]
+    E2000,
+    #[value(name = "2003")]
+    E2003,
+    #[value(name = "2007")]
+    E2007,
+    #[value(name = "2010")]
+    E2010,
+    #[value(name = "2013")]
+    E2013,
+    #[value(name = "2016")]
+    E2016,
+    #[value(name = "2019")]
+    E2019,
+}
+
+/// Output forms of `gen`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormArg {
+    /// Configuration file lines.
+    Config,
+    /// Shell commands (postconf -e, Exchange Management Shell).
+    Commands,
+    /// Numbered GUI steps.
+    Steps,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Paste-ready text.
+    Text,
+    /// One JSON document (see docs/json.md).
+    Json,
+}
+
+/// Console "Allowed senders".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AllowedSendersArg {
+    /// Only registered Apps users in my domains.
+    RegisteredUsers,
+    /// Only addresses in my domains.
+    DomainAddresses,
+    /// Any addresses (not recommended).
+    AnyAddresses,
+}
+
+/// Console "Authentication".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    /// Only accept mail from the specified IP addresses.
+    Ip,
+    /// Require SMTP Authentication.
+    SmtpAuth,
+    /// Both.
+    Both,
+}
+
+/// Client TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsArg {
+    /// Encrypt or do not send.
+    Required,
+    /// Encrypt when STARTTLS is offered.
+    Opportunistic,
+    /// Never encrypt.
+    None,
+}
+
+/// Shells for completions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+}
+
+/// The clap command, for completions and man pages.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

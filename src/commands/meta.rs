@@ -1,0 +1,65 @@
+//! `relayctl completions` and the hidden `relayctl man`: generated from `cli::command()`,
+//! so they never drift from the real flags (committed copies are checked by a test).
+
+use std::path::Path;
+
+use super::Io;
+use crate::cli::{CompletionsArgs, ManArgs, ShellArg};
+use crate::error::Error;
+use crate::exit::ExitStatus;
+use crate::fsx;
+
+pub(super) fn completions(args: CompletionsArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
+    io.out
+        .write_all(&completion_script(args.shell))
+        .map_err(Error::Output)?;
+    Ok(ExitStatus::Ok)
+}
+
+/// The completion script for `shell`.
+pub fn completion_script(shell: ShellArg) -> Vec<u8> {
+    use clap_complete::Shell;
+    let shell = match shell {
+        ShellArg::Bash => Shell::Bash,
+        ShellArg::Zsh => Shell::Zsh,
+        ShellArg::Fish => Shell::Fish,
+        ShellArg::Powershell => Shell::PowerShell,
+        ShellArg::Elvish => Shell::Elvish,
+    };
+    let mut cmd = crate::cli::command();
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "relayctl", &mut buf);
+    buf
+}
+
+/// The man pages: (file name, roff text) for relayctl.1 and each visible subcommand.
+pub fn man_pages() -> Vec<(String, Vec<u8>)> {
+    let cmd = crate::cli::command();
+    let mut pages = Vec::new();
+    let mut buf = Vec::new();
+    // Rendering into a Vec cannot fail.
+    clap_mangen::Man::new(cmd.clone())
+        .render(&mut buf)
+        .expect("rendering into memory cannot fail");
+    pages.push(("relayctl.1".to_owned(), buf));
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("relayctl-{}", sub.get_name());
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(sub.clone().name(name.clone()))
+            .render(&mut buf)
+            .expect("rendering into memory cannot fail");
+        pages.push((format!("{name}.1"), buf));
+    }
+    pages
+}
+
+pub(super) fn man(args: ManArgs) -> Result<ExitStatus, Error> {
+    std::fs::create_dir_all(&args.out_dir).map_err(|source| Error::Write {
+        path: args.out_dir.clone(),
+        source,
+    })?;
+    for (name, text) in man_pages() {
+        fsx::write_atomic(&Path::new(&args.out_dir).join(name), &text, true)?;
+    }
+    Ok(ExitStatus::Ok)
+}

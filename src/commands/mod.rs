@@ -1,0 +1,167 @@
+//! One file per subcommand: convert arguments into domain values, compute, hand the result
+//! to `report`, return an exit status. This file dispatches and holds what they share:
+//! the output streams and the loading of relay.toml plus flags.
+
+mod gen;
+mod init;
+pub mod meta;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{AllowedSendersArg, AuthArg, Cli, Command, SettingArgs, TlsArg};
+use crate::config::{self, RelayConfig};
+use crate::error::Error;
+use crate::exit::ExitStatus;
+use crate::fsx;
+use crate::relay::console::{AllowedSenders, Authentication, ConsoleSetting, IpRange};
+use crate::relay::names::HeloName;
+use crate::relay::plan::{Site, TlsPreference};
+
+/// Where a command writes: stdout for data, stderr for diagnostics.
+pub struct Io<'a> {
+    /// Data.
+    pub out: &'a mut dyn Write,
+    /// Progress, notes, diagnostics.
+    pub err: &'a mut dyn Write,
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
+    match cli.command {
+        Command::Init(args) => init::run(args, io),
+        Command::Gen(args) => gen::run(args, io),
+        Command::Completions(args) => meta::completions(args, io),
+        Command::Man(args) => meta::man(args),
+    }
+}
+
+/// The default relay.toml, used when it exists and no --config is given.
+const DEFAULT_CONFIG: &str = "relay.toml";
+
+/// Reads relay.toml (the given path, or ./relay.toml when present) and applies the flags
+/// over it. The HELO name falls back to the machine's FQDN.
+fn load_setting(
+    config_path: Option<&Path>,
+    flags: &SettingArgs,
+) -> Result<(ConsoleSetting, Site, Option<String>), Error> {
+    let path = match config_path {
+        Some(p) => Some(p.to_owned()),
+        None => Some(PathBuf::from(DEFAULT_CONFIG)).filter(|p| p.is_file()),
+    };
+    let cfg = match &path {
+        Some(p) => {
+            let text = fsx::read_text_bounded(p, config::MAX_CONFIG_BYTES)?;
+            config::parse(&text).map_err(|e| Error::Config {
+                path: p.clone(),
+                line: e.line,
+                message: e.message,
+            })?
+        }
+        None => RelayConfig::default(),
+    };
+    let mut console = cfg.console.unwrap_or_default();
+    let mut site = cfg.site;
+    apply_flags(flags, &mut console, &mut site)?;
+    if site.helo.is_none() {
+        site.helo = Some(machine_helo()?);
+    }
+    Ok((console, site, cfg.mta))
+}
+
+/// Applies the setting flags over values from relay.toml (flags win).
+fn apply_flags(
+    f: &SettingArgs,
+    console: &mut ConsoleSetting,
+    site: &mut Site,
+) -> Result<(), Error> {
+    if let Some(a) = f.allowed_senders {
+        console.allowed_senders = match a {
+            AllowedSendersArg::RegisteredUsers => AllowedSenders::RegisteredUsers,
+            AllowedSendersArg::DomainAddresses => AllowedSenders::DomainAddresses,
+            AllowedSendersArg::AnyAddresses => AllowedSenders::AnyAddresses,
+        };
+    }
+    if let Some(a) = f.auth {
+        console.authentication = match a {
+            AuthArg::Ip => Authentication::Ip,
+            AuthArg::SmtpAuth => Authentication::SmtpAuth,
+            AuthArg::Both => Authentication::Both,
+        };
+    }
+    if f.require_tls {
+        console.require_tls = true;
+    }
+    if f.no_require_tls {
+        console.require_tls = false;
+    }
+    if !f.ranges.is_empty() {
+        console.ranges = f
+            .ranges
+            .iter()
+            .enumerate()
+            .map(|(i, net)| IpRange {
+                description: format!("range {}", i + 1),
+                net: *net,
+                enabled: true,
+            })
+            .collect();
+    }
+    if let Some(h) = &f.helo {
+        site.helo = Some(h.clone());
+    }
+    if !f.domains.is_empty() {
+        site.domains = f.domains.clone();
+    }
+    if !f.internal_domains.is_empty() {
+        site.internal = f
+            .internal_domains
+            .iter()
+            .map(|s| {
+                config::parse_internal(s)
+                    .map_err(|e| Error::Value(format!("--internal-domain {s}: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(h) = &f.relay_host {
+        site.relay_host = Some(h.clone());
+    }
+    if let Some(p) = f.port {
+        site.port = Some(p);
+    }
+    if let Some(t) = f.tls {
+        site.tls = Some(match t {
+            TlsArg::Required => TlsPreference::Required,
+            TlsArg::Opportunistic => TlsPreference::Opportunistic,
+            TlsArg::None => TlsPreference::None,
+        });
+    }
+    if let Some(u) = &f.auth_user {
+        let u = u.trim();
+        if u.is_empty() || u.contains(char::is_whitespace) {
+            return Err(Error::Value(format!(
+                "--auth-user {u:?} is not a user name"
+            )));
+        }
+        site.auth_user = Some(u.to_owned());
+    }
+    if let Some(n) = f.licences {
+        site.licences = Some(n);
+    }
+    Ok(())
+}
+
+/// The machine's FQDN as a HELO name, or an error that says what to do.
+fn machine_helo() -> Result<HeloName, Error> {
+    let name = crate::host::machine_name().ok_or_else(|| {
+        Error::Value(
+            "cannot find this machine's host name; set --helo mail.example.com or site.helo in relay.toml"
+                .to_owned(),
+        )
+    })?;
+    name.parse().map_err(|e| {
+        Error::Value(format!(
+            "this machine's name cannot be the HELO name: {e}; set --helo mail.example.com or site.helo in relay.toml"
+        ))
+    })
+}

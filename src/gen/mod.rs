@@ -1,0 +1,358 @@
+//! Generators: one module per target, each spells a [`ClientPlan`] as configuration
+//! files, commands or numbered GUI steps (an [`Artifact`]). Generators decide no policy:
+//! if one needs an `if` on the console setting, the plan is missing a field.
+
+mod console;
+mod domino;
+mod exchange;
+mod exim;
+mod groupwise;
+mod macos;
+mod msmtp;
+mod opensmtpd;
+mod postfix;
+mod qmail;
+mod sendmail;
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::relay::plan::{Capabilities, ClientPlan, Note};
+
+/// What `relayctl gen` can write for. The names are the CLI's target names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    Postfix,
+    Sendmail,
+    Qmail,
+    Exchange,
+    Domino,
+    Groupwise,
+    Macos,
+    Exim,
+    Opensmtpd,
+    Msmtp,
+    Console,
+}
+
+impl Target {
+    /// Every target, in the order of the help text.
+    pub const ALL: [Target; 11] = [
+        Target::Postfix,
+        Target::Sendmail,
+        Target::Qmail,
+        Target::Exchange,
+        Target::Domino,
+        Target::Groupwise,
+        Target::Macos,
+        Target::Exim,
+        Target::Opensmtpd,
+        Target::Msmtp,
+        Target::Console,
+    ];
+
+    /// The target's CLI name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Postfix => "postfix",
+            Target::Sendmail => "sendmail",
+            Target::Qmail => "qmail",
+            Target::Exchange => "exchange",
+            Target::Domino => "domino",
+            Target::Groupwise => "groupwise",
+            Target::Macos => "macos",
+            Target::Exim => "exim",
+            Target::Opensmtpd => "opensmtpd",
+            Target::Msmtp => "msmtp",
+            Target::Console => "console",
+        }
+    }
+
+    /// The product's own name, for titles and messages.
+    pub fn product(self) -> &'static str {
+        match self {
+            Target::Postfix => "Postfix",
+            Target::Sendmail => "Sendmail",
+            Target::Qmail => "qmail",
+            Target::Exchange => "Microsoft Exchange",
+            Target::Domino => "HCL (IBM Lotus) Domino",
+            Target::Groupwise => "GroupWise",
+            Target::Macos => "macOS Server",
+            Target::Exim => "Exim (Debian)",
+            Target::Opensmtpd => "OpenSMTPD",
+            Target::Msmtp => "msmtp",
+            Target::Console => "Google Admin console",
+        }
+    }
+
+    /// Looks a target up by its CLI name.
+    pub fn from_name(name: &str) -> Option<Target> {
+        Target::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// What the target's stock client can do; the plan refuses what it cannot.
+    pub fn capabilities(self) -> Capabilities {
+        match self {
+            // RELAY-FACTS, "Per-MTA instructions": stock qmail-remote has neither TLS
+            // nor SMTP AUTH (both come only from third-party patches).
+            Target::Qmail => Capabilities {
+                tls: false,
+                smtp_auth: false,
+            },
+            _ => Capabilities::FULL,
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Microsoft Exchange editions the article covers (plus 2013-2019, which share 2010's
+/// send-connector model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Edition {
+    #[serde(rename = "2000")]
+    E2000,
+    #[serde(rename = "2003")]
+    E2003,
+    #[serde(rename = "2007")]
+    E2007,
+    #[serde(rename = "2010")]
+    E2010,
+    #[serde(rename = "2013")]
+    E2013,
+    #[serde(rename = "2016")]
+    E2016,
+    #[serde(rename = "2019")]
+    E2019,
+}
+
+impl Edition {
+    /// The edition's year, as the CLI spells it.
+    pub fn year(self) -> &'static str {
+        match self {
+            Edition::E2000 => "2000",
+            Edition::E2003 => "2003",
+            Edition::E2007 => "2007",
+            Edition::E2010 => "2010",
+            Edition::E2013 => "2013",
+            Edition::E2016 => "2016",
+            Edition::E2019 => "2019",
+        }
+    }
+
+    /// Whether this edition has the Exchange Management Shell (2007 and later).
+    pub fn has_shell(self) -> bool {
+        self >= Edition::E2007
+    }
+}
+
+/// Which form of output the admin wants, when a target has more than one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Form {
+    /// The target's natural form: files for Unix MTAs, steps for GUI products.
+    #[default]
+    Natural,
+    /// Configuration files (lines to add).
+    Config,
+    /// Shell commands (`postconf -e`, Exchange Management Shell).
+    Commands,
+    /// Numbered GUI steps.
+    Steps,
+}
+
+/// Options that only some targets take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Options {
+    /// Exchange edition.
+    pub edition: Option<Edition>,
+    /// Exchange: an Edge Transport server sends to the Internet.
+    pub edge: bool,
+    /// Output form.
+    pub form: Form,
+}
+
+/// A file to create, or lines to add to one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileEdit {
+    /// Where the file lives on a stock installation.
+    pub path: String,
+    /// Whether the file is new (otherwise: add or replace these lines).
+    pub create: bool,
+    /// Permissions for a new file (octal), when they matter (secrets).
+    pub mode: Option<&'static str>,
+    /// Whether this is the file the text output prints on stdout.
+    pub primary: bool,
+    /// What the lines do, one sentence.
+    pub purpose: String,
+    /// The file's comment marker (`#`, `dnl`), if its syntax has comments.
+    #[serde(skip)]
+    pub comment: Option<&'static str>,
+    /// The lines, without line terminators.
+    pub lines: Vec<String>,
+}
+
+/// The shell a command is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shell {
+    /// POSIX sh, run as root.
+    Sh,
+    /// Exchange Management Shell (PowerShell).
+    Powershell,
+}
+
+/// A command to run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Command {
+    /// The shell it is written for.
+    pub shell: Shell,
+    /// The command line.
+    pub line: String,
+    /// Why, one sentence.
+    pub purpose: String,
+}
+
+/// What the text output prints on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Primary {
+    /// The primary file's lines.
+    File,
+    /// The commands, as a script.
+    Commands,
+    /// The numbered steps.
+    Steps,
+}
+
+/// Everything one target needs for one plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Artifact {
+    /// The target.
+    pub target: Target,
+    /// The Exchange edition, for Exchange.
+    pub edition: Option<Edition>,
+    /// One line saying what this is.
+    pub title: String,
+    /// What goes on stdout in text form.
+    pub primary: Primary,
+    /// Files to create or edit.
+    pub files: Vec<FileEdit>,
+    /// Commands to run after the edits, in order.
+    pub commands: Vec<Command>,
+    /// Numbered steps (GUI products), in order.
+    pub steps: Vec<String>,
+    /// How to check that it works: the probe command line and a test message.
+    pub verify: Vec<String>,
+    /// Advice: the plan's notes, then the target's.
+    pub notes: Vec<Note>,
+}
+
+/// A request the target cannot satisfy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GenError {
+    #[error("gen exchange needs --edition 2000|2003|2007|2010|2013|2016|2019")]
+    NoEdition,
+    #[error("--edition and --edge apply to exchange only, not {0}")]
+    EditionNotExchange(Target),
+    #[error("--edge needs Exchange 2007 or later (Edge Transport servers came with 2007)")]
+    EdgeBeforeE2007,
+    #[error("{target} has no {form} form; use one of: {choices}")]
+    FormUnsupported {
+        target: Target,
+        form: &'static str,
+        choices: &'static str,
+    },
+}
+
+/// Spells `plan` for `target`.
+pub fn render(target: Target, plan: &ClientPlan, opts: &Options) -> Result<Artifact, GenError> {
+    if target != Target::Exchange && (opts.edition.is_some() || opts.edge) {
+        return Err(GenError::EditionNotExchange(target));
+    }
+    let mut artifact = match target {
+        Target::Postfix => postfix::render(plan, opts.form)?,
+        Target::Sendmail => sendmail::render(plan, opts.form)?,
+        Target::Qmail => qmail::render(plan, opts.form)?,
+        Target::Exchange => {
+            let edition = opts.edition.ok_or(GenError::NoEdition)?;
+            if opts.edge && !edition.has_shell() {
+                return Err(GenError::EdgeBeforeE2007);
+            }
+            exchange::render(plan, edition, opts.edge, opts.form)?
+        }
+        Target::Domino => domino::render(plan, opts.form)?,
+        Target::Groupwise => groupwise::render(plan, opts.form)?,
+        Target::Macos => macos::render(plan, opts.form)?,
+        Target::Exim => exim::render(plan, opts.form)?,
+        Target::Opensmtpd => opensmtpd::render(plan, opts.form)?,
+        Target::Msmtp => msmtp::render(plan, opts.form)?,
+        Target::Console => console::render(plan, opts.form)?,
+    };
+    // Every target ends with how to verify, and carries the plan's advice first.
+    if target != Target::Console {
+        artifact.verify.insert(0, plan.probe_command());
+    }
+    let mut notes = plan.notes.clone();
+    notes.append(&mut artifact.notes);
+    artifact.notes = notes;
+    Ok(artifact)
+}
+
+/// Refuses `form` unless it is one of `allowed` (the first is the natural one).
+fn check_form(
+    target: Target,
+    form: Form,
+    allowed: &[Form],
+    choices: &'static str,
+) -> Result<Form, GenError> {
+    match form {
+        Form::Natural => Ok(allowed[0]),
+        f if allowed.contains(&f) => Ok(f),
+        f => Err(GenError::FormUnsupported {
+            target,
+            form: match f {
+                Form::Config => "config",
+                Form::Commands => "commands",
+                Form::Steps => "steps",
+                Form::Natural => "natural",
+            },
+            choices,
+        }),
+    }
+}
+
+/// A one-line summary of the plan for file headers and titles:
+/// `port 587, STARTTLS required, IP authentication`.
+pub fn plan_summary(plan: &ClientPlan) -> String {
+    use crate::relay::plan::TlsMode;
+    let tls = match plan.tls {
+        TlsMode::Implicit => "TLS on connect",
+        TlsMode::StartTls => "STARTTLS required",
+        TlsMode::Opportunistic => "STARTTLS when offered",
+        TlsMode::Off => "no TLS",
+    };
+    let auth = if plan.sasl.is_some() {
+        "SMTP AUTH"
+    } else {
+        "IP authentication"
+    };
+    format!("{}:{}, {tls}, {auth}", plan.relay_host, plan.port.number())
+}
+
+/// The header comment generators put on top of a file's lines.
+fn header(plan: &ClientPlan) -> String {
+    format!(
+        "relayctl: Google Workspace SMTP relay ({})",
+        plan_summary(plan)
+    )
+}
+
+/// A placeholder that stands for the SMTP AUTH password in generated files; never a secret.
+pub const PASSWORD_PLACEHOLDER: &str = "APP_PASSWORD";

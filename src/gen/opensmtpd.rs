@@ -1,0 +1,8 @@
+//! Placeholder while the generator is being written.
+
+use super::{Artifact, Form, GenError};
+use crate::relay::plan::ClientPlan;
+
+pub(super) fn render(_plan: &ClientPlan, _form: Form) -> Result<Artifact, GenError> {
+    unimplemented!("generator opensmtpd")
+}

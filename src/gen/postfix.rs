@@ -1,0 +1,196 @@
+//! Postfix generator. Spells a ClientPlan as main.cf parameters (or `postconf -e`
+//! commands), the sasl_passwd and transport maps when the plan needs them, and the
+//! postmap/reload steps. Decides nothing.
+
+use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
+use super::{Target, PASSWORD_PLACEHOLDER};
+use crate::relay::plan::{ClientPlan, Egress, Note, TlsMode};
+
+const MAIN_CF: &str = "/etc/postfix/main.cf";
+const SASL_PASSWD: &str = "/etc/postfix/sasl_passwd";
+const TRANSPORT: &str = "/etc/postfix/transport";
+/// Debian's CA bundle (package ca-certificates); lets Postfix log "Trusted" connections.
+const CA_FILE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+/// The relayhost value: brackets skip the MX lookup (RELAY-FACTS-NOW §8, Postfix).
+pub(crate) fn relayhost(plan: &ClientPlan) -> String {
+    format!("[{}]:{}", plan.relay_host, plan.port.number())
+}
+
+/// The main.cf parameters for `plan`, in the order they are written.
+fn parameters(plan: &ClientPlan) -> Vec<(&'static str, String)> {
+    let next_hop = relayhost(plan);
+    let mut p: Vec<(&'static str, String)> = vec![
+        ("relayhost", next_hop.clone()),
+        // RELAY-FACTS-NOW §4: the FQDN of the sending device, never localhost.
+        ("smtp_helo_name", plan.helo.to_string()),
+    ];
+    let level = match plan.tls {
+        TlsMode::Implicit | TlsMode::StartTls => "encrypt",
+        TlsMode::Opportunistic => "may",
+        TlsMode::Off => "none",
+    };
+    p.push(("smtp_tls_security_level", level.to_owned()));
+    if plan.tls == TlsMode::Implicit {
+        // RELAY-FACTS-NOW §1: 465 needs wrapper mode, or Postfix refuses to send.
+        p.push(("smtp_tls_wrappermode", "yes".to_owned()));
+    }
+    if plan.tls != TlsMode::Off {
+        p.push(("smtp_tls_CAfile", CA_FILE.to_owned()));
+    }
+    match &plan.sasl {
+        Some(_) => {
+            p.push(("smtp_sasl_auth_enable", "yes".to_owned()));
+            p.push(("smtp_sasl_password_maps", format!("hash:{SASL_PASSWD}")));
+            p.push(("smtp_sasl_security_options", "noanonymous".to_owned()));
+            p.push(("smtp_sasl_tls_security_options", "noanonymous".to_owned()));
+        }
+        // RELAY-FACTS-NOW §2: with IP authentication, a stray SASL attempt defers mail.
+        None => p.push(("smtp_sasl_auth_enable", "no".to_owned())),
+    }
+    if plan.connection_reuse {
+        // RELAY-FACTS, "Denial-of-service protection": several messages per connection.
+        p.push(("smtp_connection_cache_destinations", next_hop));
+        if plan.tls != TlsMode::Off {
+            // Postfix >= 3.4 caches TLS connections only through tlsproxy(8).
+            p.push(("smtp_tls_connection_reuse", "yes".to_owned()));
+        }
+    }
+    // RELAY-FACTS-NOW §6: at most 100 recipients per transaction.
+    p.push((
+        "smtp_destination_recipient_limit",
+        plan.max_rcpt_per_transaction.to_string(),
+    ));
+    match plan.egress {
+        Egress::Ipv4Only => p.push(("inet_protocols", "ipv4".to_owned())),
+        Egress::Ipv6Only => p.push(("inet_protocols", "ipv6".to_owned())),
+        Egress::Any => {}
+    }
+    if !plan.internal.is_empty() {
+        p.push(("transport_maps", format!("hash:{TRANSPORT}")));
+    }
+    p
+}
+
+pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
+    let form = check_form(
+        Target::Postfix,
+        form,
+        &[Form::Config, Form::Commands],
+        "config, commands",
+    )?;
+    let params = parameters(plan);
+    let mut files = Vec::new();
+    let mut commands = Vec::new();
+    let mut notes = Vec::new();
+    let sh = |line: String, purpose: &str| Command {
+        shell: Shell::Sh,
+        line,
+        purpose: purpose.to_owned(),
+    };
+
+    if form == Form::Config {
+        let mut lines = vec![format!("# {}", header(plan))];
+        lines.extend(params.iter().map(|(k, v)| format!("{k} = {v}")));
+        files.push(FileEdit {
+            path: MAIN_CF.to_owned(),
+            create: false,
+            mode: None,
+            primary: true,
+            purpose: "add these lines, replacing earlier assignments of the same parameters (the last assignment wins)".to_owned(),
+            comment: Some("#"),
+            lines,
+        });
+    } else {
+        for (k, v) in &params {
+            commands.push(sh(
+                format!("postconf -e '{k} = {v}'"),
+                "set the parameter in main.cf",
+            ));
+        }
+    }
+
+    if let Some(sasl) = &plan.sasl {
+        files.push(FileEdit {
+            path: SASL_PASSWD.to_owned(),
+            create: true,
+            mode: Some("0600"),
+            primary: false,
+            purpose: format!("the SMTP AUTH credentials; the key must be exactly the relayhost value; replace {PASSWORD_PLACEHOLDER} with an app password"),
+            comment: Some("#"),
+            lines: vec![format!(
+                "{} {}:{PASSWORD_PLACEHOLDER}",
+                relayhost(plan),
+                sasl.username
+            )],
+        });
+        commands.push(sh(
+            format!("chmod 600 {SASL_PASSWD}"),
+            "keep the password readable by root only",
+        ));
+        commands.push(sh(
+            format!("postmap hash:{SASL_PASSWD}"),
+            "build the lookup table Postfix reads",
+        ));
+        notes.push(Note::info(
+            "Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth; the account password is refused with 535 5.7.8",
+            "RELAY-FACTS-NOW §2",
+        ));
+    }
+    if !plan.internal.is_empty() {
+        let mut lines = Vec::new();
+        for r in &plan.internal {
+            let next = match &r.host {
+                Some(h) => format!("smtp:[{h}]"),
+                None => "smtp:".to_owned(),
+            };
+            // transport(5): `.domain` matches sub-domains (transport_maps is not in
+            // parent_domain_matches_subdomains by default).
+            lines.push(format!("{} {next}", r.domain));
+            lines.push(format!(".{} {next}", r.domain));
+        }
+        files.push(FileEdit {
+            path: TRANSPORT.to_owned(),
+            create: true,
+            mode: None,
+            primary: false,
+            purpose:
+                "internal domains that must not go to Google (smtp: alone means normal MX delivery)"
+                    .to_owned(),
+            comment: Some("#"),
+            lines,
+        });
+        commands.push(sh(
+            format!("postmap hash:{TRANSPORT}"),
+            "build the transport table",
+        ));
+    }
+    if plan.egress != Egress::Any {
+        notes.push(Note::info(
+            "inet_protocols applies to the whole of Postfix, the SMTP server included; it needs `postfix stop; postfix start`, not just a reload",
+            "postconf(5), inet_protocols",
+        ));
+    }
+    commands.push(sh("postfix check".to_owned(), "check the configuration"));
+    commands.push(sh("postfix reload".to_owned(), "apply it"));
+
+    Ok(Artifact {
+        target: Target::Postfix,
+        edition: None,
+        title: format!("Postfix: relay through {}", super::plan_summary(plan)),
+        primary: if form == Form::Config {
+            Primary::File
+        } else {
+            Primary::Commands
+        },
+        files,
+        commands,
+        steps: Vec::new(),
+        verify: vec![format!(
+            "printf 'Subject: relay test\\n\\nsent through {}\\n' | sendmail -f {} you@example.org && tail -f /var/log/mail.log",
+            plan.relay_host,
+            plan.test_sender()
+        )],
+        notes,
+    })
+}

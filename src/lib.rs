@@ -1,0 +1,15 @@
+//! relayctl: configure, probe and lint mail servers that relay through Google Workspace's
+//! SMTP relay (`smtp-relay.gmail.com`). The binary (`main.rs`) is a thin shell over this
+//! library; tests and benchmarks reach the internals through it.
+//! Data flows one way: `cli` -> `commands` -> `relay` (the model and its plan) -> `gen` -> `report`.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod exit;
+pub mod fsx;
+pub mod gen;
+pub mod host;
+pub mod relay;
+pub mod report;

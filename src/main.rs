@@ -1,0 +1,47 @@
+//! relayctl's entry point: parse the command line, run the command with the real stdout
+//! and stderr, print errors as one `relayctl: ...` line, and return the documented exit
+//! code. A broken pipe (`relayctl gen postfix | head`) exits 0 quietly.
+
+use std::io::{self, ErrorKind, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use relayctl::cli::Cli;
+use relayctl::commands::{self, Io};
+use relayctl::error::Error;
+use relayctl::exit::ExitStatus;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version on stdout (exit 0) and usage errors on stderr (exit 2).
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                ExitStatus::Usage.code()
+            } else {
+                0
+            });
+        }
+    };
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let result = commands::run(
+        cli,
+        &mut Io {
+            out: &mut out,
+            err: &mut err,
+        },
+    );
+    match result {
+        Ok(status) => ExitCode::from(status.code()),
+        Err(Error::Output(e)) if e.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = out.flush();
+            let _ = writeln!(err, "relayctl: {e}");
+            ExitCode::from(e.exit_status().code())
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The relay-setting model shared by every command: the relay endpoint, the Admin console
+//! setting ([`console`]), validated names ([`names`]) and the one policy function
+//! ([`plan::plan`]). Pure: no I/O, no printing, no environment.
+
+pub mod console;
+pub mod names;
+pub mod plan;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+/// RELAY-FACTS, "The relay endpoint": the relay's host name.
+pub const DEFAULT_RELAY_HOST: &str = "smtp-relay.gmail.com";
+
+/// The three ports the relay listens on (RELAY-FACTS, "The relay endpoint").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Port {
+    /// 25: SMTP, STARTTLS offered.
+    Smtp,
+    /// 465: TLS from the first byte.
+    Smtps,
+    /// 587: STARTTLS; the article's port when TLS is required.
+    Submission,
+}
+
+impl Port {
+    /// The TCP port number.
+    pub fn number(self) -> u16 {
+        match self {
+            Port::Smtp => 25,
+            Port::Smtps => 465,
+            Port::Submission => 587,
+        }
+    }
+}
+
+/// A port number that is not one the relay listens on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("port {0} is not 25, 465 or 587 (the relay's ports)")]
+pub struct PortError(pub String);
+
+impl TryFrom<i64> for Port {
+    type Error = PortError;
+
+    fn try_from(n: i64) -> Result<Self, Self::Error> {
+        match n {
+            25 => Ok(Port::Smtp),
+            465 => Ok(Port::Smtps),
+            587 => Ok(Port::Submission),
+            other => Err(PortError(other.to_string())),
+        }
+    }
+}
+
+impl FromStr for Port {
+    type Err = PortError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.trim()
+            .parse::<i64>()
+            .map_err(|_| PortError(format!("{s:?}")))
+            .and_then(Port::try_from)
+    }
+}
+
+impl fmt::Display for Port {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.number())
+    }
+}
+
+impl Serialize for Port {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u16(self.number())
+    }
+}

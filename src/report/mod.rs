@@ -1,0 +1,5 @@
+//! Renderers: domain results -> bytes on a given `Write`. Pure: no network, no context,
+//! no terminal queries; callers pass the writers.
+
+pub mod gen;
+pub mod json;
