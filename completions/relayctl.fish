@@ -1,0 +1,108 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_relayctl_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_relayctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_relayctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_relayctl_using_subcommand
+    set -l cmd (__fish_relayctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c relayctl -n "__fish_relayctl_needs_command" -s h -l help -d 'Print help'
+complete -c relayctl -n "__fish_relayctl_needs_command" -s V -l version -d 'Print version'
+complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "init" -d 'Write a commented relay.toml describing your relay setting'
+complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "gen" -d 'Write the configuration for your MTA that matches your relay setting'
+complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "man" -d 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
+complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l mta -d 'The default target of `gen`' -r -f -a "postfix\t''
+sendmail\t''
+qmail\t''
+exchange\t''
+domino\t''
+groupwise\t''
+macos\t''
+exim\t''
+opensmtpd\t''
+msmtp\t''
+console\t''"
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l allowed-senders -d 'Console "Allowed senders"' -r -f -a "registered-users\t'Only registered Apps users in my domains'
+domain-addresses\t'Only addresses in my domains'
+any-addresses\t'Any addresses (not recommended)'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l auth -d 'Console "Authentication"' -r -f -a "ip\t'Only accept mail from the specified IP addresses'
+smtp-auth\t'Require SMTP Authentication'
+both\t'Both'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l range -d 'A range of the console\'s IP address list (repeatable; replaces relay.toml\'s ranges)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l helo -d 'The name this server presents in HELO/EHLO (default: the machine\'s FQDN)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l domain -d 'One of your Workspace domains (repeatable)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l internal-domain -d 'A domain that must not go to Google, optionally =HOST to send it to (repeatable)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l relay-host -d 'Relay host' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l port -d 'Port: 587 (STARTTLS, default), 465 (TLS on connect) or 25' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l tls -d 'Client TLS: required (default), opportunistic, none' -r -f -a "required\t'Encrypt or do not send'
+opportunistic\t'Encrypt when STARTTLS is offered'
+none\t'Never encrypt'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l auth-user -d 'The Workspace user for SMTP AUTH (the password is never a flag)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l licences -d 'Number of user licences' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l force -d 'Overwrite an existing file'
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l require-tls -d 'Console "Require TLS encryption" is ticked (the default)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l no-require-tls -d 'Console "Require TLS encryption" is not ticked'
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l edition -d 'Exchange edition' -r -f -a "2000\t''
+2003\t''
+2007\t''
+2010\t''
+2013\t''
+2016\t''
+2019\t''"
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l as -d 'Output form, for targets that have several (postfix: config or commands; exchange 2007+: steps or commands)' -r -f -a "config\t'Configuration file lines'
+commands\t'Shell commands (postconf -e, Exchange Management Shell)'
+steps\t'Numbered GUI steps'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l format -d 'Output format' -r -f -a "text\t'Paste-ready text'
+json\t'One JSON document (see docs/json.md)'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l config -d 'relay.toml to read (default: ./relay.toml when it exists)' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l allowed-senders -d 'Console "Allowed senders"' -r -f -a "registered-users\t'Only registered Apps users in my domains'
+domain-addresses\t'Only addresses in my domains'
+any-addresses\t'Any addresses (not recommended)'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l auth -d 'Console "Authentication"' -r -f -a "ip\t'Only accept mail from the specified IP addresses'
+smtp-auth\t'Require SMTP Authentication'
+both\t'Both'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l range -d 'A range of the console\'s IP address list (repeatable; replaces relay.toml\'s ranges)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l helo -d 'The name this server presents in HELO/EHLO (default: the machine\'s FQDN)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l domain -d 'One of your Workspace domains (repeatable)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l internal-domain -d 'A domain that must not go to Google, optionally =HOST to send it to (repeatable)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l relay-host -d 'Relay host' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l port -d 'Port: 587 (STARTTLS, default), 465 (TLS on connect) or 25' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l tls -d 'Client TLS: required (default), opportunistic, none' -r -f -a "required\t'Encrypt or do not send'
+opportunistic\t'Encrypt when STARTTLS is offered'
+none\t'Never encrypt'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l auth-user -d 'The Workspace user for SMTP AUTH (the password is never a flag)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l licences -d 'Number of user licences' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l edge -d 'Exchange: an Edge Transport server sends to the Internet'
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l force -d 'Write output even for a plan the MTA cannot fully meet (qmail without TLS)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l require-tls -d 'Console "Require TLS encryption" is ticked (the default)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l no-require-tls -d 'Console "Require TLS encryption" is not ticked'
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relayctl -n "__fish_relayctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relayctl -n "__fish_relayctl_using_subcommand man" -l out-dir -d 'The directory to write into' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand man" -s h -l help -d 'Print help'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen completions man help" -f -a "init" -d 'Write a commented relay.toml describing your relay setting'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen completions man help" -f -a "gen" -d 'Write the configuration for your MTA that matches your relay setting'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen completions man help" -f -a "man" -d 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

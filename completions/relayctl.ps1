@@ -1,0 +1,117 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'relayctl'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'relayctl' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented relay.toml describing your relay setting')
+            [CompletionResult]::new('gen', 'gen', [CompletionResultType]::ParameterValue, 'Write the configuration for your MTA that matches your relay setting')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (relayctl.1 and one per subcommand) into a directory')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'relayctl;init' {
+            [CompletionResult]::new('--mta', '--mta', [CompletionResultType]::ParameterName, 'The default target of `gen`')
+            [CompletionResult]::new('--allowed-senders', '--allowed-senders', [CompletionResultType]::ParameterName, 'Console "Allowed senders"')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'Console "Authentication"')
+            [CompletionResult]::new('--range', '--range', [CompletionResultType]::ParameterName, 'A range of the console''s IP address list (repeatable; replaces relay.toml''s ranges)')
+            [CompletionResult]::new('--helo', '--helo', [CompletionResultType]::ParameterName, 'The name this server presents in HELO/EHLO (default: the machine''s FQDN)')
+            [CompletionResult]::new('--domain', '--domain', [CompletionResultType]::ParameterName, 'One of your Workspace domains (repeatable)')
+            [CompletionResult]::new('--internal-domain', '--internal-domain', [CompletionResultType]::ParameterName, 'A domain that must not go to Google, optionally =HOST to send it to (repeatable)')
+            [CompletionResult]::new('--relay-host', '--relay-host', [CompletionResultType]::ParameterName, 'Relay host')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port: 587 (STARTTLS, default), 465 (TLS on connect) or 25')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Client TLS: required (default), opportunistic, none')
+            [CompletionResult]::new('--auth-user', '--auth-user', [CompletionResultType]::ParameterName, 'The Workspace user for SMTP AUTH (the password is never a flag)')
+            [CompletionResult]::new('--licences', '--licences', [CompletionResultType]::ParameterName, 'Number of user licences')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite an existing file')
+            [CompletionResult]::new('--require-tls', '--require-tls', [CompletionResultType]::ParameterName, 'Console "Require TLS encryption" is ticked (the default)')
+            [CompletionResult]::new('--no-require-tls', '--no-require-tls', [CompletionResultType]::ParameterName, 'Console "Require TLS encryption" is not ticked')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'relayctl;gen' {
+            [CompletionResult]::new('--edition', '--edition', [CompletionResultType]::ParameterName, 'Exchange edition')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Output form, for targets that have several (postfix: config or commands; exchange 2007+: steps or commands)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'relay.toml to read (default: ./relay.toml when it exists)')
+            [CompletionResult]::new('--allowed-senders', '--allowed-senders', [CompletionResultType]::ParameterName, 'Console "Allowed senders"')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'Console "Authentication"')
+            [CompletionResult]::new('--range', '--range', [CompletionResultType]::ParameterName, 'A range of the console''s IP address list (repeatable; replaces relay.toml''s ranges)')
+            [CompletionResult]::new('--helo', '--helo', [CompletionResultType]::ParameterName, 'The name this server presents in HELO/EHLO (default: the machine''s FQDN)')
+            [CompletionResult]::new('--domain', '--domain', [CompletionResultType]::ParameterName, 'One of your Workspace domains (repeatable)')
+            [CompletionResult]::new('--internal-domain', '--internal-domain', [CompletionResultType]::ParameterName, 'A domain that must not go to Google, optionally =HOST to send it to (repeatable)')
+            [CompletionResult]::new('--relay-host', '--relay-host', [CompletionResultType]::ParameterName, 'Relay host')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port: 587 (STARTTLS, default), 465 (TLS on connect) or 25')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Client TLS: required (default), opportunistic, none')
+            [CompletionResult]::new('--auth-user', '--auth-user', [CompletionResultType]::ParameterName, 'The Workspace user for SMTP AUTH (the password is never a flag)')
+            [CompletionResult]::new('--licences', '--licences', [CompletionResultType]::ParameterName, 'Number of user licences')
+            [CompletionResult]::new('--edge', '--edge', [CompletionResultType]::ParameterName, 'Exchange: an Edge Transport server sends to the Internet')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Write output even for a plan the MTA cannot fully meet (qmail without TLS)')
+            [CompletionResult]::new('--require-tls', '--require-tls', [CompletionResultType]::ParameterName, 'Console "Require TLS encryption" is ticked (the default)')
+            [CompletionResult]::new('--no-require-tls', '--no-require-tls', [CompletionResultType]::ParameterName, 'Console "Require TLS encryption" is not ticked')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'relayctl;completions' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'relayctl;man' {
+            [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'The directory to write into')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'relayctl;help' {
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented relay.toml describing your relay setting')
+            [CompletionResult]::new('gen', 'gen', [CompletionResultType]::ParameterValue, 'Write the configuration for your MTA that matches your relay setting')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (relayctl.1 and one per subcommand) into a directory')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'relayctl;help;init' {
+            break
+        }
+        'relayctl;help;gen' {
+            break
+        }
+        'relayctl;help;completions' {
+            break
+        }
+        'relayctl;help;man' {
+            break
+        }
+        'relayctl;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,8 @@
+//! The one integration-test binary (ripgrep's pattern): the real `relayctl` binary run
+//! with a scrubbed environment, snapshots of every generator, generated files kept honest.
+
+mod badinput;
+mod cli;
+mod gen;
+mod generated;
+mod support;

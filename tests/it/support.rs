@@ -1,0 +1,48 @@
+//! Running the real binary with a scrubbed environment: an empty temp dir as the working
+//! directory and HOME, no RELAYCTL_* variables, NO_COLOR=1.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// The result of one run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+/// A `relayctl` command in `dir` with a scrubbed environment.
+pub fn relayctl_in(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_relayctl"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("NO_COLOR", "1")
+        .current_dir(dir);
+    cmd
+}
+
+/// Runs `relayctl ARGS` in a fresh empty directory.
+pub fn run(args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().expect("temp dir");
+    run_in(dir.path(), args)
+}
+
+/// Runs `relayctl ARGS` in `dir`.
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    relayctl_in(dir, args)
+        .output()
+        .expect("the relayctl binary runs")
+        .into()
+}
