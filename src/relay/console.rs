@@ -118,13 +118,27 @@ pub fn parse_range(input: &str) -> Result<IpNet, RangeError> {
             addresses,
         });
     }
-    if let Some(kind) = non_public_kind(net.network()) {
+    // Documentation ranges pass here so examples work; the plan warns about them
+    // (`is_documentation`), and `check cidr` reports them.
+    if let Some(kind) = non_public_kind(net.network()).filter(|_| !is_documentation(&net)) {
         return Err(RangeError::NotPublic {
             input: text.to_owned(),
             kind,
         });
     }
     Ok(net)
+}
+
+/// Whether `net` lies in a documentation range (RFC 5737, RFC 3849): fine in examples,
+/// never the address Google sees.
+pub fn is_documentation(net: &IpNet) -> bool {
+    match net {
+        IpNet::V4(n) => n.network().is_documentation(),
+        IpNet::V6(n) => {
+            let s = n.network().segments();
+            s[0] == 0x2001 && s[1] == 0x0db8 && n.prefix_len() >= 32
+        }
+    }
 }
 
 fn has_leading_zero_octet(addr: &str) -> bool {
@@ -259,7 +273,11 @@ mod tests {
             ("host bits", "203.0.114.5/28", Err("203.0.114.0/28")),
             ("rfc 1918", "192.168.1.0/24", Err("private")),
             ("cgnat", "100.64.0.0/16", Err("carrier-grade")),
-            ("documentation", "192.0.2.0/24", Err("documentation")),
+            (
+                "documentation passes (plan warns)",
+                "192.0.2.0/24",
+                Ok("192.0.2.0/24"),
+            ),
             ("dash range", "1.2.3.4-1.2.3.9", Err("start-end")),
             ("zone id", "fe80::1%eth0", Err("zone id")),
             ("leading zero", "010.0.0.0/24", Err("leading zero")),

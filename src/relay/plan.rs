@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::console::{AllowedSenders, ConsoleSetting};
+use super::console::{is_documentation, AllowedSenders, ConsoleSetting};
 use super::names::{Domain, HeloName, Hostname};
 use super::{Port, DEFAULT_RELAY_HOST};
 
@@ -17,6 +17,7 @@ pub enum TlsMode {
     /// TLS from the first byte (port 465).
     Implicit,
     /// STARTTLS, and no mail without it.
+    #[serde(rename = "starttls")]
     StartTls,
     /// STARTTLS when offered, plaintext otherwise.
     Opportunistic,
@@ -235,7 +236,8 @@ pub struct ClientPlan {
     pub licences: Option<u32>,
     /// The console setting this plan was made for.
     pub console: ConsoleSetting,
-    /// Advice that applies whatever the MTA.
+    /// Advice that applies whatever the MTA (in JSON, merged into the artifact's notes).
+    #[serde(skip)]
     pub notes: Vec<Note>,
 }
 
@@ -408,6 +410,15 @@ pub fn plan(
             "RELAY-FACTS-NOW §3, the IPv6 trap",
         ));
     }
+    for r in setting
+        .enabled_ranges()
+        .filter(|r| is_documentation(&r.net))
+    {
+        notes.push(Note::warning(
+            format!("range {} is a documentation range (RFC 5737/3849), not an address Google can see: replace it with your public range", r.net),
+            "RELAY-FACTS, \"IP ranges\": use your public IP",
+        ));
+    }
     if setting.authentication.uses_ip() && setting.enabled_ranges().next().is_none() {
         notes.push(Note::warning(
             "IP authentication is on but no range is listed: register this server's public address in the console (relayctl probe shows the address Google sees)",
@@ -426,6 +437,18 @@ pub fn plan(
         notes.push(Note::warning(
             "\"Any addresses\" exposes the relay to abuse; prefer \"Only addresses in my domains\". Envelope senders outside your domains are rewritten to postmaster@<your domain>",
             "RELAY-FACTS, \"The admin-console setting\"",
+        ));
+    }
+
+    if let Some(n) = site.licences {
+        let n = u64::from(n);
+        notes.push(Note::info(
+            format!(
+                "sending limits: 10,000 messages and 10,000 unique recipients per user per 24 h; at most 4,600,000 recipients per organisation per 24 h and 319,444 per 10 min. The G Suite-era article estimated about 130 x {n} = {} recipients per 24 h and 9 x {n} = {} per 10 min for {n} licences; Google has since dropped that formula and may lower the limits based on sending practices",
+                (130 * n).min(4_600_000),
+                (9 * n).min(319_444)
+            ),
+            "RELAY-FACTS-NOW §5",
         ));
     }
 
