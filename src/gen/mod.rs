@@ -269,6 +269,9 @@ pub enum GenError {
         form: &'static str,
         choices: &'static str,
     },
+    /// The target has no way to do what the plan asks (e.g. Exchange and TLS on connect).
+    #[error("{target} cannot {what}")]
+    Unsupported { target: Target, what: String },
 }
 
 /// Spells `plan` for `target`.
