@@ -1,8 +1,123 @@
-//! Placeholder while the generator is being written.
+//! macOS Server generator. Spells a ClientPlan as numbered Server Admin (Mac OS X Server
+//! 10.x) or Server.app (OS X Server 2 to macOS Server 5.6) steps, then a check of the
+//! Postfix settings the mail service wrote. Decides nothing.
 
-use super::{Artifact, Form, GenError};
-use crate::relay::plan::ClientPlan;
+use super::postfix::relayhost;
+use super::{check_form, plan_summary, Artifact, Form, GenError, Primary, Target};
+use crate::relay::plan::{ClientPlan, Note};
 
-pub(super) fn render(_plan: &ClientPlan, _form: Form) -> Result<Artifact, GenError> {
-    unimplemented!("generator macos")
+pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
+    check_form(Target::Macos, form, &[Form::Steps], "steps")?;
+    let mut notes = Vec::new();
+
+    // RELAY-FACTS, "Per-MTA instructions": Server Admin > Mail > Settings, relay host,
+    // restart the mail service.
+    let mut steps = vec![
+        "Mac OS X Server 10.x: open Server Admin, select the server's Mail service and click Settings. OS X Server 2 to macOS Server 5.6: open the Server app and select Mail".to_owned(),
+        format!(
+            "Server Admin: tick \"Relay all mail through this host\" and enter {host}. Server app: tick \"Relay outgoing mail through ISP\" (or click Edit next to it) and enter {host}",
+            host = plan.relay_host
+        ),
+    ];
+    steps.push(match &plan.sasl {
+        Some(s) => format!(
+            "Relay authentication: in the Server app's relay dialog, tick \"Enable SMTP relay authentication\" and enter {} with the user's app password; in Server Admin, use its relay authentication fields if your version shows them",
+            s.username
+        ),
+        None => "Leave relay authentication off: the relay recognises this server by its registered IP address".to_owned(),
+    });
+    steps.extend([
+        format!(
+            "Check that the server's host name is {} (Server app: the server's Overview, Host Name): the mail service presents it in HELO/EHLO",
+            plan.helo
+        ),
+        "Click Save (Server app: OK)".to_owned(),
+        format!(
+            "Neither console has a port or TLS field that relayctl could confirm: check what the mail service wrote with `postconf relayhost smtp_helo_name smtp_tls_security_level` against its Postfix configuration (/etc/postfix on Mac OS X Server 10.x; typically /Library/Server/Mail/Config/postfix with the Server app, `postconf -c <that folder>`); relayhost should be {}, and the HELO and TLS settings those of `relayctl gen postfix` for this plan; set any that differ in that main.cf",
+            relayhost(plan)
+        ),
+        "Restart the mail service (Server Admin: Stop Mail, then Start Mail; Server app: switch Mail off, then on)".to_owned(),
+    ]);
+
+    notes.push(Note::warning(
+        "macOS Server 5.7 (2018) dropped the mail service; on a current Mac, the built-in Postfix is configured directly: use `relayctl gen postfix`",
+        "Apple, macOS Server Service Migration Guide (2018)",
+    ));
+    if plan.sasl.is_some() {
+        notes.push(Note::info(
+            "Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth; the account password is refused with 535 5.7.8",
+            "RELAY-FACTS-NOW §2",
+        ));
+    }
+    if !plan.internal.is_empty() {
+        notes.push(Note::warning(
+            "the consoles have no per-domain routing: keep internal domains away from Google with the transport map that `relayctl gen postfix` writes, in the mail service's Postfix configuration",
+            "RELAY-FACTS, \"Per-MTA instructions\" (qmail: internal domains keep their own route)",
+        ));
+    }
+
+    Ok(Artifact {
+        target: Target::Macos,
+        edition: None,
+        title: format!("macOS Server mail: relay through {}", plan_summary(plan)),
+        primary: Primary::Steps,
+        files: Vec::new(),
+        commands: Vec::new(),
+        steps,
+        verify: vec![
+            format!("send a message to an address outside your domains (for example you@example.org) and check that it arrives with a Received: header from {}", plan.relay_host),
+            format!("Postfix's SMTP log (among the Mail service's logs in Server Admin or the Server app) shows relay={}[...]:{} and status=sent (250 2.0.0 OK ...)", plan.relay_host, plan.port.number()),
+        ],
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::relay::console::{Authentication, ConsoleSetting};
+    use crate::relay::plan::{plan, Capabilities, Site};
+
+    fn make(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> ClientPlan {
+        let mut c = ConsoleSetting::default();
+        let mut s = Site {
+            helo: Some("mail.example.com".parse().unwrap()),
+            domains: vec!["example.com".parse().unwrap()],
+            ..Site::default()
+        };
+        f(&mut c, &mut s);
+        plan(&c, &s, "macos", Capabilities::FULL, false).unwrap()
+    }
+
+    #[test]
+    fn relay_host_helo_port_and_restart() {
+        let a = render(&make(|_, _| {}), Form::Natural).unwrap();
+        assert_eq!(a.primary, Primary::Steps);
+        let t = a.steps.join("\n");
+        assert!(
+            t.contains("\"Relay all mail through this host\" and enter smtp-relay.gmail.com"),
+            "{t}"
+        );
+        assert!(t.contains("host name is mail.example.com"), "{t}");
+        assert!(
+            t.contains("relayhost should be [smtp-relay.gmail.com]:587"),
+            "{t}"
+        );
+        assert!(t.contains("Leave relay authentication off"), "{t}");
+        assert!(a.steps.last().unwrap().contains("Restart the mail service"));
+        assert!(a.notes.iter().any(|n| n.text.contains("5.7")));
+    }
+
+    #[test]
+    fn smtp_auth_user() {
+        let p = make(|c, s| {
+            c.authentication = Authentication::SmtpAuth;
+            s.auth_user = Some("relay@example.com".into());
+        });
+        let t = render(&p, Form::Steps).unwrap().steps.join("\n");
+        assert!(
+            t.contains("\"Enable SMTP relay authentication\" and enter relay@example.com"),
+            "{t}"
+        );
+    }
 }
