@@ -1,8 +1,423 @@
-//! Placeholder while the generator is being written.
+//! Sendmail generator. Spells a ClientPlan as sendmail.mc lines (smart host, mailer
+//! arguments, options, features), the access, authinfo and mailertable entries the plan
+//! needs, and the rebuild/restart steps. Decides nothing; refuses what sendmail cannot do.
 
-use super::{Artifact, Form, GenError};
-use crate::relay::plan::ClientPlan;
+use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
+use super::{Target, PASSWORD_PLACEHOLDER};
+use crate::relay::plan::{ClientPlan, Egress, Note, TlsMode};
 
-pub(super) fn render(_plan: &ClientPlan, _form: Form) -> Result<Artifact, GenError> {
-    unimplemented!("generator sendmail")
+const SENDMAIL_MC: &str = "/etc/mail/sendmail.mc";
+const ACCESS: &str = "/etc/mail/access";
+const AUTHINFO: &str = "/etc/mail/authinfo";
+const MAILERTABLE: &str = "/etc/mail/mailertable";
+/// Debian's CA bundle and directory (package ca-certificates).
+const CA_FILE: &str = "/etc/ssl/certs/ca-certificates.crt";
+const CA_PATH: &str = "/etc/ssl/certs";
+
+/// One m4 `define` line.
+fn define(name: &str, value: &str) -> String {
+    format!("define(`{name}', `{value}')dnl")
+}
+
+/// A sendmail time value (`1h`, `5m`, `90s`) for a number of seconds.
+fn duration(secs: u64) -> String {
+    match secs {
+        s if s > 0 && s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s > 0 && s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// The access-map entry that makes the relay's TLS what the plan says, if one is needed.
+fn access_line(plan: &ClientPlan) -> Option<String> {
+    match plan.tls {
+        // cf/m4/proto.m4, ruleset tls_server: TLS_Srv:<server_name> ENCR:<bits> defers
+        // the mail (454 4.7.0) when the session to that server is not encrypted.
+        TlsMode::StartTls | TlsMode::Implicit => {
+            Some(format!("TLS_Srv:{}\tENCR:128", plan.relay_host))
+        }
+        // cf/m4/proto.m4, ruleset try_tls: Try_TLS:<server_name> NO skips STARTTLS.
+        TlsMode::Off => Some(format!("Try_TLS:{}\tNO", plan.relay_host)),
+        // The client uses STARTTLS whenever the server offers it: nothing to add.
+        TlsMode::Opportunistic => None,
+    }
+}
+
+/// The sendmail.mc lines for `plan`, in the order they are written.
+fn mc_lines(plan: &ClientPlan) -> Vec<String> {
+    let mut l = vec![
+        format!("dnl {}", header(plan)),
+        "dnl Put these lines before MAILER_DEFINITIONS and the MAILER() lines.".to_owned(),
+        // RELAY-FACTS-NOW §8, Sendmail: Google's own line, with brackets so that no MX
+        // lookup is made (the relay mailer connects to the host as named).
+        define("SMART_HOST", &format!("[{}]", plan.relay_host)),
+        // cf/feature/msp.m4 uses the same `TCP $h 587` to reach port 587: the smart
+        // host goes through the relay mailer, whose arguments carry the port.
+        define(
+            "RELAY_MAILER_ARGS",
+            &format!("TCP $h {}", plan.port.number()),
+        ),
+        // RELAY-FACTS-NOW §4: the FQDN of the sending device in EHLO (HeloName, 8.13+).
+        define("confHELO_NAME", plan.helo.as_str()),
+    ];
+    if plan.tls != TlsMode::Off {
+        // Lets sendmail verify Google's certificate and log verify=OK.
+        l.push(define("confCACERT_PATH", CA_PATH));
+        l.push(define("confCACERT", CA_FILE));
+    }
+    // RELAY-FACTS-NOW §6: at most 100 recipients per transaction; this sets r= on the
+    // smtp, esmtp and relay mailers (cf/mailer/smtp.m4).
+    l.push(define(
+        "SMTP_MAILER_MAXRCPTS",
+        &plan.max_rcpt_per_transaction.to_string(),
+    ));
+    if plan.connection_reuse {
+        // RELAY-FACTS, "Denial-of-service protection": keep connections open and reuse
+        // them; these are sendmail's defaults, written out so nobody sets them to 0.
+        l.push(define("confMCI_CACHE_SIZE", "2"));
+        l.push(define("confMCI_CACHE_TIMEOUT", "5m"));
+    } else {
+        l.push(define("confMCI_CACHE_SIZE", "0"));
+    }
+    // RELAY-FACTS, "Per-MTA instructions": Timeout.datafinal at least 1 hour.
+    l.push(define(
+        "confTO_DATAFINAL",
+        &duration(plan.timeouts.data_final_min_s),
+    ));
+    if access_line(plan).is_some() {
+        // Debian's and Red Hat's sendmail.mc already have FEATURE(`access_db'); a second
+        // one duplicates the map, so add it only when it is missing.
+        l.push("ifdef(`_ACCESS_TABLE_', `', `FEATURE(`access_db')')dnl".to_owned());
+    }
+    if plan.sasl.is_some() {
+        l.push("FEATURE(`authinfo')dnl".to_owned());
+    }
+    if !plan.internal.is_empty() {
+        l.push("FEATURE(`mailertable')dnl".to_owned());
+    }
+    if plan.egress == Egress::Ipv4Only {
+        l.push("dnl IPv4 only: sendmail has no client setting for it; see the notes".to_owned());
+    }
+    l
+}
+
+/// The mailertable lines for the internal domains: `esmtp:[host]`, or MX delivery.
+fn mailertable_lines(plan: &ClientPlan) -> Vec<String> {
+    let mut lines = Vec::new();
+    for r in &plan.internal {
+        let (exact, sub) = match &r.host {
+            // Brackets: connect to the host itself, no MX lookup.
+            Some(h) => (format!("esmtp:[{h}]"), format!("esmtp:[{h}]")),
+            // Without brackets the host part is MX-resolved; for `.domain` keys, %1 is
+            // the part of the name in front of the domain.
+            None => (
+                format!("esmtp:{}", r.domain),
+                format!("esmtp:%1.{}", r.domain),
+            ),
+        };
+        lines.push(format!("{}\t{exact}", r.domain));
+        lines.push(format!(".{}\t{sub}", r.domain));
+    }
+    lines
+}
+
+pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
+    check_form(Target::Sendmail, form, &[Form::Config], "config")?;
+    if plan.tls == TlsMode::Implicit {
+        // Sendmail 8.17 speaks TLS as a client only through STARTTLS (its SMTPS support,
+        // Modifier=s, is for the daemon side).
+        return Err(GenError::ImplicitTlsUnsupported {
+            target: Target::Sendmail,
+            why: "sendmail's client speaks TLS only through STARTTLS",
+        });
+    }
+    let mut files = vec![FileEdit {
+        path: SENDMAIL_MC.to_owned(),
+        create: false,
+        mode: None,
+        primary: true,
+        purpose: "add these lines before MAILER_DEFINITIONS (the features and mailer arguments must come before the MAILER() lines), replacing any earlier SMART_HOST".to_owned(),
+        comment: Some("dnl"),
+        lines: mc_lines(plan),
+    }];
+    let mut commands = Vec::new();
+    let mut notes = Vec::new();
+    let sh = |line: String, purpose: &str| Command {
+        shell: Shell::Sh,
+        line,
+        purpose: purpose.to_owned(),
+    };
+
+    if let Some(line) = access_line(plan) {
+        files.push(FileEdit {
+            path: ACCESS.to_owned(),
+            create: false,
+            mode: None,
+            primary: false,
+            purpose: match plan.tls {
+                TlsMode::Off => "add this entry: no STARTTLS towards the relay".to_owned(),
+                _ => "add this entry: mail to the relay waits in the queue rather than leave without encryption".to_owned(),
+            },
+            comment: Some("#"),
+            lines: vec![format!("# {}", header(plan)), line],
+        });
+        commands.push(sh(
+            format!("makemap hash {ACCESS} < {ACCESS}"),
+            "rebuild the access map",
+        ));
+    }
+    if let Some(sasl) = &plan.sasl {
+        files.push(FileEdit {
+            path: AUTHINFO.to_owned(),
+            create: true,
+            mode: Some("0600"),
+            primary: false,
+            purpose: format!("the SMTP AUTH credentials for the relay; replace {PASSWORD_PLACEHOLDER} with an app password"),
+            comment: Some("#"),
+            lines: vec![
+                format!("# {}", header(plan)),
+                format!(
+                    "AuthInfo:{} \"U:{user}\" \"I:{user}\" \"P:{PASSWORD_PLACEHOLDER}\" \"M:PLAIN LOGIN\"",
+                    plan.relay_host,
+                    user = sasl.username
+                ),
+            ],
+        });
+        commands.push(sh(
+            format!("chmod 600 {AUTHINFO}"),
+            "keep the password readable by root only",
+        ));
+        commands.push(sh(
+            format!("makemap hash {AUTHINFO} < {AUTHINFO}"),
+            "build the authinfo map",
+        ));
+        notes.push(Note::info(
+            "SMTP AUTH needs sendmail built with SASL (Debian's is) and the PLAIN/LOGIN plugins (Debian: apt-get install libsasl2-modules); Google accepts it only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8",
+            "RELAY-FACTS-NOW §2",
+        ));
+    }
+    if !plan.internal.is_empty() {
+        let mut lines = vec![format!("# {}", header(plan))];
+        lines.extend(mailertable_lines(plan));
+        files.push(FileEdit {
+            path: MAILERTABLE.to_owned(),
+            create: true,
+            mode: None,
+            primary: false,
+            purpose: "internal domains that must not go to Google (checked before the smart host; without brackets the host is found by MX lookup)".to_owned(),
+            comment: Some("#"),
+            lines,
+        });
+        commands.push(sh(
+            format!("makemap hash {MAILERTABLE} < {MAILERTABLE}"),
+            "build the mailertable map",
+        ));
+    }
+    commands.push(sh(
+        "make -C /etc/mail".to_owned(),
+        "rebuild sendmail.cf from sendmail.mc (Debian; elsewhere: m4 /etc/mail/sendmail.mc > /etc/mail/sendmail.cf)",
+    ));
+    commands.push(sh("systemctl restart sendmail".to_owned(), "apply it"));
+
+    notes.push(Note::info(
+        format!(
+            "Timeout.datafinal stays at {} (Google asks for at least 1 hour, sendmail's default); the relay mailer sends at most {} recipients per transaction",
+            duration(plan.timeouts.data_final_min_s),
+            plan.max_rcpt_per_transaction
+        ),
+        "RELAY-FACTS, \"Per-MTA instructions\" (Sendmail); RELAY-FACTS-NOW §6",
+    ));
+    match plan.tls {
+        TlsMode::StartTls | TlsMode::Implicit => notes.push(Note::info(
+            format!("sendmail's client uses STARTTLS whenever the server offers it; the access entry TLS_Srv:{} ENCR:128 makes it defer the mail (454 4.7.0) instead of sending in clear", plan.relay_host),
+            "RELAY-FACTS, \"The relay endpoint\"; sendmail cf/m4/proto.m4, tls_server",
+        )),
+        TlsMode::Opportunistic => notes.push(Note::info(
+            "sendmail's client uses STARTTLS whenever the server offers it, and sends in clear otherwise",
+            "sendmail cf/m4/proto.m4, try_tls",
+        )),
+        TlsMode::Off => notes.push(Note::info(
+            format!("sendmail's client would use STARTTLS whenever offered; the access entry Try_TLS:{} NO turns it off for the relay only", plan.relay_host),
+            "sendmail cf/m4/proto.m4, try_tls",
+        )),
+    }
+    match plan.egress {
+        Egress::Ipv4Only => notes.push(Note::warning(
+            "sendmail cannot be limited to IPv4 by configuration: ClientPortOptions Family= only chooses which options apply to a family, and the client tries the relay's IPv6 addresses first whenever the host can open an IPv6 socket (sendmail/daemon.c, makeconnection). Register this server's IPv6 /112 in the console as well, or disable IPv6 on the host (kernel parameter ipv6.disable=1)",
+            "RELAY-FACTS-NOW §3, the IPv6 trap",
+        )),
+        Egress::Ipv6Only => notes.push(Note::info(
+            "sendmail tries IPv6 first and falls back to IPv4 only when no IPv6 connection can be made; make sure this host has IPv6 egress",
+            "RELAY-FACTS-NOW §3",
+        )),
+        Egress::Any => {}
+    }
+
+    Ok(Artifact {
+        target: Target::Sendmail,
+        edition: None,
+        title: format!("Sendmail: relay through {}", super::plan_summary(plan)),
+        primary: Primary::File,
+        files,
+        commands,
+        steps: Vec::new(),
+        verify: vec![
+            format!(
+                "sendmail -bv you@example.org    # expect: mailer relay, host [{}]",
+                plan.relay_host
+            ),
+            format!(
+                "printf 'Subject: relay test\\n\\nsent through {}\\n' | sendmail -Am -v -f {} you@example.org",
+                plan.relay_host,
+                plan.test_sender()
+            ),
+        ],
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
+    use crate::relay::plan::{plan, Capabilities, InternalRoute, Site};
+    use crate::relay::Port;
+
+    fn site() -> Site {
+        Site {
+            helo: Some("mail.example.com".parse().unwrap()),
+            domains: vec!["example.com".parse().unwrap()],
+            ..Site::default()
+        }
+    }
+
+    fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Result<Artifact, GenError> {
+        let mut c = ConsoleSetting::default();
+        let mut s = site();
+        f(&mut c, &mut s);
+        let p = plan(&c, &s, "Sendmail", Capabilities::FULL, false).unwrap();
+        render(&p, Form::Natural)
+    }
+
+    fn all_lines(a: &Artifact) -> Vec<&str> {
+        a.files
+            .iter()
+            .flat_map(|f| f.lines.iter().map(String::as_str))
+            .collect()
+    }
+
+    #[test]
+    fn default_plan_sets_smart_host_port_helo_and_mandatory_tls() {
+        let a = artifact(|_, _| {}).unwrap();
+        let mc = &a.files[0].lines;
+        assert!(mc.contains(&"define(`SMART_HOST', `[smtp-relay.gmail.com]')dnl".to_owned()));
+        assert!(mc.contains(&"define(`RELAY_MAILER_ARGS', `TCP $h 587')dnl".to_owned()));
+        assert!(mc.contains(&"define(`confHELO_NAME', `mail.example.com')dnl".to_owned()));
+        assert!(mc.contains(&"define(`confTO_DATAFINAL', `1h')dnl".to_owned()));
+        let access = a.files.iter().find(|f| f.path == ACCESS).unwrap();
+        assert!(access
+            .lines
+            .contains(&"TLS_Srv:smtp-relay.gmail.com\tENCR:128".to_owned()));
+        assert!(a.files.iter().all(|f| f.path != AUTHINFO));
+    }
+
+    #[test]
+    fn port_465_is_refused() {
+        let e = artifact(|_, s| s.port = Some(Port::Smtps)).unwrap_err();
+        assert!(matches!(
+            e,
+            GenError::ImplicitTlsUnsupported {
+                target: Target::Sendmail,
+                ..
+            }
+        ));
+        assert!(e.to_string().contains("587"), "{e}");
+    }
+
+    #[test]
+    fn smtp_auth_writes_only_the_placeholder() {
+        let a = artifact(|c, s| {
+            c.authentication = Authentication::SmtpAuth;
+            s.auth_user = Some("relay@example.com".to_owned());
+        })
+        .unwrap();
+        let auth = a.files.iter().find(|f| f.path == AUTHINFO).unwrap();
+        assert_eq!(auth.mode, Some("0600"));
+        assert!(auth.lines[1].starts_with("AuthInfo:smtp-relay.gmail.com \"U:relay@example.com\""));
+        assert!(auth.lines[1].contains("\"P:APP_PASSWORD\""));
+        assert!(a.files[0]
+            .lines
+            .contains(&"FEATURE(`authinfo')dnl".to_owned()));
+        assert!(a
+            .commands
+            .iter()
+            .any(|c| c.line.contains("makemap hash /etc/mail/authinfo")));
+    }
+
+    #[test]
+    fn internal_routes_go_to_the_mailertable() {
+        let a = artifact(|_, s| {
+            s.internal = vec![
+                InternalRoute {
+                    domain: "corp.example.com".parse().unwrap(),
+                    host: Some("mailhub.corp.example.com".parse().unwrap()),
+                },
+                InternalRoute {
+                    domain: "lab.example.net".parse().unwrap(),
+                    host: None,
+                },
+            ]
+        })
+        .unwrap();
+        let mt = a.files.iter().find(|f| f.path == MAILERTABLE).unwrap();
+        assert_eq!(
+            &mt.lines[1..],
+            [
+                "corp.example.com\tesmtp:[mailhub.corp.example.com]",
+                ".corp.example.com\tesmtp:[mailhub.corp.example.com]",
+                "lab.example.net\tesmtp:lab.example.net",
+                ".lab.example.net\tesmtp:%1.lab.example.net",
+            ]
+        );
+        assert!(a.files[0]
+            .lines
+            .contains(&"FEATURE(`mailertable')dnl".to_owned()));
+    }
+
+    #[test]
+    fn tls_off_skips_starttls_for_the_relay_only() {
+        let a = artifact(|c, s| {
+            c.require_tls = false;
+            s.tls = Some(crate::relay::plan::TlsPreference::None);
+            s.port = Some(Port::Smtp);
+        })
+        .unwrap();
+        assert!(all_lines(&a).contains(&"Try_TLS:smtp-relay.gmail.com\tNO"));
+        assert!(all_lines(&a).contains(&"define(`RELAY_MAILER_ARGS', `TCP $h 25')dnl"));
+        assert!(!all_lines(&a).iter().any(|l| l.contains("confCACERT")));
+    }
+
+    #[test]
+    fn ipv4_only_is_flagged_in_the_file_and_the_notes() {
+        let a = artifact(|c, _| {
+            c.ranges.push(IpRange {
+                description: "office".into(),
+                net: "203.0.113.0/28".parse().unwrap(),
+                enabled: true,
+            })
+        })
+        .unwrap();
+        assert!(a.files[0]
+            .lines
+            .iter()
+            .any(|l| l.starts_with("dnl IPv4 only")));
+        assert!(a.notes.iter().any(|n| n.text.contains("ipv6.disable=1")));
+    }
+
+    #[test]
+    fn durations_use_sendmail_units() {
+        assert_eq!(duration(3600), "1h");
+        assert_eq!(duration(300), "5m");
+        assert_eq!(duration(90), "90s");
+    }
 }
