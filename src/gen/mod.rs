@@ -263,8 +263,12 @@ pub enum GenError {
     EditionNotExchange(Target),
     #[error("--edge needs Exchange 2007 or later (Edge Transport servers came with 2007)")]
     EdgeBeforeE2007,
-    #[error("{target} cannot use TLS from the first byte (port 465): {why}; use port 587 with STARTTLS (--port 587)")]
-    ImplicitTlsUnsupported { target: Target, why: &'static str },
+    #[error("{target} cannot use TLS from the first byte (port 465): {why}; {fix}")]
+    ImplicitTlsUnsupported {
+        target: Target,
+        why: &'static str,
+        fix: &'static str,
+    },
     #[error("{target} has no {form} form; use one of: {choices}")]
     FormUnsupported {
         target: Target,

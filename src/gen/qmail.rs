@@ -1,8 +1,261 @@
-//! Placeholder while the generator is being written.
+//! qmail generator. Spells a ClientPlan as qmail control files: smtproutes (internal
+//! domains first, then the relay), helohost and timeoutsmtpd. Stock qmail has neither TLS
+//! nor SMTP AUTH; the plan only gets here with TLS or AUTH under --force, and the notes
+//! say what will then happen. Decides nothing.
 
-use super::{Artifact, Form, GenError};
-use crate::relay::plan::ClientPlan;
+use super::{check_form, Artifact, Command, FileEdit, Form, GenError, Primary, Shell, Target};
+use crate::relay::plan::{ClientPlan, Egress, Note, TlsMode};
 
-pub(super) fn render(_plan: &ClientPlan, _form: Form) -> Result<Artifact, GenError> {
-    unimplemented!("generator qmail")
+const SMTPROUTES: &str = "/var/qmail/control/smtproutes";
+const HELOHOST: &str = "/var/qmail/control/helohost";
+const TIMEOUTSMTPD: &str = "/var/qmail/control/timeoutsmtpd";
+
+/// The smtproutes lines: qmail-remote(8) takes `domain:relay[:port]`, an empty relay
+/// meaning normal MX delivery and `.domain` matching sub-domains.
+fn smtproutes(plan: &ClientPlan) -> Vec<String> {
+    let mut lines = Vec::new();
+    // RELAY-FACTS, "Per-MTA instructions" (Qmail): internal domains get their own line
+    // before the relay's.
+    for r in &plan.internal {
+        let relay = r.host.as_ref().map(|h| h.to_string()).unwrap_or_default();
+        lines.push(format!("{}:{relay}", r.domain));
+        lines.push(format!(".{}:{relay}", r.domain));
+    }
+    // The article's line is `:smtp-relay.gmail.com:25`; the port follows the plan.
+    lines.push(format!(":{}:{}", plan.relay_host, plan.port.number()));
+    lines
+}
+
+pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
+    check_form(Target::Qmail, form, &[Form::Config], "config")?;
+    if plan.tls == TlsMode::Implicit {
+        // Port 465 wants a TLS handshake before the greeting; qmail-remote would wait for
+        // a 220 that never comes, even under --force.
+        return Err(GenError::ImplicitTlsUnsupported {
+            target: Target::Qmail,
+            why: "stock qmail-remote has no TLS at all",
+            fix: "use port 587 or 25 without TLS (--port 587 --tls none, with \"Require TLS encryption\" off), or an MTA with TLS",
+        });
+    }
+    // smtproutes, helohost and timeoutsmtpd have no comment syntax: no header line.
+    let files = vec![
+        FileEdit {
+            path: SMTPROUTES.to_owned(),
+            create: true,
+            mode: None,
+            primary: true,
+            purpose: "the routes: internal domains first, then everything else to the relay (no comments allowed in this file)".to_owned(),
+            comment: None,
+            lines: smtproutes(plan),
+        },
+        FileEdit {
+            path: HELOHOST.to_owned(),
+            create: true,
+            mode: None,
+            primary: false,
+            // RELAY-FACTS-NOW §4: the FQDN of the sending device, never localhost.
+            purpose: "the name qmail-remote says HELO with (default: control/me)".to_owned(),
+            comment: None,
+            lines: vec![plan.helo.to_string()],
+        },
+        FileEdit {
+            path: TIMEOUTSMTPD.to_owned(),
+            create: true,
+            mode: None,
+            primary: false,
+            purpose: format!(
+                "seconds qmail-smtpd waits for the other side (the article: at least {} s)",
+                plan.timeouts.qmail_smtpd_min_s
+            ),
+            comment: None,
+            lines: vec![plan.timeouts.qmail_smtpd_s.to_string()],
+        },
+    ];
+    let commands = vec![Command {
+        shell: Shell::Sh,
+        line: "svc -t /service/qmail-send".to_owned(),
+        purpose: "restart qmail-send (daemontools; qmailctl restart where installed); qmail-remote reads the control files at every delivery anyway".to_owned(),
+    }];
+
+    let mut notes = vec![Note::info(
+        format!(
+            "timeoutsmtpd is {} s (the article: at least {} s, default 1200); qmail-remote's own wait for the relay is control/timeoutremote (default 1200 s)",
+            plan.timeouts.qmail_smtpd_s, plan.timeouts.qmail_smtpd_min_s
+        ),
+        "RELAY-FACTS, \"Per-MTA instructions\" (Qmail)",
+    )];
+    if plan.tls != TlsMode::Off {
+        notes.push(Note::warning(
+            format!(
+                "stock qmail-remote never sends STARTTLS: mail goes to port {} in clear, and with \"Require TLS encryption\" the relay answers 530 5.7.0 Must issue a STARTTLS command first; use a TLS-patched qmail-remote or another MTA",
+                plan.port.number()
+            ),
+            "RELAY-FACTS, \"The relay endpoint\"; RELAY-FACTS-NOW §7",
+        ));
+    }
+    if plan.sasl.is_some() {
+        notes.push(Note::warning(
+            "stock qmail-remote has no SMTP AUTH: no credentials are written, and the relay refuses the mail until IP authentication is used",
+            "RELAY-FACTS, \"The admin-console setting\"",
+        ));
+    }
+    match plan.egress {
+        Egress::Ipv4Only => notes.push(Note::info(
+            "stock qmail-remote connects over IPv4 only: nothing to set for the IPv4-only ranges",
+            "RELAY-FACTS-NOW §3, the IPv6 trap",
+        )),
+        Egress::Ipv6Only => notes.push(Note::warning(
+            "stock qmail-remote has no IPv6: register this server's public IPv4 address in the console",
+            "RELAY-FACTS-NOW §3",
+        )),
+        Egress::Any => {}
+    }
+    if plan.connection_reuse {
+        notes.push(Note::info(
+            "qmail-remote opens one connection per delivery and cannot cache connections; at high volume Google asks for several messages per connection, which needs another MTA",
+            "RELAY-FACTS, \"Denial-of-service protection\"",
+        ));
+    }
+    notes.push(Note::info(
+        format!(
+            "qmail delivers each recipient in its own SMTP transaction, well within the relay's {} recipients",
+            plan.max_rcpt_per_transaction
+        ),
+        "RELAY-FACTS-NOW §6",
+    ));
+
+    Ok(Artifact {
+        target: Target::Qmail,
+        edition: None,
+        title: format!("qmail: relay through {}", super::plan_summary(plan)),
+        primary: Primary::File,
+        files,
+        commands,
+        steps: Vec::new(),
+        verify: vec![format!(
+            "printf 'Subject: relay test\\n\\nsent through {}\\n' | /var/qmail/bin/qmail-inject -f{} you@example.org && tail -f /var/log/qmail/current",
+            plan.relay_host,
+            plan.test_sender()
+        )],
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
+    use crate::relay::plan::{plan, InternalRoute, NoteLevel, Site};
+    use crate::relay::Port;
+
+    fn site() -> Site {
+        Site {
+            helo: Some("mail.example.com".parse().unwrap()),
+            domains: vec!["example.com".parse().unwrap()],
+            ..Site::default()
+        }
+    }
+
+    /// A plan qmail meets without --force: Require TLS off, IP authentication.
+    fn artifact(
+        force: bool,
+        f: impl FnOnce(&mut ConsoleSetting, &mut Site),
+    ) -> Result<Artifact, GenError> {
+        let mut c = ConsoleSetting {
+            require_tls: false,
+            ..ConsoleSetting::default()
+        };
+        let mut s = site();
+        f(&mut c, &mut s);
+        let p = plan(&c, &s, "qmail", Target::Qmail.capabilities(), force).unwrap();
+        render(&p, Form::Natural)
+    }
+
+    #[test]
+    fn internal_routes_come_before_the_relay_route() {
+        let a = artifact(false, |_, s| {
+            s.internal = vec![
+                InternalRoute {
+                    domain: "corp.example.com".parse().unwrap(),
+                    host: Some("mailhub.corp.example.com".parse().unwrap()),
+                },
+                InternalRoute {
+                    domain: "lab.example.net".parse().unwrap(),
+                    host: None,
+                },
+            ]
+        })
+        .unwrap();
+        let routes = &a.files[0];
+        assert_eq!(routes.path, SMTPROUTES);
+        assert_eq!(routes.comment, None);
+        assert_eq!(
+            routes.lines,
+            [
+                "corp.example.com:mailhub.corp.example.com",
+                ".corp.example.com:mailhub.corp.example.com",
+                "lab.example.net:",
+                ".lab.example.net:",
+                ":smtp-relay.gmail.com:587",
+            ]
+        );
+    }
+
+    #[test]
+    fn helohost_and_timeout_come_from_the_plan() {
+        let a = artifact(false, |_, s| s.port = Some(Port::Smtp)).unwrap();
+        assert_eq!(a.files[0].lines, [":smtp-relay.gmail.com:25"]);
+        let helo = a.files.iter().find(|f| f.path == HELOHOST).unwrap();
+        assert_eq!(helo.lines, ["mail.example.com"]);
+        let t = a.files.iter().find(|f| f.path == TIMEOUTSMTPD).unwrap();
+        assert_eq!(t.lines, ["1200"]);
+        // No file may start with a header comment: qmail would read it as data.
+        assert!(a.files.iter().all(|f| !f.lines[0].starts_with('#')));
+    }
+
+    #[test]
+    fn forced_tls_and_auth_are_spelled_out_as_warnings() {
+        let a = artifact(true, |c, _| {
+            c.require_tls = true;
+            c.authentication = Authentication::Both;
+        })
+        .unwrap();
+        let warnings: Vec<_> = a
+            .notes
+            .iter()
+            .filter(|n| n.level == NoteLevel::Warning)
+            .map(|n| n.text.as_str())
+            .collect();
+        assert!(warnings.iter().any(|t| t.contains("never sends STARTTLS")));
+        assert!(warnings.iter().any(|t| t.contains("no SMTP AUTH")));
+        assert!(a
+            .files
+            .iter()
+            .all(|f| f.lines.iter().all(|l| !l.contains("APP_PASSWORD"))));
+    }
+
+    #[test]
+    fn port_465_is_refused_even_when_forced() {
+        let e = artifact(true, |_, s| s.port = Some(Port::Smtps)).unwrap_err();
+        assert!(matches!(
+            e,
+            GenError::ImplicitTlsUnsupported {
+                target: Target::Qmail,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn ipv4_only_ranges_need_nothing_from_stock_qmail() {
+        let a = artifact(false, |c, _| {
+            c.ranges.push(IpRange {
+                description: "office".into(),
+                net: "203.0.113.0/28".parse().unwrap(),
+                enabled: true,
+            })
+        })
+        .unwrap();
+        assert!(a.notes.iter().any(|n| n.text.contains("IPv4 only")));
+    }
 }

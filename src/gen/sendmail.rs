@@ -129,6 +129,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         return Err(GenError::ImplicitTlsUnsupported {
             target: Target::Sendmail,
             why: "sendmail's client speaks TLS only through STARTTLS",
+            fix: "use port 587 with STARTTLS (--port 587)",
         });
     }
     let mut files = vec![FileEdit {
