@@ -1,8 +1,369 @@
-//! Placeholder while the generator is being written.
+//! Exim generator, for Debian's exim4 packaging. Spells a ClientPlan as a complete
+//! update-exim4.conf.conf (smarthost mode), the exim4.conf.localmacros lines for what the
+//! dc_ values cannot say, passwd.client and hubbed_hosts when the plan needs them, and the
+//! update-exim4.conf/restart steps. Decides nothing.
 
-use super::{Artifact, Form, GenError};
-use crate::relay::plan::ClientPlan;
+use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
+use super::{Target, PASSWORD_PLACEHOLDER};
+use crate::relay::plan::{ClientPlan, Egress, Note, TlsMode};
 
-pub(super) fn render(_plan: &ClientPlan, _form: Form) -> Result<Artifact, GenError> {
-    unimplemented!("generator exim")
+const UPDATE_CONF: &str = "/etc/exim4/update-exim4.conf.conf";
+const LOCALMACROS: &str = "/etc/exim4/exim4.conf.localmacros";
+const PASSWD_CLIENT: &str = "/etc/exim4/passwd.client";
+const HUBBED_HOSTS: &str = "/etc/exim4/hubbed_hosts";
+/// Exim's smtp transport default for `max_rcpt` (spec.txt, chapter "The smtp transport").
+const EXIM_MAX_RCPT: u32 = 100;
+
+/// The dc_smarthost value: update-exim4.conf.conf(5) takes the port after two colons.
+fn smarthost(plan: &ClientPlan) -> String {
+    // RELAY-FACTS-NOW §8, Exim: dc_smarthost='smtp-relay.gmail.com::587'.
+    format!("{}::{}", plan.relay_host, plan.port.number())
+}
+
+/// The update-exim4.conf.conf values, in the order Debian writes them.
+fn dc_values(plan: &ClientPlan) -> Vec<(&'static str, String)> {
+    let interfaces = match plan.egress {
+        // With disable_ipv6, an IPv6 address in local_interfaces is ignored anyway.
+        Egress::Ipv4Only => "127.0.0.1",
+        _ => "127.0.0.1 ; ::1",
+    };
+    vec![
+        ("dc_eximconfig_configtype", "smarthost".to_owned()),
+        // Only localhost and this host's own name are local: mail to the Workspace
+        // domains must leave through the relay, not end in a local mailbox.
+        ("dc_other_hostnames", String::new()),
+        ("dc_local_interfaces", interfaces.to_owned()),
+        ("dc_readhost", String::new()),
+        ("dc_relay_domains", String::new()),
+        ("dc_minimaldns", "false".to_owned()),
+        ("dc_relay_nets", String::new()),
+        ("dc_smarthost", smarthost(plan)),
+        ("CFILEMODE", "644".to_owned()),
+        ("dc_use_split_config", "false".to_owned()),
+        ("dc_hide_mailname", "false".to_owned()),
+        // Tells the maintainer scripts /etc/mailname was already considered, so they do
+        // not add it to dc_other_hostnames again.
+        ("dc_mailname_in_oh", "true".to_owned()),
+        ("dc_localdelivery", "mail_spool".to_owned()),
+    ]
+}
+
+/// The exim4.conf.localmacros lines: macros of Debian's exim4-config 4.96 templates
+/// (transport/30_exim4-config_remote_smtp_smarthost) and one main option.
+fn macros(plan: &ClientPlan) -> Vec<String> {
+    // RELAY-FACTS-NOW §4 and §8, Exim: the HELO name is the primary host name unless
+    // helo_data says otherwise; the macro sets it on both remote transports.
+    let mut l = vec![format!("REMOTE_SMTP_HELO_DATA = {}", plan.helo)];
+    match plan.tls {
+        TlsMode::StartTls => {
+            l.push("REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *".to_owned());
+        }
+        TlsMode::Implicit => {
+            l.push("REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *".to_owned());
+            // RELAY-FACTS-NOW §1: port 465 is TLS from the first byte (protocol smtps).
+            l.push("REMOTE_SMTP_SMARTHOST_PROTOCOL = smtps".to_owned());
+        }
+        // The transport tries STARTTLS whenever offered: nothing to add.
+        TlsMode::Opportunistic => {}
+        TlsMode::Off => l.push("REMOTE_SMTP_SMARTHOST_HOSTS_AVOID_TLS = *".to_owned()),
+    }
+    if plan.egress == Egress::Ipv4Only {
+        // RELAY-FACTS-NOW §3, the IPv6 trap. localmacros is read at the top of the main
+        // section, so a main option is valid here.
+        l.push("disable_ipv6 = true".to_owned());
+    }
+    l
+}
+
+/// The passwd.client lines: `host:user:password`, looked up by the name Exim connects to.
+fn passwd_client(plan: &ClientPlan, user: &str) -> Vec<String> {
+    let mut lines = vec![format!("{}:{user}:{PASSWORD_PLACEHOLDER}", plan.relay_host)];
+    let host = plan.relay_host.as_str();
+    if host.ends_with(".gmail.com") || host.ends_with(".google.com") {
+        // Debian looks the key up as $host, which becomes the canonical name when the
+        // relay name is an alias; Google's canonical names end in google.com
+        // (wiki.debian.org/GmailAndExim4 uses the same wildcard).
+        lines.push(format!("*.google.com:{user}:{PASSWORD_PLACEHOLDER}"));
+    }
+    lines
+}
+
+/// The hubbed_hosts lines (partial-lsearch, so `*.domain` matches sub-domains).
+fn hubbed_hosts(plan: &ClientPlan) -> Vec<String> {
+    let mut lines = Vec::new();
+    for r in &plan.internal {
+        // spec.txt 20.4/20.5: the host list is expanded before use, and a name followed
+        // by /MX stands for that name's MX hosts.
+        let hosts = match &r.host {
+            Some(h) => h.to_string(),
+            None => "$domain/MX".to_owned(),
+        };
+        lines.push(format!("{}: {hosts}", r.domain));
+        lines.push(format!("*.{}: {hosts}", r.domain));
+    }
+    lines
+}
+
+pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
+    check_form(Target::Exim, form, &[Form::Config], "config")?;
+    let mut conf = vec![format!("# {}", header(plan))];
+    conf.extend(
+        dc_values(plan)
+            .into_iter()
+            .map(|(k, v)| format!("{k}='{v}'")),
+    );
+    let mut local = vec![format!("# {}", header(plan))];
+    local.extend(macros(plan));
+    let mut files = vec![
+        FileEdit {
+            path: UPDATE_CONF.to_owned(),
+            create: true,
+            mode: None,
+            primary: true,
+            purpose:
+                "the whole file, replacing Debian's (smarthost mode, relay only from this host)"
+                    .to_owned(),
+            comment: Some("#"),
+            lines: conf,
+        },
+        FileEdit {
+            path: LOCALMACROS.to_owned(),
+            create: true,
+            mode: None,
+            primary: false,
+            purpose:
+                "what the dc_ values cannot say (non-split configuration; read before the template)"
+                    .to_owned(),
+            comment: Some("#"),
+            lines: local,
+        },
+    ];
+    let mut commands = Vec::new();
+    let mut notes = Vec::new();
+    let sh = |line: String, purpose: &str| Command {
+        shell: Shell::Sh,
+        line,
+        purpose: purpose.to_owned(),
+    };
+
+    if let Some(sasl) = &plan.sasl {
+        let mut lines = vec![format!("# {}", header(plan))];
+        lines.extend(passwd_client(plan, &sasl.username));
+        files.push(FileEdit {
+            path: PASSWD_CLIENT.to_owned(),
+            create: true,
+            mode: Some("0640"),
+            primary: false,
+            purpose: format!("the SMTP AUTH credentials, keyed by the relay's host name; replace {PASSWORD_PLACEHOLDER} with an app password"),
+            comment: Some("#"),
+            lines,
+        });
+        commands.push(sh(
+            format!("chown root:Debian-exim {PASSWD_CLIENT}"),
+            "Exim reads it as Debian-exim",
+        ));
+        commands.push(sh(format!("chmod 640 {PASSWD_CLIENT}"), "and nobody else"));
+        notes.push(Note::info(
+            "Debian's client authenticators send PLAIN/LOGIN only inside TLS; Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8",
+            "RELAY-FACTS-NOW §2",
+        ));
+    } else {
+        notes.push(Note::info(
+            format!("IP authentication: leave {PASSWD_CLIENT} without an entry matching the relay, or Exim will try AUTH"),
+            "RELAY-FACTS-NOW §8, Exim",
+        ));
+    }
+    if !plan.internal.is_empty() {
+        let mut lines = vec![format!("# {}", header(plan))];
+        lines.extend(hubbed_hosts(plan));
+        files.push(FileEdit {
+            path: HUBBED_HOSTS.to_owned(),
+            create: true,
+            mode: None,
+            primary: false,
+            purpose: "internal domains that must not go to Google (Debian's hubbed_hosts router runs before the smarthost router; $domain/MX means normal MX delivery)".to_owned(),
+            comment: Some("#"),
+            lines,
+        });
+    }
+    commands.push(sh(
+        "update-exim4.conf".to_owned(),
+        "build Exim's configuration from these files and check it",
+    ));
+    commands.push(sh("systemctl restart exim4".to_owned(), "apply it"));
+
+    notes.push(Note::info(
+        "dc_other_hostnames is empty on purpose: a Workspace domain listed there would be delivered to local mailboxes instead of through the relay",
+        "update-exim4.conf.conf(5), dc_other_hostnames",
+    ));
+    match plan.tls {
+        TlsMode::StartTls => notes.push(Note::info(
+            "hosts_require_tls on the smarthost transport: mail waits in the queue rather than leave without STARTTLS",
+            "RELAY-FACTS, \"The relay endpoint\"",
+        )),
+        TlsMode::Implicit => notes.push(Note::info(
+            "protocol = smtps on the smarthost transport: TLS from the first byte on port 465",
+            "RELAY-FACTS-NOW §1",
+        )),
+        TlsMode::Opportunistic => notes.push(Note::info(
+            "Exim uses STARTTLS whenever the relay offers it and sends in clear otherwise",
+            "Exim spec.txt, hosts_require_tls",
+        )),
+        TlsMode::Off => notes.push(Note::info(
+            "hosts_avoid_tls on the smarthost transport: no STARTTLS towards the relay",
+            "Exim spec.txt, hosts_avoid_tls",
+        )),
+    }
+    match plan.egress {
+        Egress::Ipv4Only => notes.push(Note::info(
+            "disable_ipv6 stops all IPv6 in Exim, listening included; it takes effect on restart",
+            "Exim spec.txt, disable_ipv6",
+        )),
+        Egress::Ipv6Only => notes.push(Note::warning(
+            "Exim has no switch to use IPv6 only; make sure this host has IPv6 egress, or register its public IPv4 address as well",
+            "RELAY-FACTS-NOW §3",
+        )),
+        Egress::Any => {}
+    }
+    if plan.max_rcpt_per_transaction != EXIM_MAX_RCPT {
+        notes.push(Note::warning(
+            format!("Exim's smtp transport sends up to {EXIM_MAX_RCPT} recipients per transaction (max_rcpt) and Debian's template has no macro for it; set max_rcpt = {} in the remote_smtp_smarthost transport", plan.max_rcpt_per_transaction),
+            "RELAY-FACTS-NOW §6",
+        ));
+    }
+    if plan.connection_reuse {
+        notes.push(Note::info(
+            "Exim already sends several messages over one connection (connection_max_messages, default 500) and at most 100 recipients per transaction (max_rcpt)",
+            "RELAY-FACTS, \"Denial-of-service protection\"; RELAY-FACTS-NOW §6",
+        ));
+    }
+
+    Ok(Artifact {
+        target: Target::Exim,
+        edition: None,
+        title: format!("Exim (Debian): relay through {}", super::plan_summary(plan)),
+        primary: Primary::File,
+        files,
+        commands,
+        steps: Vec::new(),
+        verify: vec![
+            "exim4 -bt you@example.org    # expect: router = smarthost, transport = remote_smtp_smarthost".to_owned(),
+            format!(
+                "printf 'Subject: relay test\\n\\nsent through {}\\n' | sendmail -f {} you@example.org && tail -f /var/log/exim4/mainlog",
+                plan.relay_host,
+                plan.test_sender()
+            ),
+        ],
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
+    use crate::relay::plan::{plan, Capabilities, InternalRoute, Site};
+    use crate::relay::Port;
+
+    fn site() -> Site {
+        Site {
+            helo: Some("mail.example.com".parse().unwrap()),
+            domains: vec!["example.com".parse().unwrap()],
+            ..Site::default()
+        }
+    }
+
+    fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Artifact {
+        let mut c = ConsoleSetting::default();
+        let mut s = site();
+        f(&mut c, &mut s);
+        let p = plan(&c, &s, "Exim (Debian)", Capabilities::FULL, false).unwrap();
+        render(&p, Form::Natural).unwrap()
+    }
+
+    fn file<'a>(a: &'a Artifact, path: &str) -> Option<&'a FileEdit> {
+        a.files.iter().find(|f| f.path == path)
+    }
+
+    #[test]
+    fn default_plan_is_a_full_smarthost_file_with_helo_and_required_tls() {
+        let a = artifact(|_, _| {});
+        let conf = &a.files[0].lines;
+        assert_eq!(conf.len(), 14);
+        assert!(conf.contains(&"dc_eximconfig_configtype='smarthost'".to_owned()));
+        assert!(conf.contains(&"dc_smarthost='smtp-relay.gmail.com::587'".to_owned()));
+        assert!(conf.contains(&"dc_other_hostnames=''".to_owned()));
+        let m = &file(&a, LOCALMACROS).unwrap().lines;
+        assert!(m.contains(&"REMOTE_SMTP_HELO_DATA = mail.example.com".to_owned()));
+        assert!(m.contains(&"REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *".to_owned()));
+        assert!(file(&a, PASSWD_CLIENT).is_none());
+    }
+
+    #[test]
+    fn port_465_uses_smtps() {
+        let a = artifact(|_, s| s.port = Some(Port::Smtps));
+        assert!(a.files[0]
+            .lines
+            .contains(&"dc_smarthost='smtp-relay.gmail.com::465'".to_owned()));
+        let m = &file(&a, LOCALMACROS).unwrap().lines;
+        assert!(m.contains(&"REMOTE_SMTP_SMARTHOST_PROTOCOL = smtps".to_owned()));
+    }
+
+    #[test]
+    fn smtp_auth_writes_passwd_client_with_the_placeholder_only() {
+        let a = artifact(|c, s| {
+            c.authentication = Authentication::SmtpAuth;
+            s.auth_user = Some("relay@example.com".to_owned());
+        });
+        let p = file(&a, PASSWD_CLIENT).unwrap();
+        assert_eq!(p.mode, Some("0640"));
+        assert_eq!(
+            &p.lines[1..],
+            [
+                "smtp-relay.gmail.com:relay@example.com:APP_PASSWORD",
+                "*.google.com:relay@example.com:APP_PASSWORD",
+            ]
+        );
+    }
+
+    #[test]
+    fn ipv4_only_disables_ipv6() {
+        let a = artifact(|c, _| {
+            c.ranges.push(IpRange {
+                description: "office".into(),
+                net: "203.0.113.0/28".parse().unwrap(),
+                enabled: true,
+            })
+        });
+        let m = &file(&a, LOCALMACROS).unwrap().lines;
+        assert!(m.contains(&"disable_ipv6 = true".to_owned()));
+        assert!(a.files[0]
+            .lines
+            .contains(&"dc_local_interfaces='127.0.0.1'".to_owned()));
+    }
+
+    #[test]
+    fn internal_routes_go_to_hubbed_hosts() {
+        let a = artifact(|_, s| {
+            s.internal = vec![
+                InternalRoute {
+                    domain: "corp.example.com".parse().unwrap(),
+                    host: Some("mailhub.corp.example.com".parse().unwrap()),
+                },
+                InternalRoute {
+                    domain: "lab.example.net".parse().unwrap(),
+                    host: None,
+                },
+            ]
+        });
+        assert_eq!(
+            &file(&a, HUBBED_HOSTS).unwrap().lines[1..],
+            [
+                "corp.example.com: mailhub.corp.example.com",
+                "*.corp.example.com: mailhub.corp.example.com",
+                "lab.example.net: $domain/MX",
+                "*.lab.example.net: $domain/MX",
+            ]
+        );
+    }
 }
