@@ -1,8 +1,315 @@
-//! Placeholder while the generator is being written.
+//! OpenSMTPD generator (6.x grammar). Spells a ClientPlan as smtpd.conf lines: the
+//! credentials table, one relay action per internal domain and one for Google, and the
+//! match lines in the order smtpd evaluates them; plus the secrets table and the check and
+//! restart steps. Decides nothing.
 
-use super::{Artifact, Form, GenError};
-use crate::relay::plan::ClientPlan;
+use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
+use super::{Target, PASSWORD_PLACEHOLDER};
+use crate::relay::plan::{ClientPlan, Egress, InternalRoute, Note, TlsMode};
 
-pub(super) fn render(_plan: &ClientPlan, _form: Form) -> Result<Artifact, GenError> {
-    unimplemented!("generator opensmtpd")
+const SMTPD_CONF: &str = "/etc/smtpd.conf";
+const SECRETS: &str = "/etc/mail/secrets";
+/// The credentials label in the relay URL and the secrets table.
+const LABEL: &str = "google";
+/// The action Debian's stock smtpd.conf already uses for outgoing mail.
+const RELAY_ACTION: &str = "relay";
+
+/// The relay URL scheme: smtpd.conf(5), "relay host".
+fn scheme(tls: TlsMode) -> &'static str {
+    match tls {
+        // "Normal SMTP session with mandatory STARTTLS."
+        TlsMode::StartTls => "smtp+tls",
+        // "SMTP session with forced TLS on connection" (RELAY-FACTS-NOW §1: port 465).
+        TlsMode::Implicit => "smtps",
+        // "Normal SMTP session with opportunistic STARTTLS (the default)."
+        TlsMode::Opportunistic => "smtp",
+        // "Plain text SMTP session without TLS."
+        TlsMode::Off => "smtp+notls",
+    }
+}
+
+/// The relay URL for Google: `smtp+tls://google@smtp-relay.gmail.com:587`.
+fn relay_url(plan: &ClientPlan) -> String {
+    let label = if plan.sasl.is_some() {
+        format!("{LABEL}@")
+    } else {
+        String::new()
+    };
+    format!(
+        "{}://{label}{}:{}",
+        scheme(plan.tls),
+        plan.relay_host,
+        plan.port.number()
+    )
+}
+
+/// The action name for an internal domain.
+fn internal_action(r: &InternalRoute) -> String {
+    format!("internal-{}", r.domain)
+}
+
+/// The smtpd.conf lines for `plan`, in the order they are written.
+fn conf_lines(plan: &ClientPlan) -> Vec<String> {
+    // RELAY-FACTS-NOW §4: the FQDN of the sending device, never localhost.
+    let helo = format!("helo {}", plan.helo);
+    let mut l = vec![format!("# {}", header(plan))];
+    if plan.sasl.is_some() {
+        l.push(format!("table secrets file:{SECRETS}"));
+    }
+    for r in &plan.internal {
+        let how = match &r.host {
+            // Default scheme smtp://: opportunistic STARTTLS, port 25.
+            Some(h) => format!("relay host smtp://{h}"),
+            // No host: normal MX delivery.
+            None => "relay".to_owned(),
+        };
+        l.push(format!("action \"{}\" {how} {helo}", internal_action(r)));
+    }
+    let auth = if plan.sasl.is_some() {
+        " auth <secrets>"
+    } else {
+        ""
+    };
+    l.push(format!(
+        "action \"{RELAY_ACTION}\" relay host {}{auth} {helo}",
+        relay_url(plan)
+    ));
+    if plan.egress == Egress::Ipv4Only {
+        l.push(format!(
+            "# IPv4 only: add  src \"<this host's IPv4 address>\"  to the \"{RELAY_ACTION}\" action (see the notes)"
+        ));
+    }
+    // RELAY-FACTS, "Per-MTA instructions": internal domains before the relay; smtpd.conf
+    // takes the first match line that matches.
+    for r in &plan.internal {
+        l.push(format!(
+            "match from local for domain {{ \"{d}\", \"*.{d}\" }} action \"{}\"",
+            internal_action(r),
+            d = r.domain
+        ));
+    }
+    l.push(format!(
+        "match from local for any action \"{RELAY_ACTION}\""
+    ));
+    l
+}
+
+pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
+    check_form(Target::Opensmtpd, form, &[Form::Config], "config")?;
+    let mut files = vec![FileEdit {
+        path: SMTPD_CONF.to_owned(),
+        create: false,
+        mode: None,
+        primary: true,
+        purpose: format!("replace the stock `action \"{RELAY_ACTION}\" relay` and `match from local for any action \"{RELAY_ACTION}\"` lines with these, after the other match lines (the first matching line wins)"),
+        comment: Some("#"),
+        lines: conf_lines(plan),
+    }];
+    let mut commands = Vec::new();
+    let mut notes = Vec::new();
+    let sh = |line: String, purpose: &str| Command {
+        shell: Shell::Sh,
+        line,
+        purpose: purpose.to_owned(),
+    };
+
+    if let Some(sasl) = &plan.sasl {
+        files.push(FileEdit {
+            path: SECRETS.to_owned(),
+            create: true,
+            mode: Some("0640"),
+            primary: false,
+            purpose: format!("the SMTP AUTH credentials (label user:password); replace {PASSWORD_PLACEHOLDER} with an app password"),
+            comment: Some("#"),
+            lines: vec![
+                format!("# {}", header(plan)),
+                format!("{LABEL} {}:{PASSWORD_PLACEHOLDER}", sasl.username),
+            ],
+        });
+        commands.push(sh(
+            format!("chown root:opensmtpd {SECRETS}"),
+            "smtpd reads it (group _smtpd on OpenBSD)",
+        ));
+        commands.push(sh(format!("chmod 640 {SECRETS}"), "and nobody else"));
+        notes.push(Note::info(
+            "smtpd.conf(5): credentials are used only with smtp+tls:// and smtps://; Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8",
+            "RELAY-FACTS-NOW §2",
+        ));
+    }
+    commands.push(sh(
+        format!("smtpd -n -f {SMTPD_CONF}"),
+        "check the configuration",
+    ));
+    commands.push(sh(
+        "systemctl restart opensmtpd".to_owned(),
+        "apply it (OpenBSD: rcctl restart smtpd)",
+    ));
+
+    notes.push(Note::info(
+        format!(
+            "{}:// {}; the relay's certificate is verified",
+            scheme(plan.tls),
+            match plan.tls {
+                TlsMode::StartTls =>
+                    "is mandatory STARTTLS: mail waits in the queue rather than leave in clear",
+                TlsMode::Implicit => "is TLS from the first byte (port 465)",
+                TlsMode::Opportunistic => "uses STARTTLS when offered and sends in clear otherwise",
+                TlsMode::Off => "never uses TLS",
+            }
+        ),
+        "smtpd.conf(5), relay host",
+    ));
+    match plan.egress {
+        Egress::Ipv4Only => notes.push(Note::warning(
+            format!("OpenSMTPD 6.8 has no address-family setting for relaying; with `src \"<IPv4 address>\"` on the \"{RELAY_ACTION}\" action it skips the relay's IPv6 addresses (mta.c: \"AF mismatch\"). Without it, a host with IPv6 egress reaches Google over IPv6 and is refused"),
+            "RELAY-FACTS-NOW §3, the IPv6 trap",
+        )),
+        Egress::Ipv6Only => notes.push(Note::warning(
+            format!("OpenSMTPD 6.8 has no address-family setting for relaying; add `src \"<this host's IPv6 address>\"` to the \"{RELAY_ACTION}\" action to keep it on IPv6"),
+            "RELAY-FACTS-NOW §3",
+        )),
+        Egress::Any => {}
+    }
+    if plan.connection_reuse {
+        notes.push(Note::info(
+            "OpenSMTPD reuses its connections to the relay by itself (up to 100 messages per session by default)",
+            "RELAY-FACTS, \"Denial-of-service protection\"",
+        ));
+    }
+    notes.push(Note::info(
+        format!(
+            "smtpd.conf has no setting for recipients per outgoing transaction; keep messages to at most {} recipients",
+            plan.max_rcpt_per_transaction
+        ),
+        "RELAY-FACTS-NOW §6",
+    ));
+
+    Ok(Artifact {
+        target: Target::Opensmtpd,
+        edition: None,
+        title: format!("OpenSMTPD: relay through {}", super::plan_summary(plan)),
+        primary: Primary::File,
+        files,
+        commands,
+        steps: Vec::new(),
+        verify: vec![format!(
+            "printf 'Subject: relay test\\n\\nsent through {}\\n' | sendmail -f {} you@example.org && tail -f /var/log/mail.log",
+            plan.relay_host,
+            plan.test_sender()
+        )],
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
+    use crate::relay::plan::{plan, Capabilities, Site, TlsPreference};
+    use crate::relay::Port;
+
+    fn site() -> Site {
+        Site {
+            helo: Some("mail.example.com".parse().unwrap()),
+            domains: vec!["example.com".parse().unwrap()],
+            ..Site::default()
+        }
+    }
+
+    fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Artifact {
+        let mut c = ConsoleSetting::default();
+        let mut s = site();
+        f(&mut c, &mut s);
+        let p = plan(&c, &s, "OpenSMTPD", Capabilities::FULL, false).unwrap();
+        render(&p, Form::Natural).unwrap()
+    }
+
+    #[test]
+    fn default_plan_is_mandatory_starttls_with_helo() {
+        let a = artifact(|_, _| {});
+        assert_eq!(
+            &a.files[0].lines[1..],
+            [
+                "action \"relay\" relay host smtp+tls://smtp-relay.gmail.com:587 helo mail.example.com",
+                "match from local for any action \"relay\"",
+            ]
+        );
+        assert_eq!(a.files.len(), 1);
+    }
+
+    #[test]
+    fn port_465_with_auth_is_smtps_with_a_label() {
+        let a = artifact(|c, s| {
+            c.authentication = Authentication::SmtpAuth;
+            s.auth_user = Some("relay@example.com".to_owned());
+            s.port = Some(Port::Smtps);
+        });
+        let conf = &a.files[0].lines;
+        assert!(conf.contains(&"table secrets file:/etc/mail/secrets".to_owned()));
+        assert!(conf.contains(&"action \"relay\" relay host smtps://google@smtp-relay.gmail.com:465 auth <secrets> helo mail.example.com".to_owned()));
+        let secrets = &a.files[1];
+        assert_eq!(secrets.mode, Some("0640"));
+        assert_eq!(secrets.lines[1], "google relay@example.com:APP_PASSWORD");
+    }
+
+    #[test]
+    fn schemes_follow_the_tls_mode() {
+        let opp = artifact(|c, s| {
+            c.require_tls = false;
+            s.tls = Some(TlsPreference::Opportunistic);
+        });
+        assert!(opp.files[0].lines[1].contains(" smtp://smtp-relay.gmail.com:587 "));
+        let off = artifact(|c, s| {
+            c.require_tls = false;
+            s.tls = Some(TlsPreference::None);
+            s.port = Some(Port::Smtp);
+        });
+        assert!(off.files[0].lines[1].contains(" smtp+notls://smtp-relay.gmail.com:25 "));
+    }
+
+    #[test]
+    fn internal_matches_come_before_the_relay_match() {
+        let a = artifact(|_, s| {
+            s.internal = vec![
+                InternalRoute {
+                    domain: "corp.example.com".parse().unwrap(),
+                    host: Some("mailhub.corp.example.com".parse().unwrap()),
+                },
+                InternalRoute {
+                    domain: "lab.example.net".parse().unwrap(),
+                    host: None,
+                },
+            ]
+        });
+        let conf = &a.files[0].lines;
+        assert!(conf.contains(&"action \"internal-corp.example.com\" relay host smtp://mailhub.corp.example.com helo mail.example.com".to_owned()));
+        assert!(conf.contains(
+            &"action \"internal-lab.example.net\" relay helo mail.example.com".to_owned()
+        ));
+        let pos = |needle: &str| conf.iter().position(|l| l.contains(needle)).unwrap();
+        assert!(
+            pos("match from local for domain { \"corp.example.com\"")
+                < pos("match from local for any")
+        );
+        assert!(
+            pos("match from local for domain { \"lab.example.net\"")
+                < pos("match from local for any")
+        );
+    }
+
+    #[test]
+    fn ipv4_only_points_at_src() {
+        let a = artifact(|c, _| {
+            c.ranges.push(IpRange {
+                description: "office".into(),
+                net: "203.0.113.0/28".parse().unwrap(),
+                enabled: true,
+            })
+        });
+        assert!(a.files[0]
+            .lines
+            .iter()
+            .any(|l| l.starts_with("# IPv4 only")));
+        assert!(a.notes.iter().any(|n| n.text.contains("src")));
+    }
 }
