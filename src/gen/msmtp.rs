@@ -1,8 +1,250 @@
-//! Placeholder while the generator is being written.
+//! msmtp generator. Spells a ClientPlan as an msmtprc account (host, port, TLS, EHLO
+//! domain, envelope sender, AUTH through passwordeval) and the password file it reads.
+//! relayctl never writes a secret: the password file holds the placeholder. Decides nothing.
 
-use super::{Artifact, Form, GenError};
-use crate::relay::plan::ClientPlan;
+use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
+use super::{Target, PASSWORD_PLACEHOLDER};
+use crate::relay::plan::{ClientPlan, Egress, Note, TlsMode};
 
-pub(super) fn render(_plan: &ClientPlan, _form: Form) -> Result<Artifact, GenError> {
-    unimplemented!("generator msmtp")
+const MSMTPRC: &str = "/etc/msmtprc";
+const PASSWORD_FILE: &str = "/etc/msmtp-password";
+/// Debian's CA bundle (package ca-certificates).
+const CA_FILE: &str = "/etc/ssl/certs/ca-certificates.crt";
+const ACCOUNT: &str = "google";
+
+/// The msmtprc lines for `plan`, in the order they are written.
+fn rc_lines(plan: &ClientPlan) -> Vec<String> {
+    let mut l = vec![
+        format!("# {}", header(plan)),
+        format!("account {ACCOUNT}"),
+        format!("host {}", plan.relay_host),
+        format!("port {}", plan.port.number()),
+    ];
+    match plan.tls {
+        TlsMode::Off => l.push("tls off".to_owned()),
+        tls => {
+            l.push("tls on".to_owned());
+            // msmtp(1): tls_starttls on = STARTTLS (the default), off = TLS from the
+            // first byte (RELAY-FACTS-NOW §1: port 465).
+            let starttls = if tls == TlsMode::Implicit {
+                "off"
+            } else {
+                "on"
+            };
+            l.push(format!("tls_starttls {starttls}"));
+            l.push(format!("tls_trust_file {CA_FILE}"));
+        }
+    }
+    match &plan.sasl {
+        Some(sasl) => {
+            l.push("auth on".to_owned());
+            l.push(format!("user {}", sasl.username));
+            // The password stays out of this file (msmtp(1), passwordeval).
+            l.push(format!("passwordeval \"cat {PASSWORD_FILE}\""));
+        }
+        // RELAY-FACTS-NOW §2: with IP authentication, no AUTH attempt at all.
+        None => l.push("auth off".to_owned()),
+    }
+    // RELAY-FACTS-NOW §4 and §8, msmtp: `domain` is the EHLO argument; its default,
+    // localhost, draws 421 4.7.0 from the relay.
+    l.push(format!("domain {}", plan.helo));
+    // An envelope sender in the customer's domain for mail that names none (cron, -t).
+    l.push(format!("from {}", plan.test_sender()));
+    l.push("syslog LOG_MAIL".to_owned());
+    if plan.egress == Egress::Ipv4Only {
+        l.push(
+            "# IPv4 only: msmtp has no address-family setting; see the notes (source_ip)"
+                .to_owned(),
+        );
+    }
+    l.push(String::new());
+    l.push(format!("account default : {ACCOUNT}"));
+    l
+}
+
+pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
+    check_form(Target::Msmtp, form, &[Form::Config], "config")?;
+    let mut files = vec![FileEdit {
+        path: MSMTPRC.to_owned(),
+        create: true,
+        mode: Some("0644"),
+        primary: true,
+        purpose: "the relay account (system-wide; ~/.msmtprc takes the same lines); keep a single `account default`".to_owned(),
+        comment: Some("#"),
+        lines: rc_lines(plan),
+    }];
+    let mut commands = Vec::new();
+    let mut notes = Vec::new();
+
+    if plan.sasl.is_some() {
+        files.push(FileEdit {
+            path: PASSWORD_FILE.to_owned(),
+            create: true,
+            mode: Some("0600"),
+            primary: false,
+            purpose: format!("the app password alone on one line, read by passwordeval; replace {PASSWORD_PLACEHOLDER}"),
+            // The whole file is the password: no comment, no header.
+            comment: None,
+            lines: vec![PASSWORD_PLACEHOLDER.to_owned()],
+        });
+        commands.push(Command {
+            shell: Shell::Sh,
+            line: format!("chmod 600 {PASSWORD_FILE}"),
+            purpose: "readable by root only (for other senders: chgrp msmtp and 0640, with msmtp setgid msmtp as Debian's README.Debian describes)".to_owned(),
+        });
+        notes.push(Note::info(
+            "Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8; msmtp refuses an rc file holding a literal password unless it is yours and mode 0600, which is why the password lives in its own file",
+            "RELAY-FACTS-NOW §2; msmtp(1)",
+        ));
+    }
+    commands.push(Command {
+        shell: Shell::Sh,
+        line: format!("msmtp --pretend -a {ACCOUNT} you@example.org < /dev/null"),
+        purpose: "show the settings msmtp will use".to_owned(),
+    });
+
+    if plan.tls == TlsMode::Opportunistic {
+        notes.push(Note::info(
+            "msmtp has no \"STARTTLS when offered\" mode: this account requires STARTTLS, which the relay offers on ports 25 and 587",
+            "msmtp(1), tls; RELAY-FACTS-NOW §1",
+        ));
+    }
+    match plan.egress {
+        Egress::Ipv4Only => notes.push(Note::warning(
+            "msmtp has no address-family setting: add `source_ip <this host's IPv4 address>` to the account to keep it on IPv4; otherwise a host with IPv6 egress reaches Google over IPv6 and is refused",
+            "RELAY-FACTS-NOW §3, the IPv6 trap",
+        )),
+        Egress::Ipv6Only => notes.push(Note::warning(
+            "msmtp has no address-family setting: add `source_ip <this host's IPv6 address>` to the account to keep it on IPv6",
+            "RELAY-FACTS-NOW §3",
+        )),
+        Egress::Any => {}
+    }
+    if !plan.internal.is_empty() {
+        let domains: Vec<_> = plan.internal.iter().map(|r| r.domain.as_str()).collect();
+        notes.push(Note::warning(
+            format!(
+                "msmtp sends every message to one host and cannot route by recipient domain: mail for {} would also go to Google; use an MTA for those domains",
+                domains.join(", ")
+            ),
+            "RELAY-FACTS, \"Per-MTA instructions\" (internal domains)",
+        ));
+    }
+    notes.push(Note::info(
+        format!(
+            "msmtp opens one connection per message and sends all its recipients in one transaction: keep messages to at most {} recipients",
+            plan.max_rcpt_per_transaction
+        ),
+        "RELAY-FACTS-NOW §6",
+    ));
+
+    Ok(Artifact {
+        target: Target::Msmtp,
+        edition: None,
+        title: format!("msmtp: relay through {}", super::plan_summary(plan)),
+        primary: Primary::File,
+        files,
+        commands,
+        steps: Vec::new(),
+        verify: vec![format!(
+            "printf 'Subject: relay test\\n\\nsent through {}\\n' | msmtp --debug -a {ACCOUNT} -f {} you@example.org",
+            plan.relay_host,
+            plan.test_sender()
+        )],
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
+    use crate::relay::plan::{plan, Capabilities, Site, TlsPreference};
+    use crate::relay::Port;
+
+    fn site() -> Site {
+        Site {
+            helo: Some("mail.example.com".parse().unwrap()),
+            domains: vec!["example.com".parse().unwrap()],
+            ..Site::default()
+        }
+    }
+
+    fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Artifact {
+        let mut c = ConsoleSetting::default();
+        let mut s = site();
+        f(&mut c, &mut s);
+        let p = plan(&c, &s, "msmtp", Capabilities::FULL, false).unwrap();
+        render(&p, Form::Natural).unwrap()
+    }
+
+    #[test]
+    fn default_plan_is_starttls_without_auth_and_a_domain_helo() {
+        let a = artifact(|_, _| {});
+        let rc = &a.files[0].lines;
+        for want in [
+            "host smtp-relay.gmail.com",
+            "port 587",
+            "tls on",
+            "tls_starttls on",
+            "auth off",
+            "domain mail.example.com",
+            "from postmaster@example.com",
+            "account default : google",
+        ] {
+            assert!(rc.contains(&want.to_owned()), "missing {want}");
+        }
+        assert_eq!(a.files.len(), 1);
+    }
+
+    #[test]
+    fn port_465_turns_starttls_off() {
+        let a = artifact(|_, s| s.port = Some(Port::Smtps));
+        let rc = &a.files[0].lines;
+        assert!(rc.contains(&"port 465".to_owned()));
+        assert!(rc.contains(&"tls_starttls off".to_owned()));
+    }
+
+    #[test]
+    fn smtp_auth_reads_the_password_from_a_file() {
+        let a = artifact(|c, s| {
+            c.authentication = Authentication::SmtpAuth;
+            s.auth_user = Some("relay@example.com".to_owned());
+        });
+        let rc = &a.files[0].lines;
+        assert!(rc.contains(&"auth on".to_owned()));
+        assert!(rc.contains(&"user relay@example.com".to_owned()));
+        assert!(rc.contains(&"passwordeval \"cat /etc/msmtp-password\"".to_owned()));
+        assert!(!rc.iter().any(|l| l.starts_with("password ")));
+        let pw = &a.files[1];
+        assert_eq!((pw.mode, pw.comment), (Some("0600"), None));
+        assert_eq!(pw.lines, [PASSWORD_PLACEHOLDER]);
+    }
+
+    #[test]
+    fn tls_none_is_tls_off() {
+        let a = artifact(|c, s| {
+            c.require_tls = false;
+            s.tls = Some(TlsPreference::None);
+        });
+        let rc = &a.files[0].lines;
+        assert!(rc.contains(&"tls off".to_owned()));
+        assert!(!rc.iter().any(|l| l.starts_with("tls_starttls")));
+    }
+
+    #[test]
+    fn ipv4_only_is_flagged() {
+        let a = artifact(|c, _| {
+            c.ranges.push(IpRange {
+                description: "office".into(),
+                net: "203.0.113.0/28".parse().unwrap(),
+                enabled: true,
+            })
+        });
+        assert!(a.files[0]
+            .lines
+            .iter()
+            .any(|l| l.starts_with("# IPv4 only")));
+        assert!(a.notes.iter().any(|n| n.text.contains("source_ip")));
+    }
 }
