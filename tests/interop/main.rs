@@ -1,0 +1,10 @@
+//! Interop tests: relayctl's generated MTA configuration validated by the real Debian 12
+//! software (Postfix, Sendmail + sendmail-cf, Exim + update-exim4.conf, OpenSMTPD) unpacked by
+//! tests/harness/fetch-mtas.sh. Run: `cargo test --features interop --test interop`.
+
+mod exim;
+mod gen;
+mod harness;
+mod opensmtpd;
+mod postfix;
+mod sendmail;
