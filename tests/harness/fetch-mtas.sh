@@ -81,6 +81,14 @@ candidate_version() {
   printf '%s\n' "${CANDIDATE[$1]:-}"
 }
 
+# Prints the first of its arguments that exists (expanded globs that matched).
+first_match() {
+  local f
+  for f in "$@"; do
+    if [ -e "$f" ]; then printf '%s\n' "$f"; return 0; fi
+  done
+}
+
 # Prints the path of the .deb for the current candidate version of $1,
 # downloading it if it is not cached yet.
 fetch_deb() {
@@ -94,7 +102,7 @@ fetch_deb() {
   [ -n "$ver" ] && [ "$ver" != "(none)" ] || die "apt knows no candidate for $pkg"
   # apt-get download encodes ':' (epoch) as %3a in the file name
   local fver="${ver//:/%3a}"
-  file="$(ls "$DEBS/${pkg}_${fver}_"*.deb 2>/dev/null | head -n1 || true)"
+  file="$(first_match "$DEBS/${pkg}_${fver}_"*.deb)"
   if [ -z "$file" ]; then
     log "downloading $pkg=$ver"
     # remove other cached versions of this package
@@ -103,7 +111,7 @@ fetch_deb() {
       apt_update_once
       (cd "$DEBS" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2)
     }
-    file="$(ls "$DEBS/${pkg}_${fver}_"*.deb 2>/dev/null | head -n1 || true)"
+    file="$(first_match "$DEBS/${pkg}_${fver}_"*.deb)"
     [ -n "$file" ] || die "apt-get download $pkg=$ver produced no file"
   fi
   printf '%s\n' "$file"
@@ -133,8 +141,12 @@ mkdir -p "$DEBS" "$ROOTS" "$BIN" "$ETC" "$LIBEXEC"
 # ---------------------------------------------------------------- download
 declare -A GROUP_DEBS=()
 ALL_DEBS=()
-# shellcheck disable=SC2086
-load_candidates ${GROUP_PKGS[*]}
+ALL_PKGS=()
+for group in $GROUPS_ORDER; do
+  read -ra pkgs <<<"${GROUP_PKGS[$group]}"
+  ALL_PKGS+=("${pkgs[@]}")
+done
+load_candidates "${ALL_PKGS[@]}"
 for group in $GROUPS_ORDER; do
   debs=""
   for pkg in ${GROUP_PKGS[$group]}; do
@@ -276,6 +288,7 @@ chmod 2555 "$PF/usr/sbin/postqueue" "$PF/usr/sbin/postdrop" # chgrp clears set-g
 #    ignore --confdir (upstream quirk)            -> ${UPEX4C_confdir}/...
 patch_update_exim4_conf() {
   local src="$EX/usr/sbin/update-exim4.conf" dst="$LIBEXEC/update-exim4.conf"
+  # shellcheck disable=SC2016 # the ${...} are for the patched script, not expanded here
   sed -e 's|^EXIM="/usr/sbin/exim4"$|EXIM="${UE4C_EXIM:-/usr/sbin/exim4}"|' \
       -e 's|< /etc/mailname |< "${UE4C_MAILNAME:-/etc/mailname}" |' \
       -e 's|\[ -e "/etc/exim4/exim4.conf.localmacros" \]|[ -e "${UPEX4C_confdir}/exim4.conf.localmacros" ]|' \
@@ -352,7 +365,7 @@ for elf in "$PF/usr/sbin/postconf" "$PF/usr/sbin/postfix" "$PF/usr/sbin/postmap"
   [ -z "$missing" ] || die "$elf: unresolved libraries: $missing"
 done
 
-debver() { dpkg-deb -f "$(ls "$DEBS/$1_"*.deb | head -n1)" Version; }
+debver() { dpkg-deb -f "$(first_match "$DEBS/$1_"*.deb)" Version; }
 v_postconf="$("$BIN/postconf" -c "$PF/usr/share/postfix" -d -h mail_version 2>/dev/null)"
 v_exim="$("$BIN/exim" -bV -C /dev/null 2>/dev/null | sed -n 's/^Exim version \([^ ]*\).*/\1/p' | head -n1)"
 v_sendmail="$( ("$BIN/sendmail-mta" -C /dev/null -d0.1 -bt </dev/null 2>/dev/null || true) | sed -n 's/^Version //p' | head -n1)"
