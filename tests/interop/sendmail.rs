@@ -212,6 +212,29 @@ fn assert_plan(dir: &SendmailDir, g: &Generated) {
             out.contains("returns ENCR:"),
             "no TLS_Srv:{host} ENCR entry in the access map:\n{out}"
         );
+        // the tls_server ruleset (run after STARTTLS, or without it) refuses a clear session
+        // to the relay and accepts an encrypted one
+        let verdict = |bits: u32| {
+            let out = bt(
+                dir,
+                &format!(
+                    ".D{{server_name}}{host}\n.D{{cipher_bits}}{bits}\ntls_server {}\n",
+                    if bits == 0 { "NONE" } else { "OK" }
+                ),
+            )
+            .unwrap();
+            out.lines()
+                .rfind(|l| l.starts_with("tls_server"))
+                .unwrap_or_default()
+                .to_string()
+        };
+        let clear = verdict(0);
+        assert!(
+            clear.contains("encryption too weak"),
+            "clear session to {host} not refused: {clear}"
+        );
+        let encrypted = verdict(256);
+        assert!(encrypted.ends_with("returns: OK"), "{encrypted}");
     }
     match g.sasl_user() {
         Some(user) => {
