@@ -58,6 +58,8 @@ impl GenFile {
 #[derive(Clone, Debug)]
 pub struct Generated {
     pub files: Vec<GenFile>,
+    /// `data.commands[].line` of the `sh` commands, in order.
+    pub commands: Vec<String>,
     pub plan: Value,
 }
 
@@ -89,12 +91,13 @@ impl Generated {
         self.plan["sasl"]["username"].as_str()
     }
 
-    /// A copy where every line of every file is passed through `f`.
+    /// A copy where every line of every file, and every command, is passed through `f`.
     pub fn map_lines(&self, f: impl Fn(&str) -> String) -> Generated {
         let mut g = self.clone();
         for file in &mut g.files {
             file.lines = file.lines.iter().map(|l| f(l)).collect();
         }
+        g.commands = g.commands.iter().map(|l| f(l)).collect();
         g
     }
 }
@@ -156,8 +159,16 @@ pub fn generate(target: &str, scenario: Scenario) -> Generated {
                 .collect(),
         })
         .collect();
+    let commands = data["commands"]
+        .as_array()
+        .expect("data.commands")
+        .iter()
+        .filter(|c| c["shell"] == "sh")
+        .map(|c| c["line"].as_str().expect("commands[].line").to_string())
+        .collect();
     let g = Generated {
         files,
+        commands,
         plan: data["plan"].clone(),
     };
     assert_secret_modes(&g);

@@ -212,3 +212,34 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Runs relayctl's `sh` command lines through `sh -c`, with the cache's bin/ first in PATH.
+/// `adapt(program, rest_of_line)` returns the script to run (e.g. with `-c CONFDIR` added) or
+/// None to skip the command (service reloads and the like need a running system). A command
+/// fails the run when it exits non-zero or prints a warning/error/fatal line.
+pub fn run_commands(
+    commands: &[String],
+    adapt: impl Fn(&str, &str) -> Option<String>,
+) -> Result<(), String> {
+    let bin = cache().dir.join("bin");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for line in commands {
+        let (prog, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let Some(script) = adapt(prog, rest) else {
+            continue;
+        };
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", &script]).env("PATH", &path);
+        let out = run(cmd, None, TIMEOUT);
+        let all = out.all();
+        let bad = lines_with(&all, &["warning:", "error:", "fatal:", "ERROR"]);
+        if !out.success() || !bad.is_empty() {
+            return Err(format!("relayctl command `{line}`: {}", out.describe()));
+        }
+    }
+    Ok(())
+}

@@ -3,15 +3,15 @@
 //! routing through the smart host, access/authinfo maps built by makemap).
 
 use crate::gen::{generate, rewrite_paths, run_gen, Generated, Scenario};
-use crate::harness::{cache, run, write_lines, Output, TIMEOUT};
+use crate::harness::{cache, run, run_commands, write_lines, Output, TIMEOUT};
 use std::path::PathBuf;
 use std::process::Command;
 
 /// A compiled sendmail configuration in a temp dir.
 pub struct SendmailDir {
     _tmp: tempfile::TempDir,
-    /// MAIL_SETTINGS_DIR: stands in for /etc/mail
-    pub etc_mail: PathBuf,
+    /// relayctl's `sh` commands, paths rewritten
+    pub commands: Vec<String>,
     pub mc: PathBuf,
     pub cf: PathBuf,
 }
@@ -73,7 +73,7 @@ pub fn build(g: &Generated) -> SendmailDir {
     let cf = tmp.path().join("sendmail.cf");
     SendmailDir {
         _tmp: tmp,
-        etc_mail,
+        commands: g.commands.clone(),
         mc,
         cf,
     }
@@ -107,8 +107,10 @@ pub fn bt(dir: &SendmailDir, input: &str) -> Result<String, String> {
     }
 }
 
-/// m4 compile (no output on stderr: cf.m4 reports misuse there with exit 0), makemap for every
-/// map source that was generated, then sendmail -bt must load the .cf without complaint.
+/// m4 compile (no output on stderr: cf.m4 reports misuse there with exit 0), relayctl's
+/// `makemap` and `chmod` commands (makemap gets `-C <the compiled .cf>`, which it reads for
+/// TrustedUser; `make -C /etc/mail` is Debian's sendmail-base Makefile, replaced by the m4 run
+/// here), then sendmail -bt must load the .cf without complaint.
 pub fn validate(dir: &SendmailDir) -> Result<(), String> {
     let c = cache();
     let mut cmd = Command::new(c.tool("sendmail-m4"));
@@ -118,18 +120,11 @@ pub fn validate(dir: &SendmailDir) -> Result<(), String> {
         return Err(format!("m4 {}: {}", dir.mc.display(), out.describe()));
     }
     std::fs::write(&dir.cf, &out.stdout).unwrap();
-    let cf = dir.cf.to_str().unwrap();
-    for map in ["access", "authinfo"] {
-        let src = dir.etc_mail.join(map);
-        if src.is_file() {
-            let text = std::fs::read_to_string(&src).unwrap();
-            let mut cmd = Command::new(c.tool("makemap"));
-            cmd.args(["-C", cf, "hash"]).arg(&src);
-            run(cmd, Some(&text), TIMEOUT)
-                .ok()
-                .map_err(|e| format!("makemap {map}: {e}"))?;
-        }
-    }
+    run_commands(&dir.commands, |prog, rest| match prog {
+        "makemap" => Some(format!("makemap -C '{}' {rest}", dir.cf.display())),
+        "chmod" => Some(format!("chmod {rest}")),
+        _ => None,
+    })?;
     bt(dir, "$j\n").map(|_| ())
 }
 
