@@ -11,6 +11,8 @@ const SASL_PASSWD: &str = "/etc/postfix/sasl_passwd";
 const TRANSPORT: &str = "/etc/postfix/transport";
 /// Debian's CA bundle (package ca-certificates); lets Postfix log "Trusted" connections.
 const CA_FILE: &str = "/etc/ssl/certs/ca-certificates.crt";
+/// The master.cf entry of tlsproxy(8), as Debian's commented-out line has it.
+const TLSPROXY_SERVICE: &str = "tlsproxy/unix='tlsproxy unix - - y - 0 tlsproxy'";
 
 /// The relayhost value: brackets skip the MX lookup (RELAY-FACTS-NOW §8, Postfix).
 pub(crate) fn relayhost(plan: &ClientPlan) -> String {
@@ -163,6 +165,15 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         commands.push(sh(
             format!("postmap hash:{TRANSPORT}"),
             "build the transport table",
+        ));
+    }
+    if plan.connection_reuse && plan.tls != TlsMode::Off {
+        // postconf(5), smtp_tls_connection_reuse: TLS connections are cached through
+        // tlsproxy(8), which Debian's master.cf ships commented out; without it, delivery
+        // to the relay fails.
+        commands.push(sh(
+            format!("postconf -M {TLSPROXY_SERVICE}"),
+            "enable the tlsproxy(8) service that TLS connection reuse needs",
         ));
     }
     if plan.egress != Egress::Any {
