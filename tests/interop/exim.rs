@@ -160,6 +160,44 @@ fn assert_plan(dir: &EximDir, g: &Generated) {
     }
 }
 
+/// Internal domains: Debian's hubbed_hosts router (conf.d/router/150_exim4-config_hubbed_hosts,
+/// before the smarthost router) looks the domain up with partial-lsearch in
+/// CONFDIR/hubbed_hosts; its host list is expanded again, so `$domain/MX` means MX delivery.
+fn assert_internal(dir: &EximDir, g: &Generated) {
+    let internal = g.internal();
+    if internal.is_empty() {
+        return;
+    }
+    let config = std::fs::read_to_string(&dir.config).unwrap();
+    let at = |name: &str| {
+        config
+            .lines()
+            .position(|l| l == name)
+            .unwrap_or_else(|| panic!("no {name} router"))
+    };
+    assert!(
+        at("hubbed_hosts:") < at("smarthost:"),
+        "hubbed_hosts after smarthost"
+    );
+    let hubbed = dir.confdir.join("hubbed_hosts");
+    for (domain, host) in internal {
+        for key in [domain.clone(), format!("host.{domain}")] {
+            let got = expand(
+                dir,
+                &format!(
+                    "${{lookup{{{key}}}partial-lsearch{{{}}}}}",
+                    hubbed.display()
+                ),
+            );
+            let want = match &host {
+                Some(h) => h.clone(),
+                None => "$domain/MX".to_string(),
+            };
+            assert_eq!(got, want, "hubbed_hosts entry for {key}");
+        }
+    }
+}
+
 fn check(scenario: Scenario) {
     let g = generate("exim", scenario);
     let dir = build(&g);
@@ -167,6 +205,7 @@ fn check(scenario: Scenario) {
         panic!("exim rejected relayctl's {scenario:?} config: {e}");
     }
     assert_plan(&dir, &g);
+    assert_internal(&dir, &g);
 }
 
 #[test]
@@ -187,6 +226,11 @@ fn exim_smtp_auth_implicit_tls_465() {
 #[test]
 fn exim_port_25_no_require_tls() {
     check(Scenario::Port25NoRequireTls);
+}
+
+#[test]
+fn exim_internal_domain() {
+    check(Scenario::InternalDomain);
 }
 
 /// The checks must be able to fail.

@@ -16,6 +16,8 @@ pub enum Scenario {
     Auth465,
     /// Port 25, console "Require TLS" off, IP authentication.
     Port25NoRequireTls,
+    /// The default plan plus an internal domain delivered directly (not through Google).
+    InternalDomain,
 }
 
 impl Scenario {
@@ -32,12 +34,15 @@ impl Scenario {
                 "relay@example.com",
             ],
             Scenario::Port25NoRequireTls => &["--port", "25", "--no-require-tls"],
+            Scenario::InternalDomain => &["--internal-domain", INTERNAL],
         }
     }
 }
 
 pub const HELO: &str = "mail.example.com";
 pub const DOMAIN: &str = "example.com";
+/// The internal domain of [`Scenario::InternalDomain`].
+pub const INTERNAL: &str = "corp.example.com";
 
 /// One entry of `data.files`.
 #[derive(Clone, Debug)]
@@ -84,6 +89,21 @@ impl Generated {
     /// `implicit`, `starttls`, `opportunistic` or `off`.
     pub fn tls(&self) -> &str {
         self.plan["tls"].as_str().expect("plan.tls")
+    }
+
+    /// `plan.internal[]`: (domain, host or None for MX delivery).
+    pub fn internal(&self) -> Vec<(String, Option<String>)> {
+        self.plan["internal"]
+            .as_array()
+            .expect("plan.internal")
+            .iter()
+            .map(|i| {
+                (
+                    i["domain"].as_str().expect("internal[].domain").to_string(),
+                    i["host"].as_str().map(str::to_string),
+                )
+            })
+            .collect()
     }
 
     /// The SMTP AUTH user name when the plan authenticates.

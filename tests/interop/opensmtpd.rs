@@ -182,6 +182,45 @@ fn assert_plan(dir: &SmtpdDir, g: &Generated) {
         }
         None => assert!(after("auth").is_none(), "auth without SMTP AUTH"),
     }
+    // internal domains: a `match ... for domain {...}` rule before the catch-all relay rule
+    // (first match wins), whose action relays without `host` (MX delivery) or to the host
+    let lines: Vec<&str> = conf.lines().collect();
+    let catch_all = lines
+        .iter()
+        .position(|l| l.starts_with("match from local for any action"))
+        .unwrap();
+    for (domain, host) in g.internal() {
+        let quoted = format!("\"{domain}\"");
+        let rule = lines
+            .iter()
+            .position(|l| {
+                l.starts_with("match ") && l.contains(" for domain ") && l.contains(&quoted)
+            })
+            .unwrap_or_else(|| panic!("no match rule for {domain}"));
+        assert!(
+            rule < catch_all,
+            "rule for {domain} comes after the catch-all"
+        );
+        assert!(
+            lines[rule].contains(&format!("\"*.{domain}\"")),
+            "subdomains of {domain} not matched: {}",
+            lines[rule]
+        );
+        let name = lines[rule]
+            .rsplit("action ")
+            .next()
+            .unwrap()
+            .trim()
+            .trim_matches('"');
+        let action = lines
+            .iter()
+            .find(|l| declared(l) == Some(("action", name.to_string())))
+            .unwrap_or_else(|| panic!("action {name} not declared"));
+        match host {
+            None => assert!(!action.contains(" host "), "MX delivery expected: {action}"),
+            Some(h) => assert!(action.contains(&h), "{action} does not name {h}"),
+        }
+    }
 }
 
 fn check(scenario: Scenario) {
@@ -211,6 +250,11 @@ fn opensmtpd_smtp_auth_implicit_tls_465() {
 #[test]
 fn opensmtpd_port_25_no_require_tls() {
     check(Scenario::Port25NoRequireTls);
+}
+
+#[test]
+fn opensmtpd_internal_domain() {
+    check(Scenario::InternalDomain);
 }
 
 /// The checks must be able to fail.

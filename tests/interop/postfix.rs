@@ -287,6 +287,28 @@ fn assert_plan(dir: &PostfixDir, g: &Generated) {
         }
         None => assert_eq!(param(dir, "smtp_sasl_auth_enable"), "no"),
     }
+    // internal domains: transport(5) entries for the domain and its subdomains (".domain";
+    // transport_maps is not in parent_domain_matches_subdomains)
+    let internal = g.internal();
+    if !internal.is_empty() {
+        let maps = param(dir, "transport_maps");
+        let conf = dir.conf.to_str().unwrap();
+        for (domain, host) in internal {
+            let want = match host {
+                Some(h) => format!("smtp:[{h}]"),
+                None => "smtp:".to_string(),
+            };
+            for key in [domain.clone(), format!(".{domain}")] {
+                let out = run(
+                    tool("postmap", &["-c", conf, "-q", &key, &maps]),
+                    None,
+                    TIMEOUT,
+                );
+                assert!(out.success(), "transport lookup {key}: {}", out.describe());
+                assert_eq!(out.stdout.trim_end(), want, "transport entry for {key}");
+            }
+        }
+    }
 }
 
 fn check(scenario: Scenario) {
@@ -316,6 +338,11 @@ fn postfix_smtp_auth_implicit_tls_465() {
 #[test]
 fn postfix_port_25_no_require_tls() {
     check(Scenario::Port25NoRequireTls);
+}
+
+#[test]
+fn postfix_internal_domain() {
+    check(Scenario::InternalDomain);
 }
 
 /// The checks must be able to fail: a broken line appended to relayctl's output is caught.
@@ -388,15 +415,17 @@ fn postfix_validation_rejects_missing_sasl_map() {
 /// emits that command itself: `postconf -M` is idempotent).
 #[test]
 fn postfix_validation_accepts_tlsproxy_enabled() {
-    let mut g = generate("postfix", Scenario::Auth587);
-    let reload = g.commands.iter().position(|c| c.starts_with("postfix "));
-    g.commands.insert(
-        reload.unwrap_or(g.commands.len()),
-        "postconf -M tlsproxy/unix='tlsproxy unix - - y - 0 tlsproxy'".to_string(),
-    );
-    let dir = build(&g);
-    if let Err(e) = validate(&dir) {
-        panic!("{e}");
+    for scenario in [Scenario::Auth587, Scenario::InternalDomain] {
+        let mut g = generate("postfix", scenario);
+        let reload = g.commands.iter().position(|c| c.starts_with("postfix "));
+        g.commands.insert(
+            reload.unwrap_or(g.commands.len()),
+            "postconf -M tlsproxy/unix='tlsproxy unix - - y - 0 tlsproxy'".to_string(),
+        );
+        let dir = build(&g);
+        if let Err(e) = validate(&dir) {
+            panic!("{scenario:?}: {e}");
+        }
+        assert_plan(&dir, &g);
     }
-    assert_plan(&dir, &g);
 }

@@ -244,6 +244,20 @@ fn assert_plan(dir: &SendmailDir, g: &Generated) {
         }
         None => assert!(cf_lines(dir, "Kauthinfo ").is_empty()),
     }
+    // internal domains: mailertable routes the domain and its subdomains around the relay
+    for (domain, host) in g.internal() {
+        for rcpt_domain in [domain.clone(), format!("host.{domain}")] {
+            let routed = bt(dir, &format!("3,0 someone@{rcpt_domain}\n")).unwrap();
+            let to = host.clone().unwrap_or(rcpt_domain.clone());
+            let expect = format!("$# esmtp $@ {} $:", to.replace('.', " . "));
+            assert!(
+                routed
+                    .lines()
+                    .any(|l| l.starts_with("parse") && l.contains(&expect)),
+                "someone@{rcpt_domain} did not route to {expect}:\n{routed}"
+            );
+        }
+    }
 }
 
 fn check(scenario: Scenario) {
@@ -268,6 +282,11 @@ fn sendmail_smtp_auth_587() {
 #[test]
 fn sendmail_port_25_no_require_tls() {
     check(Scenario::Port25NoRequireTls);
+}
+
+#[test]
+fn sendmail_internal_domain() {
+    check(Scenario::InternalDomain);
 }
 
 /// Sendmail 8.17's client has no TLS-on-connect (its only SMTPS is the server-side
