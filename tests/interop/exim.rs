@@ -112,6 +112,11 @@ fn assert_plan(dir: &EximDir, g: &Generated) {
         Some(g.helo()),
         "REMOTE_SMTP_HELO_DATA"
     );
+    assert_eq!(
+        option(&t, "max_rcpt"),
+        Some(g.plan["max_rcpt_per_transaction"].to_string()),
+        "recipients per transaction"
+    );
     let (require_tls, protocol) = match g.tls() {
         "implicit" => (Some("*"), "smtps"),
         "starttls" => (Some("*"), "smtp"),

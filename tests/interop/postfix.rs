@@ -257,6 +257,10 @@ fn assert_plan(dir: &PostfixDir, g: &Generated) {
     let port = g.port();
     assert_eq!(param(dir, "relayhost"), format!("[{host}]:{port}"));
     assert_eq!(param(dir, "smtp_helo_name"), g.helo());
+    assert_eq!(
+        param(dir, "smtp_destination_recipient_limit"),
+        g.plan["max_rcpt_per_transaction"].to_string()
+    );
     let (level, wrapper) = match g.tls() {
         "implicit" => ("encrypt", "yes"),
         "starttls" => ("encrypt", "no"),

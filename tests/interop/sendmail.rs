@@ -167,6 +167,11 @@ fn assert_plan(dir: &SendmailDir, g: &Generated) {
         relay.contains(&format!("A=TCP $h {}", g.port())),
         "relay mailer: {relay}"
     );
+    let max_rcpt = g.plan["max_rcpt_per_transaction"].as_u64().unwrap();
+    assert!(
+        relay.contains(&format!("r={max_rcpt},")),
+        "relay mailer lacks r={max_rcpt}: {relay}"
+    );
     assert_eq!(
         cf_lines(dir, "O HeloName="),
         vec![format!("O HeloName={}", g.helo())]
