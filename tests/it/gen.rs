@@ -154,7 +154,12 @@ fn json_documents() {
             t.extend(["--edition", target[1]]);
         }
         t.extend(["--format", "json"]);
-        let out = render(&t, PLANS[2].1);
+        let plan = if target[0] == "exchange" {
+            PLANS[1].1
+        } else {
+            PLANS[2].1
+        };
+        let out = render(&t, plan);
         let json = out
             .split("--- stdout\n")
             .nth(1)
