@@ -100,6 +100,20 @@ impl Target {
             Target::Qmail => Capabilities {
                 tls: false,
                 smtp_auth: false,
+                implicit_tls_missing: Some("stock qmail-remote has no TLS at all"),
+            },
+            // Sendmail 8.17 speaks TLS as a client only through STARTTLS (its SMTPS,
+            // Modifier=s, is for the daemon side).
+            Target::Sendmail => Capabilities {
+                implicit_tls_missing: Some("sendmail's client speaks TLS only through STARTTLS"),
+                ..Capabilities::FULL
+            },
+            // Send connectors negotiate TLS only with STARTTLS after the greeting.
+            Target::Exchange => Capabilities {
+                implicit_tls_missing: Some(
+                    "Exchange send connectors use TLS only through STARTTLS",
+                ),
+                ..Capabilities::FULL
             },
             _ => Capabilities::FULL,
         }
@@ -263,19 +277,14 @@ pub enum GenError {
     EditionNotExchange(Target),
     #[error("--edge needs Exchange 2007 or later (Edge Transport servers came with 2007)")]
     EdgeBeforeE2007,
-    #[error("{target} cannot use TLS from the first byte (port 465): {why}; {fix}")]
-    ImplicitTlsUnsupported {
-        target: Target,
-        why: &'static str,
-        fix: &'static str,
-    },
     #[error("{target} has no {form} form; use one of: {choices}")]
     FormUnsupported {
         target: Target,
         form: &'static str,
         choices: &'static str,
     },
-    /// The target has no way to do what the plan asks (e.g. Exchange and TLS on connect).
+    /// The target has no way to do what the plan asks. `relay::plan` refuses such plans
+    /// first (from `Target::capabilities`); this guards plans built another way.
     #[error("{target} cannot {what}")]
     Unsupported { target: Target, what: String },
 }

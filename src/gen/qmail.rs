@@ -31,10 +31,9 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     if plan.tls == TlsMode::Implicit {
         // Port 465 wants a TLS handshake before the greeting; qmail-remote would wait for
         // a 220 that never comes, even under --force.
-        return Err(GenError::ImplicitTlsUnsupported {
+        return Err(GenError::Unsupported {
             target: Target::Qmail,
-            why: "stock qmail-remote has no TLS at all",
-            fix: "use port 587 or 25 without TLS (--port 587 --tls none, with \"Require TLS encryption\" off), or an MTA with TLS",
+            what: "use TLS from the first byte (port 465): stock qmail-remote has no TLS at all; use port 587 or 25 without TLS, or an MTA with TLS".to_owned(),
         });
     }
     // smtproutes, helohost and timeoutsmtpd have no comment syntax: no header line.
@@ -236,14 +235,15 @@ mod tests {
 
     #[test]
     fn port_465_is_refused_even_when_forced() {
-        let e = artifact(true, |_, s| s.port = Some(Port::Smtps)).unwrap_err();
-        assert!(matches!(
-            e,
-            GenError::ImplicitTlsUnsupported {
-                target: Target::Qmail,
-                ..
-            }
-        ));
+        // The plan refuses it from qmail's capabilities, before --force is considered.
+        let mut s = site();
+        s.port = Some(Port::Smtps);
+        let c = ConsoleSetting {
+            require_tls: false,
+            ..ConsoleSetting::default()
+        };
+        let e = plan(&c, &s, "qmail", Target::Qmail.capabilities(), true).unwrap_err();
+        assert!(e.to_string().contains("port 465"), "{e}");
     }
 
     #[test]

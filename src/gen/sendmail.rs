@@ -126,10 +126,9 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     if plan.tls == TlsMode::Implicit {
         // Sendmail 8.17 speaks TLS as a client only through STARTTLS (its SMTPS support,
         // Modifier=s, is for the daemon side).
-        return Err(GenError::ImplicitTlsUnsupported {
+        return Err(GenError::Unsupported {
             target: Target::Sendmail,
-            why: "sendmail's client speaks TLS only through STARTTLS",
-            fix: "use port 587 with STARTTLS (--port 587)",
+            what: "use TLS from the first byte (port 465): its client speaks TLS only through STARTTLS; use --port 587".to_owned(),
         });
     }
     let mut files = vec![FileEdit {
@@ -327,7 +326,7 @@ mod tests {
         let e = artifact(|_, s| s.port = Some(Port::Smtps)).unwrap_err();
         assert!(matches!(
             e,
-            GenError::ImplicitTlsUnsupported {
+            GenError::Unsupported {
                 target: Target::Sendmail,
                 ..
             }

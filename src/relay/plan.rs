@@ -81,6 +81,8 @@ pub struct Capabilities {
     pub tls: bool,
     /// Whether its stock client can do SMTP AUTH.
     pub smtp_auth: bool,
+    /// Why its client cannot do TLS from the first byte (port 465), if it cannot.
+    pub implicit_tls_missing: Option<&'static str>,
 }
 
 impl Capabilities {
@@ -88,6 +90,7 @@ impl Capabilities {
     pub const FULL: Capabilities = Capabilities {
         tls: true,
         smtp_auth: true,
+        implicit_tls_missing: None,
     };
 }
 
@@ -265,6 +268,13 @@ pub enum PlanError {
         mta: &'static str,
         why: &'static str,
     },
+    #[error(
+        "{mta} cannot use TLS from the first byte (port 465): {why}; use --port 587 (STARTTLS)"
+    )]
+    MtaCannotImplicitTls {
+        mta: &'static str,
+        why: &'static str,
+    },
     #[error("{mta} has no SMTP AUTH in its stock client; use IP authentication, or pass --force")]
     MtaCannotAuth { mta: &'static str },
 }
@@ -302,6 +312,12 @@ pub fn plan(
     } else {
         None
     };
+
+    // Checked before anything --force can override: a client that does not speak TLS on
+    // connect waits for a greeting that never comes on 465.
+    if let (Port::Smtps, Some(why)) = (port, caps.implicit_tls_missing) {
+        return Err(PlanError::MtaCannotImplicitTls { mta, why });
+    }
 
     let tls = match (port, site.tls) {
         (Port::Smtps, Some(p @ (TlsPreference::Opportunistic | TlsPreference::None))) => {
@@ -627,6 +643,7 @@ mod tests {
         let no_tls = Capabilities {
             tls: false,
             smtp_auth: false,
+            implicit_tls_missing: Some("no TLS at all"),
         };
         assert!(matches!(
             plan(&c, &s, "qmail", no_tls, false),
@@ -639,6 +656,12 @@ mod tests {
             plan(&c, &s, "qmail", no_tls, false).unwrap().tls,
             TlsMode::Off
         );
+        let mut s465 = site();
+        s465.port = Some(Port::Smtps);
+        assert!(matches!(
+            plan(&c, &s465, "qmail", no_tls, true),
+            Err(PlanError::MtaCannotImplicitTls { .. })
+        ));
     }
 
     #[test]
