@@ -263,13 +263,13 @@ pub enum PlanError {
     },
     #[error("allowed senders \"Any addresses\" without SMTP AUTH needs your domains to check the HELO name against; add --domain example.com (site.domains)")]
     AnyAddressesNeedsDomains,
-    #[error("{mta} has no TLS in its stock client, and this setting needs TLS ({why}); use an MTA with TLS, or pass --force to write the routes anyway (the relay will refuse the mail)")]
+    #[error("{mta} has no TLS in its stock client, and this setting needs TLS ({why}); use an MTA with TLS (e.g. relayctl gen postfix), or pass --force to write the routes anyway (the relay will refuse the mail)")]
     MtaCannotTls {
         mta: &'static str,
         why: &'static str,
     },
     #[error(
-        "{mta} cannot use TLS from the first byte (port 465): {why}; use --port 587 (STARTTLS)"
+        "{mta} cannot use TLS from the first byte (port 465): {why}; use --port 587 or 25"
     )]
     MtaCannotImplicitTls {
         mta: &'static str,
