@@ -268,9 +268,7 @@ pub enum PlanError {
         mta: &'static str,
         why: &'static str,
     },
-    #[error(
-        "{mta} cannot use TLS from the first byte (port 465): {why}; use --port 587 or 25"
-    )]
+    #[error("{mta} cannot use TLS from the first byte (port 465): {why}; use --port 587 or 25")]
     MtaCannotImplicitTls {
         mta: &'static str,
         why: &'static str,
