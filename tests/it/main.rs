@@ -5,4 +5,5 @@ mod badinput;
 mod cli;
 mod gen;
 mod generated;
+mod layering;
 mod support;

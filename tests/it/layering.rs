@@ -1,0 +1,106 @@
+//! The module layering of STYLE.md, checked by a plain scan of `src/`: data flows one way
+//! (cli -> commands -> relay/config -> gen -> report), and the pure layers touch neither
+//! the file system, the environment, processes nor the command line.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in fs::read_dir(dir).expect("src/ is readable").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// (path prefix under src/, forbidden text, why)
+const RULES: &[(&str, &str, &str)] = &[
+    (
+        "relay/",
+        "crate::cli",
+        "the model does not know the command line",
+    ),
+    (
+        "relay/",
+        "crate::commands",
+        "the model does not call commands",
+    ),
+    ("relay/", "crate::report", "the model does not render"),
+    (
+        "relay/",
+        "crate::gen",
+        "policy does not depend on a generator",
+    ),
+    ("relay/", "clap", "the model does not know the command line"),
+    ("relay/", "std::fs", "the model does no I/O"),
+    (
+        "relay/",
+        "std::env",
+        "the model does not read the environment",
+    ),
+    ("relay/", "std::process", "the model does not run programs"),
+    (
+        "gen/",
+        "crate::cli",
+        "generators do not know the command line",
+    ),
+    ("gen/", "crate::commands", "generators do not call commands"),
+    ("gen/", "crate::report", "generators do not render"),
+    ("gen/", "std::fs", "generators do no I/O"),
+    ("gen/", "std::env", "generators do not read the environment"),
+    ("gen/", "std::process", "generators do not run programs"),
+    (
+        "config.rs",
+        "std::fs",
+        "relay.toml parsing takes text, not paths",
+    ),
+    (
+        "config.rs",
+        "crate::cli",
+        "relay.toml parsing does not know the command line",
+    ),
+    (
+        "report/",
+        "crate::commands",
+        "renderers do not call commands",
+    ),
+    (
+        "report/",
+        "crate::cli",
+        "renderers do not know the command line",
+    ),
+    (
+        "report/",
+        "std::fs",
+        "renderers write to the Write they are given",
+    ),
+    ("", "process::exit", "only main returns an exit code"),
+];
+
+#[test]
+fn layers_only_use_what_they_may() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut broken = Vec::new();
+    for f in &files {
+        let rel = f
+            .strip_prefix(&src)
+            .expect("under src")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = fs::read_to_string(f).expect("source is UTF-8");
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for (prefix, needle, why) in RULES {
+                if rel.starts_with(prefix) && code.contains(needle) {
+                    broken.push(format!("src/{rel}:{}: `{needle}`: {why}", n + 1));
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "layering broken:\n{}", broken.join("\n"));
+}
