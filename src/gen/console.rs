@@ -113,16 +113,8 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::relay::console::{ConsoleSetting, IpRange};
-    use crate::relay::plan::{plan, Capabilities, Site};
-
-    fn site() -> Site {
-        Site {
-            helo: Some("mail.example.com".parse().unwrap()),
-            domains: vec!["example.com".parse().unwrap()],
-            ..Site::default()
-        }
-    }
+    use crate::gen::testing::plan_for;
+    use crate::relay::console::IpRange;
 
     fn range(desc: &str, net: &str, enabled: bool) -> IpRange {
         IpRange {
@@ -134,14 +126,13 @@ mod tests {
 
     #[test]
     fn lists_every_range_and_the_require_tls_state() {
-        let c = ConsoleSetting {
-            ranges: vec![
+        let p = plan_for(Target::Console, false, |c, _| {
+            c.ranges = vec![
                 range("office", "203.0.114.0/28", true),
                 range("old dc", "2607:f8b0::5:600:300c:0/112", false),
-            ],
-            ..ConsoleSetting::default()
-        };
-        let p = plan(&c, &site(), "console", Capabilities::FULL, false).unwrap();
+            ];
+        })
+        .unwrap();
         let a = render(&p, Form::Natural).unwrap();
         assert_eq!(a.primary, Primary::Steps);
         let t = a.steps.join("\n");
@@ -166,11 +157,7 @@ mod tests {
 
     #[test]
     fn no_range_asks_for_the_public_address() {
-        let c = ConsoleSetting {
-            require_tls: false,
-            ..ConsoleSetting::default()
-        };
-        let p = plan(&c, &site(), "console", Capabilities::FULL, false).unwrap();
+        let p = plan_for(Target::Console, false, |c, _| c.require_tls = false).unwrap();
         let t = render(&p, Form::Steps).unwrap().steps.join("\n");
         assert!(t.contains("PUBLIC address"), "{t}");
         assert!(
@@ -181,13 +168,11 @@ mod tests {
 
     #[test]
     fn smtp_auth_needs_an_app_password() {
-        let c = ConsoleSetting {
-            authentication: Authentication::SmtpAuth,
-            ..ConsoleSetting::default()
-        };
-        let mut s = site();
-        s.auth_user = Some("relay@example.com".into());
-        let p = plan(&c, &s, "console", Capabilities::FULL, false).unwrap();
+        let p = plan_for(Target::Console, false, |c, s| {
+            c.authentication = Authentication::SmtpAuth;
+            s.auth_user = Some("relay@example.com".into());
+        })
+        .unwrap();
         let a = render(&p, Form::Natural).unwrap();
         let t = a.steps.join("\n");
         assert!(t.contains("leave unticked \"Only accept mail from the specified IP addresses\"; tick \"Require SMTP Authentication\""), "{t}");
@@ -200,14 +185,7 @@ mod tests {
 
     #[test]
     fn only_steps() {
-        let p = plan(
-            &ConsoleSetting::default(),
-            &site(),
-            "console",
-            Capabilities::FULL,
-            false,
-        )
-        .unwrap();
+        let p = plan_for(Target::Console, false, |_, _| {}).unwrap();
         assert!(matches!(
             render(&p, Form::Commands),
             Err(GenError::FormUnsupported { .. })

@@ -479,23 +479,13 @@ pub(super) fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gen::testing;
     use crate::relay::console::{Authentication, ConsoleSetting};
-    use crate::relay::plan::{plan, Capabilities, InternalRoute, Site};
+    use crate::relay::plan::{Capabilities, InternalRoute, Site};
     use crate::relay::Port;
 
-    fn site() -> Site {
-        Site {
-            helo: Some("mail.example.com".parse().unwrap()),
-            domains: vec!["example.com".parse().unwrap()],
-            ..Site::default()
-        }
-    }
-
     fn make(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> ClientPlan {
-        let mut c = ConsoleSetting::default();
-        let mut s = site();
-        f(&mut c, &mut s);
-        plan(&c, &s, "exchange", Capabilities::FULL, false).unwrap()
+        testing::plan_for(Target::Exchange, false, f).unwrap()
     }
 
     fn all_text(a: &Artifact) -> String {
@@ -606,7 +596,13 @@ mod tests {
 
     #[test]
     fn implicit_tls_is_unsupported() {
-        let p = make(|_, s| s.port = Some(Port::Smtps));
+        // Exchange's own capabilities make the plan refuse port 465 first; a plan built
+        // with full capabilities (one built another way) is what the generator guards
+        // against.
+        let p = testing::plan_with_caps(Target::Exchange, Capabilities::FULL, false, |_, s| {
+            s.port = Some(Port::Smtps)
+        })
+        .unwrap();
         for e in [Edition::E2003, Edition::E2016] {
             let err = render(&p, e, false, Form::Natural).unwrap_err();
             assert!(

@@ -248,11 +248,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         steps: Vec::new(),
         verify: vec![
             "exim4 -bt you@example.org    # expect: router = smarthost, transport = remote_smtp_smarthost".to_owned(),
-            format!(
-                "printf 'Subject: relay test\\n\\nsent through {}\\n' | sendmail -f {} you@example.org && tail -f /var/log/exim4/mainlog",
-                plan.relay_host,
-                plan.test_sender()
-            ),
+            super::test_message(plan, "sendmail -f ", Some("/var/log/exim4/mainlog")),
         ],
         notes,
     })
@@ -261,23 +257,13 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gen::testing::plan_for;
     use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
-    use crate::relay::plan::{plan, Capabilities, InternalRoute, Site};
+    use crate::relay::plan::{InternalRoute, Site};
     use crate::relay::Port;
 
-    fn site() -> Site {
-        Site {
-            helo: Some("mail.example.com".parse().unwrap()),
-            domains: vec!["example.com".parse().unwrap()],
-            ..Site::default()
-        }
-    }
-
     fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Artifact {
-        let mut c = ConsoleSetting::default();
-        let mut s = site();
-        f(&mut c, &mut s);
-        let p = plan(&c, &s, "Exim (Debian)", Capabilities::FULL, false).unwrap();
+        let p = plan_for(Target::Exim, false, f).unwrap();
         render(&p, Form::Natural).unwrap()
     }
 

@@ -75,18 +75,12 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gen::testing;
     use crate::relay::console::{Authentication, ConsoleSetting};
-    use crate::relay::plan::{plan, Capabilities, Site};
+    use crate::relay::plan::Site;
 
     fn make(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> ClientPlan {
-        let mut c = ConsoleSetting::default();
-        let mut s = Site {
-            helo: Some("mail.example.com".parse().unwrap()),
-            domains: vec!["example.com".parse().unwrap()],
-            ..Site::default()
-        };
-        f(&mut c, &mut s);
-        plan(&c, &s, "macos", Capabilities::FULL, false).unwrap()
+        testing::plan_for(Target::Macos, false, f).unwrap()
     }
 
     #[test]

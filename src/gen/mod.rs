@@ -372,5 +372,68 @@ fn header(plan: &ClientPlan) -> String {
     )
 }
 
+/// The `verify` line that sends one test message through the relay: a short message,
+/// piped into `submit` (the host's own submission command), from the plan's test sender
+/// to you@example.org; then `&& tail -f LOG` to watch it leave, for a command that does
+/// not show the SMTP dialogue itself.
+///
+/// `submit` ends with the envelope-sender flag exactly as the address is to follow it:
+/// `sendmail -f ` (a separate argument, hence the space) or
+/// `/var/qmail/bin/qmail-inject -f` (glued on).
+fn test_message(plan: &ClientPlan, submit: &str, log: Option<&str>) -> String {
+    let mut line = format!(
+        "printf 'Subject: relay test\\n\\nsent through {}\\n' | {submit}{} you@example.org",
+        plan.relay_host,
+        plan.test_sender()
+    );
+    if let Some(log) = log {
+        line.push_str(" && tail -f ");
+        line.push_str(log);
+    }
+    line
+}
+
 /// A placeholder that stands for the SMTP AUTH password in generated files; never a secret.
 pub const PASSWORD_PLACEHOLDER: &str = "APP_PASSWORD";
+
+/// Fixtures shared by the generators' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Target;
+    use crate::relay::console::ConsoleSetting;
+    use crate::relay::plan::{plan, Capabilities, ClientPlan, PlanError, Site};
+
+    /// The site every generator test starts from: HELO mail.example.com, mail domain
+    /// example.com, everything else default.
+    pub(crate) fn site() -> Site {
+        Site {
+            helo: Some("mail.example.com".parse().unwrap()),
+            domains: vec!["example.com".parse().unwrap()],
+            ..Site::default()
+        }
+    }
+
+    /// Plans for `target` as `relayctl gen` does (its product name and capabilities), from
+    /// the default console setting and [`site`], both first changed by `f`.
+    pub(crate) fn plan_for(
+        target: Target,
+        force: bool,
+        f: impl FnOnce(&mut ConsoleSetting, &mut Site),
+    ) -> Result<ClientPlan, PlanError> {
+        plan_with_caps(target, target.capabilities(), force, f)
+    }
+
+    /// [`plan_for`] with other capabilities than the target's: a plan the real ones would
+    /// refuse, to reach a generator's own guard against plans built another way.
+    pub(crate) fn plan_with_caps(
+        target: Target,
+        caps: Capabilities,
+        force: bool,
+        f: impl FnOnce(&mut ConsoleSetting, &mut Site),
+    ) -> Result<ClientPlan, PlanError> {
+        let mut c = ConsoleSetting::default();
+        let mut s = site();
+        f(&mut c, &mut s);
+        plan(&c, &s, target.product(), caps, force)
+    }
+}

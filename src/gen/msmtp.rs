@@ -146,10 +146,10 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         files,
         commands,
         steps: Vec::new(),
-        verify: vec![format!(
-            "printf 'Subject: relay test\\n\\nsent through {}\\n' | msmtp --debug -a {ACCOUNT} -f {} you@example.org",
-            plan.relay_host,
-            plan.test_sender()
+        verify: vec![super::test_message(
+            plan,
+            &format!("msmtp --debug -a {ACCOUNT} -f "),
+            None,
         )],
         notes,
     })
@@ -158,23 +158,13 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gen::testing::plan_for;
     use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
-    use crate::relay::plan::{plan, Capabilities, Site, TlsPreference};
+    use crate::relay::plan::{Site, TlsPreference};
     use crate::relay::Port;
 
-    fn site() -> Site {
-        Site {
-            helo: Some("mail.example.com".parse().unwrap()),
-            domains: vec!["example.com".parse().unwrap()],
-            ..Site::default()
-        }
-    }
-
     fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Artifact {
-        let mut c = ConsoleSetting::default();
-        let mut s = site();
-        f(&mut c, &mut s);
-        let p = plan(&c, &s, "msmtp", Capabilities::FULL, false).unwrap();
+        let p = plan_for(Target::Msmtp, false, f).unwrap();
         render(&p, Form::Natural).unwrap()
     }
 

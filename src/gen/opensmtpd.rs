@@ -192,10 +192,10 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         files,
         commands,
         steps: Vec::new(),
-        verify: vec![format!(
-            "printf 'Subject: relay test\\n\\nsent through {}\\n' | sendmail -f {} you@example.org && tail -f /var/log/mail.log",
-            plan.relay_host,
-            plan.test_sender()
+        verify: vec![super::test_message(
+            plan,
+            "sendmail -f ",
+            Some("/var/log/mail.log"),
         )],
         notes,
     })
@@ -204,23 +204,13 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gen::testing::plan_for;
     use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
-    use crate::relay::plan::{plan, Capabilities, Site, TlsPreference};
+    use crate::relay::plan::{Site, TlsPreference};
     use crate::relay::Port;
 
-    fn site() -> Site {
-        Site {
-            helo: Some("mail.example.com".parse().unwrap()),
-            domains: vec!["example.com".parse().unwrap()],
-            ..Site::default()
-        }
-    }
-
     fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Artifact {
-        let mut c = ConsoleSetting::default();
-        let mut s = site();
-        f(&mut c, &mut s);
-        let p = plan(&c, &s, "OpenSMTPD", Capabilities::FULL, false).unwrap();
+        let p = plan_for(Target::Opensmtpd, false, f).unwrap();
         render(&p, Form::Natural).unwrap()
     }
 

@@ -197,10 +197,10 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         files,
         commands,
         steps: Vec::new(),
-        verify: vec![format!(
-            "printf 'Subject: relay test\\n\\nsent through {}\\n' | sendmail -f {} you@example.org && tail -f /var/log/mail.log",
-            plan.relay_host,
-            plan.test_sender()
+        verify: vec![super::test_message(
+            plan,
+            "sendmail -f ",
+            Some("/var/log/mail.log"),
         )],
         notes,
     })

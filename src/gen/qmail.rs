@@ -131,10 +131,10 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         files,
         commands,
         steps: Vec::new(),
-        verify: vec![format!(
-            "printf 'Subject: relay test\\n\\nsent through {}\\n' | /var/qmail/bin/qmail-inject -f{} you@example.org && tail -f /var/log/qmail/current",
-            plan.relay_host,
-            plan.test_sender()
+        verify: vec![super::test_message(
+            plan,
+            "/var/qmail/bin/qmail-inject -f",
+            Some("/var/log/qmail/current"),
         )],
         notes,
     })
@@ -143,31 +143,27 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gen::testing::plan_for;
     use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
-    use crate::relay::plan::{plan, InternalRoute, NoteLevel, Site};
+    use crate::relay::plan::{ClientPlan, InternalRoute, NoteLevel, PlanError, Site};
     use crate::relay::Port;
 
-    fn site() -> Site {
-        Site {
-            helo: Some("mail.example.com".parse().unwrap()),
-            domains: vec!["example.com".parse().unwrap()],
-            ..Site::default()
-        }
+    /// Starts from a plan qmail meets without --force: Require TLS off, IP authentication.
+    fn qmail_plan(
+        force: bool,
+        f: impl FnOnce(&mut ConsoleSetting, &mut Site),
+    ) -> Result<ClientPlan, PlanError> {
+        plan_for(Target::Qmail, force, |c, s| {
+            c.require_tls = false;
+            f(c, s)
+        })
     }
 
-    /// A plan qmail meets without --force: Require TLS off, IP authentication.
     fn artifact(
         force: bool,
         f: impl FnOnce(&mut ConsoleSetting, &mut Site),
     ) -> Result<Artifact, GenError> {
-        let mut c = ConsoleSetting {
-            require_tls: false,
-            ..ConsoleSetting::default()
-        };
-        let mut s = site();
-        f(&mut c, &mut s);
-        let p = plan(&c, &s, "qmail", Target::Qmail.capabilities(), force).unwrap();
-        render(&p, Form::Natural)
+        render(&qmail_plan(force, f).unwrap(), Form::Natural)
     }
 
     #[test]
@@ -236,13 +232,7 @@ mod tests {
     #[test]
     fn port_465_is_refused_even_when_forced() {
         // The plan refuses it from qmail's capabilities, before --force is considered.
-        let mut s = site();
-        s.port = Some(Port::Smtps);
-        let c = ConsoleSetting {
-            require_tls: false,
-            ..ConsoleSetting::default()
-        };
-        let e = plan(&c, &s, "qmail", Target::Qmail.capabilities(), true).unwrap_err();
+        let e = qmail_plan(true, |_, s| s.port = Some(Port::Smtps)).unwrap_err();
         assert!(e.to_string().contains("port 465"), "{e}");
     }
 

@@ -266,11 +266,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
                 "sendmail -bv you@example.org    # expect: mailer relay, host [{}]",
                 plan.relay_host
             ),
-            format!(
-                "printf 'Subject: relay test\\n\\nsent through {}\\n' | sendmail -Am -v -f {} you@example.org",
-                plan.relay_host,
-                plan.test_sender()
-            ),
+            super::test_message(plan, "sendmail -Am -v -f ", None),
         ],
         notes,
     })
@@ -279,23 +275,13 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gen::testing;
     use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
-    use crate::relay::plan::{plan, Capabilities, InternalRoute, Site};
+    use crate::relay::plan::{Capabilities, InternalRoute, Site};
     use crate::relay::Port;
 
-    fn site() -> Site {
-        Site {
-            helo: Some("mail.example.com".parse().unwrap()),
-            domains: vec!["example.com".parse().unwrap()],
-            ..Site::default()
-        }
-    }
-
     fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Result<Artifact, GenError> {
-        let mut c = ConsoleSetting::default();
-        let mut s = site();
-        f(&mut c, &mut s);
-        let p = plan(&c, &s, "Sendmail", Capabilities::FULL, false).unwrap();
+        let p = testing::plan_for(Target::Sendmail, false, f).unwrap();
         render(&p, Form::Natural)
     }
 
@@ -323,7 +309,14 @@ mod tests {
 
     #[test]
     fn port_465_is_refused() {
-        let e = artifact(|_, s| s.port = Some(Port::Smtps)).unwrap_err();
+        // Sendmail's own capabilities make the plan refuse port 465 first; a plan built
+        // with full capabilities (one built another way) is what the generator guards
+        // against.
+        let p = testing::plan_with_caps(Target::Sendmail, Capabilities::FULL, false, |_, s| {
+            s.port = Some(Port::Smtps)
+        })
+        .unwrap();
+        let e = render(&p, Form::Natural).unwrap_err();
         assert!(matches!(
             e,
             GenError::Unsupported {
