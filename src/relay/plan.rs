@@ -1,9 +1,6 @@
 //! All relay policy lives here: [`plan`] turns the console setting and the site into the
 //! [`ClientPlan`] every generator spells, every linter compares against and every probe
 //! tests. Generators never re-decide anything that is decided here.
-
-use std::time::Duration;
-
 use serde::Serialize;
 
 use super::console::{is_documentation, AllowedSenders, ConsoleSetting};
@@ -146,11 +143,6 @@ impl Timeouts {
         retry_schedule_min: [1, 1, 3, 5],
         initial_retry_min: 1,
     };
-
-    /// `data_final_min_s` as a Duration.
-    pub fn data_final_min(&self) -> Duration {
-        Duration::from_secs(self.data_final_min_s)
-    }
 }
 
 /// Which address families the client should use to reach the relay.
