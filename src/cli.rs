@@ -27,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     Init(InitArgs),
     Gen(GenArgs),
+    #[command(subcommand)]
+    Check(CheckCommand),
     Completions(CompletionsArgs),
     #[command(hide = true)]
     Man(ManArgs),
@@ -155,6 +157,81 @@ fn parse_host_arg(s: &str) -> Result<Hostname, String> {
 fn parse_port_arg(s: &str) -> Result<Port, String> {
     s.parse()
         .map_err(|e: crate::relay::PortError| e.to_string())
+}
+
+/// Check the console's IP ranges or this server's HELO name.
+#[derive(Debug, Subcommand)]
+pub enum CheckCommand {
+    Cidr(CidrArgs),
+    Helo(HeloArgs),
+}
+
+/// Threshold for exit code 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    /// Exit 1 when there is an error.
+    Error,
+    /// Exit 1 when there is a warning or an error.
+    Warning,
+}
+
+/// Validate IP ranges for the Admin console's SMTP relay setting.
+///
+/// Reads one entry per line (`CIDR [description]`, `#` comments), or CSV
+/// `description,range,enabled`, from FILE or stdin (`-`), plus --range values and the
+/// ranges of a relay.toml. Reports syntax errors, ranges over 65,536 addresses (with the
+/// split), host bits, non-public addresses, duplicates and overlaps, and merges.
+///
+/// Example: relayctl check cidr ranges.txt --fail-on warning
+#[derive(Debug, Args)]
+pub struct CidrArgs {
+    /// File of ranges (`-` for stdin).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// A range to check (repeatable).
+    #[arg(long = "range", value_name = "CIDR")]
+    pub ranges: Vec<String>,
+    /// Check the ranges of this relay.toml.
+    #[arg(long, value_name = "PATH")]
+    pub from_config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// Exit 1 when a finding of at least this severity is found.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOnArg,
+}
+
+/// Check the name this server presents in HELO/EHLO, with DNS evidence.
+///
+/// Name rules (FQDN, RFC 1123 syntax, no generic or private names, address literals),
+/// then DNS: the name's A/AAAA records, forward-confirmed reverse DNS for --ip, and
+/// whether the name is in one of your --domain values.
+///
+/// Example: relayctl check helo mail.example.com --ip 192.0.2.25 --domain example.com
+#[derive(Debug, Args)]
+pub struct HeloArgs {
+    /// The HELO/EHLO name to check.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The server's public address, for forward-confirmed reverse DNS.
+    #[arg(long, value_name = "ADDR")]
+    pub ip: Option<std::net::IpAddr>,
+    /// One of your Workspace domains (repeatable).
+    #[arg(long = "domain", value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+    /// Ask this DNS server instead of the system's (HOST:PORT or IP; port 53 by default).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub nameserver: Option<String>,
+    /// Seconds to wait for each DNS answer.
+    #[arg(long, value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub timeout: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// Exit 1 when a finding of at least this severity is found.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOnArg,
 }
 
 /// Print a shell completion script.

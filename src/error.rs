@@ -40,6 +40,10 @@ pub enum Error {
     /// A file could not be written.
     #[error("{}: cannot write: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
+    /// A network peer (a DNS server, the relay) could not be reached or did not answer
+    /// before any result could be had.
+    #[error("{endpoint}: {message}")]
+    Network { endpoint: String, message: String },
     /// Writing the output failed (other than a broken pipe, which is not an error).
     #[error("cannot write output: {0}")]
     Output(#[source] io::Error),
@@ -58,6 +62,7 @@ impl Error {
             | Error::Exists { .. }
             | Error::Write { .. }
             | Error::Output(_) => ExitStatus::Input,
+            Error::Network { .. } => ExitStatus::Network,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! library; tests and benchmarks reach the internals through it.
 //! Data flows one way: `cli` -> `commands` -> `relay` (the model and its plan) -> `gen` -> `report`.
 
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;

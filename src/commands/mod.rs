@@ -2,6 +2,8 @@
 //! to `report`, return an exit status. This file dispatches and holds what they share:
 //! the output streams and the loading of relay.toml plus flags.
 
+mod check_cidr;
+mod check_helo;
 mod gen;
 mod init;
 pub mod meta;
@@ -9,7 +11,9 @@ pub mod meta;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{AllowedSendersArg, AuthArg, Cli, Command, SettingArgs, TlsArg};
+use crate::check::Severity;
+use crate::cli::{AllowedSendersArg, AuthArg, CheckCommand, Cli, Command, FailOnArg};
+use crate::cli::{SettingArgs, TlsArg};
 use crate::config::{self, RelayConfig};
 use crate::error::Error;
 use crate::exit::ExitStatus;
@@ -31,6 +35,8 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     match cli.command {
         Command::Init(args) => init::run(args, io),
         Command::Gen(args) => gen::run(args, io),
+        Command::Check(CheckCommand::Cidr(args)) => check_cidr::run(args, io),
+        Command::Check(CheckCommand::Helo(args)) => check_helo::run(args, io),
         Command::Completions(args) => meta::completions(args, io),
         Command::Man(args) => meta::man(args),
     }
@@ -164,4 +170,12 @@ fn machine_helo() -> Result<HeloName, Error> {
             "this machine's name cannot be the HELO name: {e}; set --helo mail.example.com or site.helo in relay.toml"
         ))
     })
+}
+
+/// The severity `--fail-on` names.
+fn threshold(f: FailOnArg) -> Severity {
+    match f {
+        FailOnArg::Error => Severity::Error,
+        FailOnArg::Warning => Severity::Warning,
+    }
 }

@@ -1,0 +1,1 @@
+//! Placeholder while `check cidr` is being written (issue 3).

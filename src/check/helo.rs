@@ -1,0 +1,1 @@
+//! Placeholder while `check helo` is being written (issue 3).
