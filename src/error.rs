@@ -57,12 +57,15 @@ impl Error {
             | Error::BadFile { .. }
             | Error::Config { .. }
             | Error::Plan(_)
-            | Error::Gen(_)
+            | Error::Gen(GenError::Unsupported { .. })
             | Error::Value(_)
             | Error::Exists { .. }
             | Error::Write { .. }
             | Error::Output(_) => ExitStatus::Input,
             Error::Network { .. } => ExitStatus::Network,
+            // A missing --edition, --edge on the wrong target, an --as form the target
+            // lacks: the command line is wrong, as with clap's own usage errors.
+            Error::Gen(_) => ExitStatus::Usage,
         }
     }
 }

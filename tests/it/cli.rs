@@ -45,6 +45,21 @@ fn unknown_edition_lists_the_choices() {
 }
 
 #[test]
+fn target_options_that_do_not_fit_are_usage_errors() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["exchange"], "--edition"),
+        (&["postfix", "--edition", "2016"], "exchange only"),
+        (&["exchange", "--edition", "2003", "--edge"], "2007"),
+        (&["qmail", "--as", "commands", "--no-require-tls"], "config"),
+    ];
+    for (args, needle) in cases {
+        let r = gen(args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
+    }
+}
+
+#[test]
 fn bad_values_are_named() {
     let cases: &[(&[&str], &str)] = &[
         (&["postfix", "--port", "2525"], "2525"),
