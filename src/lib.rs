@@ -12,5 +12,6 @@ pub mod exit;
 pub mod fsx;
 pub mod gen;
 pub mod host;
+pub mod net;
 pub mod relay;
 pub mod report;
