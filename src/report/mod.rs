@@ -2,4 +2,5 @@
 //! no terminal queries; callers pass the writers.
 
 pub mod gen;
+pub mod helo;
 pub mod json;
