@@ -1,7 +1,9 @@
 //! Interop tests: relayctl's generated MTA configuration validated by the real Debian 12
 //! software (Postfix, Sendmail + sendmail-cf, Exim + update-exim4.conf, OpenSMTPD) unpacked by
-//! tests/harness/fetch-mtas.sh. Run: `cargo test --features interop --test interop`.
+//! tests/harness/fetch-mtas.sh; and `check helo` against a real dnsmasq (tests/harness/dns.sh).
+//! Run: `cargo test --features interop --test interop`.
 
+mod dns;
 mod exim;
 mod gen;
 mod harness;
