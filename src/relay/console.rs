@@ -85,21 +85,7 @@ pub enum RangeError {
 /// Parses one range as the console would accept it: a CIDR or a bare address (/32, /128).
 pub fn parse_range(input: &str) -> Result<IpNet, RangeError> {
     let text = input.trim();
-    let syntax = |hint| RangeError::Syntax {
-        input: text.to_owned(),
-        hint,
-    };
-    let net = if text.contains('/') {
-        // ipnet accepts `010.0.0.0/8`; the console and most tools read that as octal or
-        // reject it, so leading zeros in IPv4 octets are refused here.
-        if text.contains('.') && has_leading_zero_octet(text.split('/').next().unwrap_or("")) {
-            return Err(syntax(" (an octet has a leading zero)"));
-        }
-        text.parse::<IpNet>().map_err(|_| syntax(hint_for(text)))?
-    } else {
-        let addr: IpAddr = text.parse().map_err(|_| syntax(hint_for(text)))?;
-        IpNet::from(addr)
-    };
+    let net = parse_net(text)?;
     if net.addr() != net.network() {
         return Err(RangeError::HostBits {
             input: text.to_owned(),
@@ -127,6 +113,28 @@ pub fn parse_range(input: &str) -> Result<IpNet, RangeError> {
         });
     }
     Ok(net)
+}
+
+/// Parses a CIDR block or a bare address (/32, /128) as written, host bits included.
+/// Checks only the syntax (the only error is [`RangeError::Syntax`]); [`parse_range`] adds
+/// the console's other checks, and `check cidr` turns each of them into a finding.
+pub fn parse_net(input: &str) -> Result<IpNet, RangeError> {
+    let text = input.trim();
+    let syntax = |hint| RangeError::Syntax {
+        input: text.to_owned(),
+        hint,
+    };
+    if text.contains('/') {
+        // ipnet accepts `010.0.0.0/8`; the console and most tools read that as octal or
+        // reject it, so leading zeros in IPv4 octets are refused here.
+        if text.contains('.') && has_leading_zero_octet(text.split('/').next().unwrap_or("")) {
+            return Err(syntax(" (an octet has a leading zero)"));
+        }
+        text.parse::<IpNet>().map_err(|_| syntax(hint_for(text)))
+    } else {
+        let addr: IpAddr = text.parse().map_err(|_| syntax(hint_for(text)))?;
+        Ok(IpNet::from(addr))
+    }
 }
 
 /// Whether `net` lies in a documentation range (RFC 5737, RFC 3849): fine in examples,
