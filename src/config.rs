@@ -196,6 +196,39 @@ pub fn parse(text: &str) -> Result<RelayConfig, ConfigError> {
     Ok(cfg)
 }
 
+/// One `[[console.ranges]]` entry as written, before the console's checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeSpec {
+    /// The `cidr` value, unchecked.
+    pub cidr: String,
+    /// 1-based line of the `cidr` value.
+    pub line: usize,
+    /// The `enabled` value (true when absent).
+    pub enabled: bool,
+}
+
+/// The ranges of relay.toml as written, with their lines, for `check cidr`, which reports a
+/// bad range as a finding where [`parse`] refuses the file. The file must still be TOML of
+/// the right shape; other values are not checked here.
+pub fn range_specs(text: &str) -> Result<Vec<RangeSpec>, ConfigError> {
+    let lines = LineIndex::new(text);
+    let raw: Raw = toml::from_str(text).map_err(|e| ConfigError {
+        line: e.span().map(|s| lines.line(s.start)).unwrap_or(1),
+        message: e.message().trim().replace('\n', " "),
+    })?;
+    Ok(raw
+        .console
+        .map(|c| c.ranges)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| RangeSpec {
+            line: lines.line(r.cidr.span().start),
+            cidr: r.cidr.into_inner(),
+            enabled: r.enabled.unwrap_or(true),
+        })
+        .collect())
+}
+
 /// Parses `corp.example.com` or `corp.example.com=mailhub.corp.example.com` (the flag form).
 pub fn parse_internal(spec: &str) -> Result<InternalRoute, String> {
     match spec.split_once('=') {
@@ -405,6 +438,33 @@ licences = 40
             assert!(e.message.contains(needle), "{why}: {e}");
             assert!(!e.message.contains('\n'), "{why}: one line");
         }
+    }
+
+    #[test]
+    fn range_specs_keep_bad_ranges_with_their_lines() {
+        let text = "[console]\n[[console.ranges]]\ncidr = \"10.0.0.0/24\"\n\n[[console.ranges]]\ndescription = \"x\"\ncidr = \"203.0.114.0/28\"\nenabled = false\n";
+        let specs = range_specs(text).unwrap();
+        assert_eq!(
+            specs,
+            vec![
+                RangeSpec {
+                    cidr: "10.0.0.0/24".to_owned(),
+                    line: 3,
+                    enabled: true
+                },
+                RangeSpec {
+                    cidr: "203.0.114.0/28".to_owned(),
+                    line: 7,
+                    enabled: false
+                },
+            ]
+        );
+        assert!(
+            parse(text).is_err(),
+            "parse still refuses the private range"
+        );
+        assert_eq!(range_specs("[site]\n").unwrap(), vec![]);
+        assert_eq!(range_specs("[console\n").unwrap_err().line, 1);
     }
 
     #[test]
