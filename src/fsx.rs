@@ -35,6 +35,15 @@ pub fn read_text_bounded(path: &Path, max_bytes: u64) -> Result<String, Error> {
     })
 }
 
+/// Opens a file for a streaming read (`check cidr` reads lists of any size line by line,
+/// with its own bounds); the error names the path.
+pub fn open(path: &Path) -> Result<File, Error> {
+    File::open(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
 /// Writes `contents` to `path` atomically: a temporary file in the same directory, synced,
 /// then renamed over the target, so a crash never leaves a half-written file. With
 /// `overwrite` false, an existing file is refused (checked again at the rename through
