@@ -178,12 +178,22 @@ pub enum FailOnArg {
 /// Validate IP ranges for the Admin console's SMTP relay setting.
 ///
 /// Reads one entry per line (`CIDR [description]`, `#` comments), or CSV
-/// `description,range,enabled`, from FILE or stdin (`-`), plus --range values and the
-/// ranges of a relay.toml. Reports syntax errors, ranges over 65,536 addresses (with the
-/// split), host bits, non-public addresses, duplicates and overlaps, and merges.
+/// `description,range[,enabled]`, from FILE or stdin (`-`), plus the ranges of a relay.toml
+/// and --range values. Reports syntax errors, ranges over 65,536 addresses (with the
+/// split), host bits, non-public addresses, duplicates and overlaps, merges, broad ranges,
+/// and a missing IPv6 range on a host with IPv6 egress. Findings on stdout, a summary on
+/// stderr; --canonical prints the list to paste into the console instead.
+///
+/// Exit codes: 0 nothing at the --fail-on level, 1 findings, 3 unreadable input.
 ///
 /// Example: relayctl check cidr ranges.txt --fail-on warning
 #[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("input")
+        .required(true)
+        .multiple(true)
+        .args(["file", "ranges", "from_config"])
+))]
 pub struct CidrArgs {
     /// File of ranges (`-` for stdin).
     #[arg(value_name = "FILE")]
@@ -194,12 +204,30 @@ pub struct CidrArgs {
     /// Check the ranges of this relay.toml.
     #[arg(long, value_name = "PATH")]
     pub from_config: Option<PathBuf>,
+    /// Print the canonical list (valid ranges, split and merged, ready to paste into the
+    /// console) on stdout, and the findings on stderr. Text format only: JSON always holds it.
+    #[arg(long)]
+    pub canonical: bool,
+    /// Whether the relaying host has IPv6 egress (auto: read this host's routes).
+    #[arg(long, value_enum, default_value_t = Ipv6EgressArg::Auto, value_name = "WHEN")]
+    pub ipv6_egress: Ipv6EgressArg,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
     /// Exit 1 when a finding of at least this severity is found.
     #[arg(long, value_enum, default_value_t = FailOnArg::Error, value_name = "SEVERITY")]
     pub fail_on: FailOnArg,
+}
+
+/// `check cidr --ipv6-egress`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Ipv6EgressArg {
+    /// Look at this host's IPv6 default route and addresses (/proc; no packet is sent).
+    Auto,
+    /// The relaying host sends over IPv6 (run the check elsewhere for it).
+    Yes,
+    /// The relaying host has no IPv6 egress, or it is forced to IPv4.
+    No,
 }
 
 /// Check the name this server presents in HELO/EHLO, with DNS evidence.

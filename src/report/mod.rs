@@ -1,6 +1,7 @@
 //! Renderers: domain results -> bytes on a given `Write`. Pure: no network, no context,
 //! no terminal queries; callers pass the writers.
 
+pub mod cidr;
 pub mod gen;
 pub mod helo;
 pub mod json;
