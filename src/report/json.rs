@@ -20,6 +20,6 @@ pub fn write<T: Serialize>(schema: &str, data: &T, out: &mut dyn Write) -> io::R
         version: env!("CARGO_PKG_VERSION"),
         data,
     };
-    serde_json::to_writer_pretty(&mut *out, &env).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &env).map_err(io::Error::from)?;
     out.write_all(b"\n")
 }
