@@ -53,12 +53,12 @@ const MAX_QUOTED_BYTES: usize = 128;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rule {
-    /// Not an address or CIDR block (or a malformed CSV row).
-    Syntax,
     /// Longer than [`MAX_LINE_BYTES`].
     LineTooLong,
     /// Not UTF-8 text.
     NotUtf8,
+    /// Not an address or CIDR block (or a malformed CSV row).
+    Syntax,
     /// More than 65,536 addresses.
     RangeTooLarge,
     /// Bits set after the prefix.
@@ -82,9 +82,9 @@ pub enum Rule {
 impl Rule {
     /// Every rule, in report order.
     pub const ALL: [Rule; 12] = [
-        Rule::Syntax,
         Rule::LineTooLong,
         Rule::NotUtf8,
+        Rule::Syntax,
         Rule::RangeTooLarge,
         Rule::HostBitsSet,
         Rule::NotPublic,
@@ -480,13 +480,17 @@ impl Checker {
         }
         let at = loc(src, line_no);
         let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
+            Ok(t) => Cow::Borrowed(t),
             Err(e) => {
+                // A Latin-1 export has its accents in the descriptions: say so, and read
+                // on with U+FFFD in their place, so the range itself is still checked (bad
+                // bytes inside the range make it a syntax error as well).
                 let column = u32::try_from(e.valid_up_to() + 1).unwrap_or(u32::MAX);
-                self.hits.add(Rule::NotUtf8, Severity::Error, Some(at), || {
-                    Detail::NotUtf8 { column }
-                });
-                return Ok(());
+                self.hits
+                    .add(Rule::NotUtf8, Severity::Warning, Some(at), || {
+                        Detail::NotUtf8 { column }
+                    });
+                String::from_utf8_lossy(bytes)
             }
         };
         let text = text.trim();
@@ -1053,7 +1057,7 @@ impl Report {
                 Some("check that this is the list of ranges: one range per line".to_owned()),
             ),
             Detail::NotUtf8 { column } => (
-                format!("line is not UTF-8 text (invalid byte at column {column})"),
+                format!("line is not UTF-8 text (invalid byte at column {column}); read with the bad bytes replaced"),
                 Some("save the list as UTF-8 text (iconv -f LATIN1 -t UTF-8)".to_owned()),
             ),
             Detail::TooLarge { net, split } => too_large_message(net, *split),
@@ -1884,20 +1888,27 @@ mod tests {
         let src = c.source("list");
         let mut input = b"203.0.114.0/28\n\xff\xfe garbage\n".to_vec();
         input.extend(vec![b'x'; 1 << 20]);
-        input.extend(b"\n198.51.101.7\nno newline at the end");
+        input.extend(b"\n198.51.101.7\n198.51.101.9 B\xfcro (Latin-1)\nno newline at the end");
         c.read_list(src, &input[..]).unwrap();
         let r = c.finish();
         assert_eq!(
             rules(&r),
             [
                 ("not-utf8", Some(2)),
+                ("syntax", Some(2)),
                 ("line-too-long", Some(3)),
-                ("syntax", Some(5))
+                ("not-utf8", Some(5)),
+                ("syntax", Some(6))
             ]
         );
         let f: Vec<_> = r.findings().collect();
-        assert!(f[1].message.contains("1,048,576 bytes"), "{}", f[1].message);
-        assert_eq!(r.canonical_len(), 2);
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert!(f[2].message.contains("1,048,576 bytes"), "{}", f[2].message);
+        assert_eq!(
+            canon(&r),
+            ["198.51.101.7/32", "198.51.101.9/32", "203.0.114.0/28"],
+            "the Latin-1 line's range is checked"
+        );
 
         let mut c = Checker::new(Options::default());
         let src = c.source("list");
