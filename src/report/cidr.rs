@@ -101,13 +101,19 @@ struct Omitted {
     count: u64,
 }
 
+/// Counts of findings by severity, stored or not (the same shape as `check helo`'s).
+#[derive(Serialize)]
+struct Summary {
+    errors: u64,
+    warnings: u64,
+    infos: u64,
+}
+
 #[derive(Serialize)]
 struct Doc<'a> {
     entries: u64,
     disabled: u64,
-    errors: u64,
-    warnings: u64,
-    infos: u64,
+    summary: Summary,
     findings: Findings<'a>,
     omitted: Vec<Omitted>,
     canonical: Canonical<'a>,
@@ -118,9 +124,11 @@ pub fn write_json(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let doc = Doc {
         entries: r.entries(),
         disabled: r.disabled(),
-        errors: r.count(Severity::Error),
-        warnings: r.count(Severity::Warning),
-        infos: r.count(Severity::Info),
+        summary: Summary {
+            errors: r.count(Severity::Error),
+            warnings: r.count(Severity::Warning),
+            infos: r.count(Severity::Info),
+        },
         findings: Findings(r),
         omitted: r
             .omitted()
@@ -184,7 +192,7 @@ mod tests {
         assert_eq!(v["schema"], SCHEMA);
         let d = &v["data"];
         assert_eq!(d["entries"], 2);
-        assert_eq!(d["errors"], 1);
+        assert_eq!(d["summary"]["errors"], 1);
         assert_eq!(d["findings"][0]["rule"], "syntax");
         assert_eq!(d["findings"][0]["source"], "ranges.txt");
         assert_eq!(d["findings"][0]["line"], 2);
