@@ -2,6 +2,7 @@
 //! with a scrubbed environment, snapshots of every generator, generated files kept honest.
 
 mod badinput;
+mod check_cidr;
 mod check_helo;
 mod cli;
 mod gen;
