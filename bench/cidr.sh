@@ -67,7 +67,7 @@ echo "list: $(wc -l <"$list") entries, $(du -h "$list" | cut -f1)"
 
 relayctl="$bin check cidr $list --canonical --ipv6-egress no"
 aggregate="aggregate6 $list"
-hyperfine --warmup 1 --runs "${RUNS:-5}" -N --export-json "$tmp/cidr.json" "$@" \
+hyperfine --warmup 1 --runs "${RUNS:-3}" -N --export-json "$tmp/cidr.json" "$@" \
   --command-name relayctl "$relayctl" --command-name aggregate6 "$aggregate"
 
 rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {printf "%.1f MB", $2 / 1024}'; }
