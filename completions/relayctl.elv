@@ -24,6 +24,7 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --version 'Print version'
             cand init 'Write a commented relay.toml describing your relay setting'
             cand gen 'Write the configuration for your MTA that matches your relay setting'
+            cand check 'Check the console''s IP ranges or this server''s HELO name'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -70,6 +71,44 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'relayctl;check'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand cidr 'Validate IP ranges for the Admin console''s SMTP relay setting'
+            cand helo 'Check the name this server presents in HELO/EHLO, with DNS evidence'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'relayctl;check;cidr'= {
+            cand --range 'A range to check (repeatable)'
+            cand --from-config 'Check the ranges of this relay.toml'
+            cand --ipv6-egress 'Whether the relaying host has IPv6 egress (auto: read this host''s routes)'
+            cand --format 'Output format'
+            cand --fail-on 'Exit 1 when a finding of at least this severity is found'
+            cand --canonical 'Print the canonical list (valid ranges, split and merged, ready to paste into the console) on stdout, and the findings on stderr. Text format only: JSON always holds it'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'relayctl;check;helo'= {
+            cand --ip 'The server''s public address, for forward-confirmed reverse DNS'
+            cand --domain 'One of your Workspace domains (repeatable)'
+            cand --nameserver 'Ask this DNS server instead of the system''s (HOST:PORT or IP; port 53 by default)'
+            cand --timeout 'Seconds to wait for each DNS answer'
+            cand --format 'Output format'
+            cand --fail-on 'Exit 1 when a finding of at least this severity is found'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'relayctl;check;help'= {
+            cand cidr 'Validate IP ranges for the Admin console''s SMTP relay setting'
+            cand helo 'Check the name this server presents in HELO/EHLO, with DNS evidence'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'relayctl;check;help;cidr'= {
+        }
+        &'relayctl;check;help;helo'= {
+        }
+        &'relayctl;check;help;help'= {
+        }
         &'relayctl;completions'= {
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -82,6 +121,7 @@ set edit:completion:arg-completer[relayctl] = {|@words|
         &'relayctl;help'= {
             cand init 'Write a commented relay.toml describing your relay setting'
             cand gen 'Write the configuration for your MTA that matches your relay setting'
+            cand check 'Check the console''s IP ranges or this server''s HELO name'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -89,6 +129,14 @@ set edit:completion:arg-completer[relayctl] = {|@words|
         &'relayctl;help;init'= {
         }
         &'relayctl;help;gen'= {
+        }
+        &'relayctl;help;check'= {
+            cand cidr 'Validate IP ranges for the Admin console''s SMTP relay setting'
+            cand helo 'Check the name this server presents in HELO/EHLO, with DNS evidence'
+        }
+        &'relayctl;help;check;cidr'= {
+        }
+        &'relayctl;help;check;helo'= {
         }
         &'relayctl;help;completions'= {
         }

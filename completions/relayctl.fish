@@ -28,6 +28,7 @@ complete -c relayctl -n "__fish_relayctl_needs_command" -s h -l help -d 'Print h
 complete -c relayctl -n "__fish_relayctl_needs_command" -s V -l version -d 'Print version'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "init" -d 'Write a commented relay.toml describing your relay setting'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "gen" -d 'Write the configuration for your MTA that matches your relay setting'
+complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "check" -d 'Check the console\'s IP ranges or this server\'s HELO name'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "man" -d 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -98,11 +99,41 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l force -d 'Writ
 complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l require-tls -d 'Console "Require TLS encryption" is ticked (the default)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l no-require-tls -d 'Console "Require TLS encryption" is not ticked'
 complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and not __fish_seen_subcommand_from cidr helo help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and not __fish_seen_subcommand_from cidr helo help" -f -a "cidr" -d 'Validate IP ranges for the Admin console\'s SMTP relay setting'
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and not __fish_seen_subcommand_from cidr helo help" -f -a "helo" -d 'Check the name this server presents in HELO/EHLO, with DNS evidence'
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and not __fish_seen_subcommand_from cidr helo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from cidr" -l range -d 'A range to check (repeatable)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from cidr" -l from-config -d 'Check the ranges of this relay.toml' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from cidr" -l ipv6-egress -d 'Whether the relaying host has IPv6 egress (auto: read this host\'s routes)' -r -f -a "auto\t'Look at this host\'s IPv6 default route and addresses (/proc; no packet is sent)'
+yes\t'The relaying host sends over IPv6 (run the check elsewhere for it)'
+no\t'The relaying host has no IPv6 egress, or it is forced to IPv4'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from cidr" -l format -d 'Output format' -r -f -a "text\t'Paste-ready text'
+json\t'One JSON document (see docs/json.md)'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from cidr" -l fail-on -d 'Exit 1 when a finding of at least this severity is found' -r -f -a "error\t'Exit 1 when there is an error'
+warning\t'Exit 1 when there is a warning or an error'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from cidr" -l canonical -d 'Print the canonical list (valid ranges, split and merged, ready to paste into the console) on stdout, and the findings on stderr. Text format only: JSON always holds it'
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from cidr" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from helo" -l ip -d 'The server\'s public address, for forward-confirmed reverse DNS' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from helo" -l domain -d 'One of your Workspace domains (repeatable)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from helo" -l nameserver -d 'Ask this DNS server instead of the system\'s (HOST:PORT or IP; port 53 by default)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from helo" -l timeout -d 'Seconds to wait for each DNS answer' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from helo" -l format -d 'Output format' -r -f -a "text\t'Paste-ready text'
+json\t'One JSON document (see docs/json.md)'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from helo" -l fail-on -d 'Exit 1 when a finding of at least this severity is found' -r -f -a "error\t'Exit 1 when there is an error'
+warning\t'Exit 1 when there is a warning or an error'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from helo" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "cidr" -d 'Validate IP ranges for the Admin console\'s SMTP relay setting'
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "helo" -d 'Check the name this server presents in HELO/EHLO, with DNS evidence'
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand man" -l out-dir -d 'The directory to write into' -r -F
 complete -c relayctl -n "__fish_relayctl_using_subcommand man" -s h -l help -d 'Print help'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen completions man help" -f -a "init" -d 'Write a commented relay.toml describing your relay setting'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen completions man help" -f -a "gen" -d 'Write the configuration for your MTA that matches your relay setting'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen completions man help" -f -a "man" -d 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check completions man help" -f -a "init" -d 'Write a commented relay.toml describing your relay setting'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check completions man help" -f -a "gen" -d 'Write the configuration for your MTA that matches your relay setting'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check completions man help" -f -a "check" -d 'Check the console\'s IP ranges or this server\'s HELO name'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check completions man help" -f -a "man" -d 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "cidr" -d 'Validate IP ranges for the Admin console\'s SMTP relay setting'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "helo" -d 'Check the name this server presents in HELO/EHLO, with DNS evidence'

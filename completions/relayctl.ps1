@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented relay.toml describing your relay setting')
             [CompletionResult]::new('gen', 'gen', [CompletionResultType]::ParameterValue, 'Write the configuration for your MTA that matches your relay setting')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the console''s IP ranges or this server''s HELO name')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (relayctl.1 and one per subcommand) into a directory')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -76,6 +77,51 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'relayctl;check' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('cidr', 'cidr', [CompletionResultType]::ParameterValue, 'Validate IP ranges for the Admin console''s SMTP relay setting')
+            [CompletionResult]::new('helo', 'helo', [CompletionResultType]::ParameterValue, 'Check the name this server presents in HELO/EHLO, with DNS evidence')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'relayctl;check;cidr' {
+            [CompletionResult]::new('--range', '--range', [CompletionResultType]::ParameterName, 'A range to check (repeatable)')
+            [CompletionResult]::new('--from-config', '--from-config', [CompletionResultType]::ParameterName, 'Check the ranges of this relay.toml')
+            [CompletionResult]::new('--ipv6-egress', '--ipv6-egress', [CompletionResultType]::ParameterName, 'Whether the relaying host has IPv6 egress (auto: read this host''s routes)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Exit 1 when a finding of at least this severity is found')
+            [CompletionResult]::new('--canonical', '--canonical', [CompletionResultType]::ParameterName, 'Print the canonical list (valid ranges, split and merged, ready to paste into the console) on stdout, and the findings on stderr. Text format only: JSON always holds it')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'relayctl;check;helo' {
+            [CompletionResult]::new('--ip', '--ip', [CompletionResultType]::ParameterName, 'The server''s public address, for forward-confirmed reverse DNS')
+            [CompletionResult]::new('--domain', '--domain', [CompletionResultType]::ParameterName, 'One of your Workspace domains (repeatable)')
+            [CompletionResult]::new('--nameserver', '--nameserver', [CompletionResultType]::ParameterName, 'Ask this DNS server instead of the system''s (HOST:PORT or IP; port 53 by default)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each DNS answer')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Exit 1 when a finding of at least this severity is found')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'relayctl;check;help' {
+            [CompletionResult]::new('cidr', 'cidr', [CompletionResultType]::ParameterValue, 'Validate IP ranges for the Admin console''s SMTP relay setting')
+            [CompletionResult]::new('helo', 'helo', [CompletionResultType]::ParameterValue, 'Check the name this server presents in HELO/EHLO, with DNS evidence')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'relayctl;check;help;cidr' {
+            break
+        }
+        'relayctl;check;help;helo' {
+            break
+        }
+        'relayctl;check;help;help' {
+            break
+        }
         'relayctl;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -90,6 +136,7 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
         'relayctl;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented relay.toml describing your relay setting')
             [CompletionResult]::new('gen', 'gen', [CompletionResultType]::ParameterValue, 'Write the configuration for your MTA that matches your relay setting')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the console''s IP ranges or this server''s HELO name')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (relayctl.1 and one per subcommand) into a directory')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -99,6 +146,17 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             break
         }
         'relayctl;help;gen' {
+            break
+        }
+        'relayctl;help;check' {
+            [CompletionResult]::new('cidr', 'cidr', [CompletionResultType]::ParameterValue, 'Validate IP ranges for the Admin console''s SMTP relay setting')
+            [CompletionResult]::new('helo', 'helo', [CompletionResultType]::ParameterValue, 'Check the name this server presents in HELO/EHLO, with DNS evidence')
+            break
+        }
+        'relayctl;help;check;cidr' {
+            break
+        }
+        'relayctl;help;check;helo' {
             break
         }
         'relayctl;help;completions' {

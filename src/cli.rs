@@ -160,6 +160,8 @@ fn parse_port_arg(s: &str) -> Result<Port, String> {
 }
 
 /// Check the console's IP ranges or this server's HELO name.
+///
+/// Example: relayctl check helo mail.example.com --ip 203.0.113.25 --domain example.com
 #[derive(Debug, Subcommand)]
 pub enum CheckCommand {
     Cidr(CidrArgs),

@@ -32,25 +32,23 @@ pub fn completion_script(shell: ShellArg) -> Vec<u8> {
     buf
 }
 
-/// The man pages: (file name, roff text) for relayctl.1 and each visible subcommand.
+/// The man pages: (file name, roff text) for relayctl.1 and each visible subcommand at
+/// every depth (`relayctl-check.1`, `relayctl-check-cidr.1`, ...).
 pub fn man_pages() -> Vec<(String, Vec<u8>)> {
-    let cmd = crate::cli::command();
     let mut pages = Vec::new();
+    add_pages(crate::cli::command(), "relayctl".to_owned(), &mut pages);
+    pages
+}
+
+fn add_pages(cmd: clap::Command, name: String, pages: &mut Vec<(String, Vec<u8>)>) {
     let mut buf = Vec::new();
-    // Rendering into a Vec cannot fail.
-    clap_mangen::Man::new(cmd.clone())
+    clap_mangen::Man::new(cmd.clone().name(name.clone()))
         .render(&mut buf)
         .expect("rendering into memory cannot fail");
-    pages.push(("relayctl.1".to_owned(), buf));
+    pages.push((format!("{name}.1"), buf));
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        let name = format!("relayctl-{}", sub.get_name());
-        let mut buf = Vec::new();
-        clap_mangen::Man::new(sub.clone().name(name.clone()))
-            .render(&mut buf)
-            .expect("rendering into memory cannot fail");
-        pages.push((format!("{name}.1"), buf));
+        add_pages(sub.clone(), format!("{name}-{}", sub.get_name()), pages);
     }
-    pages
 }
 
 pub(super) fn man(args: ManArgs) -> Result<ExitStatus, Error> {

@@ -84,6 +84,16 @@ const RULES: &[(&str, &str, &str)] = &[
         "checks see the Resolve trait, never the concrete resolver",
     ),
     ("check/", "UdpSocket", "checks do no I/O; net/ does"),
+    ("check/", "std::fs", "checks read the text they are given"),
+    ("check/", "std::env", "checks do not read the environment"),
+    ("check/", "std::process", "checks do not run programs"),
+    (
+        "check/",
+        "crate::cli",
+        "checks do not know the command line",
+    ),
+    ("check/", "crate::commands", "checks do not call commands"),
+    ("check/", "crate::report", "checks do not render"),
     ("check/", "TcpStream", "checks do no I/O; net/ does"),
     (
         "report/",
