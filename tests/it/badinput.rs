@@ -2,6 +2,7 @@
 //! error with the exit code for input errors.
 
 use crate::support::run_in;
+use crate::support::Rng;
 
 fn gen_with(config: &[u8]) -> crate::support::Run {
     let dir = tempfile::tempdir().unwrap();
@@ -38,18 +39,6 @@ fn garbage_toml() {
     assert_input_error(&r, "relay.toml:1:");
     let r = gen_with(b"[site]\nport = \"587\"\n");
     assert_input_error(&r, "relay.toml:2:");
-}
-
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
 }
 
 #[test]
