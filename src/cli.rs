@@ -9,7 +9,7 @@ use crate::relay::console::parse_range;
 use crate::relay::names::{Domain, HeloName, Hostname};
 use crate::relay::Port;
 
-/// Configure, check and lint mail servers that relay through Google Workspace's SMTP relay
+/// Configure and check mail servers that relay through Google Workspace's SMTP relay
 /// (smtp-relay.gmail.com).
 #[derive(Debug, Parser)]
 #[command(name = "relayctl", version, about, max_term_width = 100)]
