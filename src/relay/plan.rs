@@ -22,13 +22,6 @@ pub enum TlsMode {
     Off,
 }
 
-impl TlsMode {
-    /// Whether mail can never leave without encryption.
-    pub fn is_mandatory(self) -> bool {
-        matches!(self, TlsMode::Implicit | TlsMode::StartTls)
-    }
-}
-
 /// What the site asks of the client's TLS, when it asks anything (`site.tls`, `--tls`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
