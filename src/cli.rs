@@ -29,6 +29,9 @@ pub enum Command {
     Gen(GenArgs),
     #[command(subcommand)]
     Check(CheckCommand),
+    Probe(ProbeArgs),
+    SendTest(SendTestArgs),
+    Explain(ExplainArgs),
     Completions(CompletionsArgs),
     #[command(hide = true)]
     Man(ManArgs),
@@ -262,6 +265,187 @@ pub struct HeloArgs {
     /// Exit 1 when a finding of at least this severity is found.
     #[arg(long, value_enum, default_value_t = FailOnArg::Error, value_name = "SEVERITY")]
     pub fail_on: FailOnArg,
+}
+
+/// Talk to the relay on ports 25, 465 and 587 at once and say what is wrong.
+///
+/// For every port and every address of the host: connect, banner, EHLO, STARTTLS (25,
+/// 587) or TLS on connect (465), EHLO again, the TLS details, AUTH when --auth-user is
+/// given, an envelope test (MAIL FROM, RCPT TO, RSET: no message is sent) when --mail-from
+/// and --rcpt are given, QUIT. A timing per step, a verdict per port with its cause and
+/// fix, and the port and settings to use. No credential is sent before TLS.
+///
+/// The password comes from RELAYCTL_PASSWORD, --password-file or a prompt; never from
+/// the command line.
+///
+/// Exit codes: 0 every port ok or warn, 1 a port failed, 3 bad input or a missing
+/// credential, 4 the host could not be resolved or no port could be reached. With
+/// --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+///
+/// Example: relayctl probe --helo mail.example.com --mail-from it@example.com --rcpt you@example.com
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    #[command(flatten)]
+    pub conn: ConnectArgs,
+    /// A port to probe (repeatable; default: 25, 465 and 587). 465 is TLS on connect,
+    /// others STARTTLS; another port states its mode: 2465/tls, 2587/starttls.
+    #[arg(long = "port", value_name = "PORT[/MODE]")]
+    pub ports: Vec<crate::smtp::PortSpec>,
+    #[command(flatten)]
+    pub cred: CredentialArgs,
+    /// Envelope test: MAIL FROM this address (then RSET; nothing is sent).
+    #[arg(long, value_name = "ADDR", requires = "rcpts")]
+    pub mail_from: Option<String>,
+    /// Envelope test: RCPT TO this address (repeatable).
+    #[arg(long = "rcpt", value_name = "ADDR", requires = "mail_from")]
+    pub rcpts: Vec<String>,
+    /// Print the SMTP dialogue of every connection (AUTH redacted).
+    #[arg(long)]
+    pub transcript: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ProbeFormatArg::Text)]
+    pub format: ProbeFormatArg,
+}
+
+/// Send one real test message through the relay.
+///
+/// Uses the port and TLS of your plan (relay.toml and flags; 587 with STARTTLS by
+/// default) and prints the relay's final reply, which holds the queue id. Same credential
+/// and TLS rules as probe.
+///
+/// Exit codes: 0 accepted, 1 refused by the relay, 3 bad input or a missing credential,
+/// 4 the relay could not be reached.
+///
+/// Example: relayctl send-test --from it@example.com --to you@example.com
+#[derive(Debug, Args)]
+pub struct SendTestArgs {
+    #[command(flatten)]
+    pub conn: ConnectArgs,
+    /// The port (default: relay.toml's, else 587); 465 is TLS on connect, another port
+    /// states its mode: 2465/tls, 2587/starttls.
+    #[arg(long, value_name = "PORT[/MODE]")]
+    pub port: Option<crate::smtp::PortSpec>,
+    #[command(flatten)]
+    pub cred: CredentialArgs,
+    /// Envelope sender and From: of the test message.
+    #[arg(long, value_name = "ADDR")]
+    pub from: String,
+    /// Recipient (repeatable).
+    #[arg(long = "to", value_name = "ADDR", required = true)]
+    pub to: Vec<String>,
+    /// Subject of the test message.
+    #[arg(long, value_name = "TEXT")]
+    pub subject: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+}
+
+/// Where and how to connect (probe, send-test).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Connection")]
+pub struct ConnectArgs {
+    /// Relay host (default: relay.toml's, else smtp-relay.gmail.com).
+    #[arg(long, alias = "relay-host", value_name = "HOST")]
+    pub host: Option<String>,
+    /// Only IPv4 addresses.
+    #[arg(short = '4', long = "ipv4", conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// Only IPv6 addresses.
+    #[arg(short = '6', long = "ipv6")]
+    pub ipv6: bool,
+    /// The HELO/EHLO name (default: relay.toml's, else this machine's FQDN).
+    #[arg(long, value_name = "NAME")]
+    pub helo: Option<String>,
+    /// Seconds to wait for each step (connect, each reply, the TLS handshake).
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_timeout_arg)]
+    pub timeout: std::time::Duration,
+    /// A PEM file of extra trust anchors (added to the public roots).
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Do not verify the server's certificate (prints a warning; for diagnosis only).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Ask this DNS server for the relay's addresses (HOST:PORT or IP).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub nameserver: Option<String>,
+    /// relay.toml to read (default: ./relay.toml when it exists).
+    #[arg(long, value_name = "PATH", env = "RELAYCTL_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// SMTP AUTH credentials (probe, send-test). The password is never a flag.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Authentication")]
+pub struct CredentialArgs {
+    /// The Workspace user for SMTP AUTH (default: relay.toml's site.auth_user).
+    #[arg(long, value_name = "USER")]
+    pub auth_user: Option<String>,
+    /// Read the password (or app password) from this file's first line.
+    #[arg(long, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+    /// Read an OAuth 2.0 access token for XOAUTH2 from this file's first line.
+    #[arg(long, value_name = "PATH")]
+    pub oauth_token_file: Option<PathBuf>,
+    /// The AUTH mechanism (auto: PLAIN, else LOGIN; XOAUTH2 with --oauth-token-file).
+    #[arg(long, value_enum, default_value_t = AuthMechArg::Auto, value_name = "MECH")]
+    pub auth_mech: AuthMechArg,
+    /// Send credentials even without TLS (they cross the network in clear).
+    #[arg(long)]
+    pub allow_plaintext_auth: bool,
+}
+
+/// SMTP AUTH mechanisms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthMechArg {
+    /// PLAIN when offered, else LOGIN (XOAUTH2 with a token).
+    Auto,
+    /// AUTH PLAIN (RFC 4616).
+    Plain,
+    /// AUTH LOGIN.
+    Login,
+    /// AUTH XOAUTH2 with an OAuth 2.0 access token.
+    Xoauth2,
+}
+
+/// Output formats of probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProbeFormatArg {
+    /// A summary table, verdicts and the recommendation.
+    Text,
+    /// One JSON document (see docs/json.md).
+    Json,
+    /// One monitoring-plugins status line with perfdata; exit 0/1/2/3.
+    Nagios,
+}
+
+/// Explain a reply of the relay: cause, fix and the fact it rests on.
+///
+/// Give the reply as arguments (quoted) or on stdin; multi-line replies (`550-5.7.1 ...`)
+/// and flattened ones are both understood. Known Google replies are matched by text, since
+/// one code can mean two things (550 5.7.1); unknown ones fall back to the meaning of the
+/// enhanced status code (RFC 3463).
+///
+/// Example: relayctl explain "421 4.7.0 Try again later, closing connection. (EHLO)"
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The reply (several words are joined; none or `-` reads stdin).
+    #[arg(value_name = "REPLY")]
+    pub reply: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+}
+
+fn parse_timeout_arg(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !(0.1..=600.0).contains(&secs) {
+        return Err(format!("{s} is not between 0.1 and 600 seconds"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 /// Print a shell completion script.

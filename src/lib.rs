@@ -15,3 +15,5 @@ pub mod host;
 pub mod net;
 pub mod relay;
 pub mod report;
+pub mod secret;
+pub mod smtp;

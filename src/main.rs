@@ -12,6 +12,9 @@ use relayctl::error::Error;
 use relayctl::exit::ExitStatus;
 
 fn main() -> ExitCode {
+    // One crypto provider for every rustls user in the process (the probe and lettre):
+    // ring, the only one compiled in. Installing fails only if one is already installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

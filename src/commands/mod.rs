@@ -4,9 +4,13 @@
 
 mod check_cidr;
 mod check_helo;
+mod connect;
+mod explain;
 mod gen;
 mod init;
 pub mod meta;
+mod probe;
+mod send_test;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,6 +41,9 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
         Command::Gen(args) => gen::run(args, io),
         Command::Check(CheckCommand::Cidr(args)) => check_cidr::run(args, io),
         Command::Check(CheckCommand::Helo(args)) => check_helo::run(args, io),
+        Command::Probe(args) => probe::run(args, io),
+        Command::SendTest(args) => send_test::run(args, io),
+        Command::Explain(args) => explain::run(args, io),
         Command::Completions(args) => meta::completions(args, io),
         Command::Man(args) => meta::man(args),
     }
@@ -51,21 +58,7 @@ fn load_setting(
     config_path: Option<&Path>,
     flags: &SettingArgs,
 ) -> Result<(ConsoleSetting, Site, Option<String>), Error> {
-    let path = match config_path {
-        Some(p) => Some(p.to_owned()),
-        None => Some(PathBuf::from(DEFAULT_CONFIG)).filter(|p| p.is_file()),
-    };
-    let cfg = match &path {
-        Some(p) => {
-            let text = fsx::read_text_bounded(p, config::MAX_CONFIG_BYTES)?;
-            config::parse(&text).map_err(|e| Error::Config {
-                path: p.clone(),
-                line: e.line,
-                message: e.message,
-            })?
-        }
-        None => RelayConfig::default(),
-    };
+    let cfg = load_config(config_path)?;
     let mut console = cfg.console.unwrap_or_default();
     let mut site = cfg.site;
     apply_flags(flags, &mut console, &mut site)?;
@@ -73,6 +66,25 @@ fn load_setting(
         site.helo = Some(machine_helo()?);
     }
     Ok((console, site, cfg.mta))
+}
+
+/// Reads relay.toml: the given path, or ./relay.toml when present, or nothing.
+fn load_config(config_path: Option<&Path>) -> Result<RelayConfig, Error> {
+    let path = match config_path {
+        Some(p) => Some(p.to_owned()),
+        None => Some(PathBuf::from(DEFAULT_CONFIG)).filter(|p| p.is_file()),
+    };
+    match &path {
+        Some(p) => {
+            let text = fsx::read_text_bounded(p, config::MAX_CONFIG_BYTES)?;
+            config::parse(&text).map_err(|e| Error::Config {
+                path: p.clone(),
+                line: e.line,
+                message: e.message,
+            })
+        }
+        None => Ok(RelayConfig::default()),
+    }
 }
 
 /// Applies the setting flags over values from relay.toml (flags win).

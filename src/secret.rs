@@ -1,0 +1,134 @@
+//! Secrets: a password or token read from an environment variable, a file or a prompt,
+//! never from the command line. A [`Secret`] prints as "(redacted)" in Debug and Display,
+//! so a stray `{:?}` cannot leak it; the value is reached only through [`Secret::expose`].
+
+use std::fmt;
+use std::io::{self, IsTerminal};
+use std::path::Path;
+
+use crate::error::Error;
+use crate::fsx;
+
+/// The environment variable that holds the SMTP AUTH password.
+pub const PASSWORD_ENV: &str = "RELAYCTL_PASSWORD";
+
+/// The environment variable that holds an OAuth 2.0 access token for XOAUTH2.
+pub const OAUTH_TOKEN_ENV: &str = "RELAYCTL_OAUTH_TOKEN";
+
+/// A secret files may hold a long OAuth token, never megabytes.
+const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
+
+/// A password or token. Its text never appears in Debug or Display output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value (tests, and the readers below).
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret's text, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(redacted)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(redacted)")
+    }
+}
+
+/// Where a secret came from, for messages ("from RELAYCTL_PASSWORD").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// An environment variable.
+    Env(&'static str),
+    /// A file.
+    File,
+    /// Typed at a prompt.
+    Prompt,
+}
+
+/// Reads the first line of `path` as a secret: trailing CR/LF removed, must not be empty,
+/// must be UTF-8 without control characters (a binary file is refused, not sent).
+pub fn from_file(path: &Path) -> Result<Secret, Error> {
+    let text = fsx::read_text_bounded(path, MAX_SECRET_FILE_BYTES)?;
+    let first = text.lines().next().unwrap_or("");
+    check_value(first).map_err(|why| Error::BadFile {
+        path: path.to_owned(),
+        message: why.into(),
+    })?;
+    Ok(Secret(first.to_owned()))
+}
+
+/// Reads a secret from the environment variable `var` when it is set and not empty.
+pub fn from_env(var: &'static str) -> Result<Option<Secret>, Error> {
+    match std::env::var(var) {
+        Ok(v) if v.is_empty() => Ok(None),
+        Ok(v) => {
+            check_value(&v).map_err(|why| Error::Value(format!("{var}: {why}")))?;
+            Ok(Some(Secret(v)))
+        }
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(Error::Value(format!("{var} is not valid UTF-8")))
+        }
+    }
+}
+
+/// Asks for a secret on the terminal without echo. Refuses when stdin is not a terminal,
+/// so a script never hangs on a prompt nobody sees.
+pub fn prompt(question: &str) -> Result<Secret, Error> {
+    if !io::stdin().is_terminal() {
+        return Err(Error::Value(format!(
+            "{question}: no terminal to ask on; set {PASSWORD_ENV} or use --password-file"
+        )));
+    }
+    let v = rpassword::prompt_password(format!("{question}: "))
+        .map_err(|e| Error::Value(format!("cannot read the password: {e}")))?;
+    check_value(&v).map_err(|why| Error::Value(format!("password: {why}")))?;
+    Ok(Secret(v))
+}
+
+fn check_value(v: &str) -> Result<(), &'static str> {
+    if v.is_empty() {
+        return Err("empty");
+    }
+    if v.chars().any(char::is_control) {
+        return Err("contains control characters");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_redact() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s:?} {s}"), "(redacted) (redacted)");
+        assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn values_are_checked() {
+        for (name, v, ok) in [
+            ("plain", "app-password", true),
+            ("empty", "", false),
+            ("newline inside", "a\nb", false),
+            ("nul", "a\0b", false),
+            ("non-ascii is fine", "pässwörd", true),
+        ] {
+            assert_eq!(check_value(v).is_ok(), ok, "{name}");
+        }
+    }
+}
