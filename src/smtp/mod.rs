@@ -1,6 +1,13 @@
 //! The SMTP client side of relayctl, without sockets: reply parsing, the step driver over
 //! any `Read + Write`, AUTH encoding and the transcript. `net/` opens the connections.
 
+pub mod auth;
+pub mod ehlo;
+pub mod reply;
+pub mod session;
+pub mod tls;
+pub mod transcript;
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -1,0 +1,61 @@
+//! What a TLS handshake showed, as plain data: protocol, cipher suite, the server's
+//! certificates and whether they verified. `net::tls` fills it in; verdicts and renderers
+//! read it.
+
+/// The outcome of certificate verification.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "result", content = "reason", rename_all = "snake_case")]
+pub enum Verification {
+    /// The chain verified for the host name against the trust anchors.
+    Verified,
+    /// Verification failed with this reason; the connection was aborted.
+    Failed(String),
+    /// Verification failed with this reason, and the session went on because of
+    /// `--insecure`.
+    Ignored(String),
+}
+
+/// One certificate of the server's chain.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CertInfo {
+    /// Subject distinguished name.
+    pub subject: String,
+    /// Subject alternative names: DNS names and IP addresses.
+    pub san: Vec<String>,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Start of validity, RFC 3339 UTC.
+    pub not_before: String,
+    /// End of validity, RFC 3339 UTC.
+    pub not_after: String,
+    /// Whole days from the handshake to the end of validity (negative once expired).
+    pub days_left: i64,
+}
+
+/// The negotiated TLS session.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TlsInfo {
+    /// `TLSv1.3`, `TLSv1.2`.
+    pub version: String,
+    /// IANA cipher suite name, e.g. `TLS13_AES_256_GCM_SHA384`.
+    pub cipher: String,
+    /// The name the certificate was checked against (host name or IP address).
+    pub server_name: String,
+    /// The server's chain, leaf first.
+    pub certificates: Vec<CertInfo>,
+    /// Whether the chain verified.
+    pub verification: Verification,
+}
+
+/// A handshake that did not complete.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TlsFailure {
+    /// What went wrong, one line (e.g. `certificate not valid for name "relay.test"`).
+    pub message: String,
+    /// Whether it was certificate verification (as opposed to protocol, timeout, I/O).
+    pub is_certificate: bool,
+    /// Whether the step's deadline passed.
+    pub is_timeout: bool,
+    /// The server's chain if it was received before the failure.
+    pub certificates: Vec<CertInfo>,
+}
