@@ -3,6 +3,7 @@
 //! [`dns::HickoryResolver`]. Nothing here decides what an answer means.
 
 pub mod dns;
+pub mod send;
 
 use std::net::IpAddr;
 
