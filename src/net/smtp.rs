@@ -1,0 +1,213 @@
+//! The probe's connections: TCP connect with a timeout, and an [`smtp::session::Channel`]
+//! over a TCP socket that can switch to rustls. Every read, write and handshake honours
+//! the step's deadline by resetting the socket timeout to the time left before each
+//! system call, so a server that drips one byte at a time still ends at the deadline.
+//!
+//! [`smtp::session::Channel`]: crate::smtp::session::Channel
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::pki_types::ServerName;
+use rustls::ClientConnection;
+
+use super::tls::{describe_error, session_info, Recorder, Trust};
+use crate::smtp::session::Channel;
+use crate::smtp::tls::{TlsFailure, TlsInfo, Verification};
+
+/// Why a TCP connection could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DialError {
+    /// The peer answered with a reset: nothing listens there, or a firewall rejects.
+    #[error("connection refused")]
+    Refused,
+    /// No answer within the timeout: a firewall drops the packets (outbound port 25 is
+    /// often blocked by ISPs and cloud providers).
+    #[error("no answer within the timeout (a firewall may drop this port)")]
+    Timeout,
+    /// This host cannot reach that address family or network at all (no IPv6 route).
+    #[error("no route: {0}")]
+    NoRoute(String),
+    /// Anything else.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Connects to `addr` within `timeout`.
+pub fn dial(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, DialError> {
+    match TcpStream::connect_timeout(&addr, timeout) {
+        Ok(s) => {
+            let _ = s.set_nodelay(true);
+            Ok(s)
+        }
+        Err(e) => Err(match e.kind() {
+            io::ErrorKind::ConnectionRefused => DialError::Refused,
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => DialError::Timeout,
+            io::ErrorKind::NetworkUnreachable
+            | io::ErrorKind::HostUnreachable
+            | io::ErrorKind::AddrNotAvailable
+            | io::ErrorKind::Unsupported => DialError::NoRoute(e.to_string()),
+            // EAFNOSUPPORT (97): the kernel has no IPv6 at all.
+            _ if e.raw_os_error() == Some(97) => DialError::NoRoute(e.to_string()),
+            _ => DialError::Other(e.to_string()),
+        }),
+    }
+}
+
+/// A TCP connection, plain or inside TLS.
+pub struct TcpChannel {
+    tcp: TcpStream,
+    tls: Option<ClientConnection>,
+    trust: Trust,
+    server_name: ServerName<'static>,
+}
+
+impl TcpChannel {
+    /// Wraps a connected socket. `host` is what the certificate must name: the relay's
+    /// host name, or the IP address when the host was given as one.
+    pub fn new(tcp: TcpStream, trust: &Trust, host: &str) -> Result<TcpChannel, String> {
+        let server_name = ServerName::try_from(host.to_owned())
+            .map_err(|e| format!("{host:?} cannot be checked against a certificate: {e}"))?;
+        Ok(TcpChannel {
+            tcp,
+            tls: None,
+            trust: trust.clone(),
+            server_name,
+        })
+    }
+}
+
+/// The socket with a deadline: each system call may wait only for the time left.
+struct Deadline<'a> {
+    tcp: &'a mut TcpStream,
+    deadline: Instant,
+}
+
+impl Deadline<'_> {
+    fn left(&self) -> io::Result<Duration> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "step deadline passed",
+            ))
+        } else {
+            Ok(left)
+        }
+    }
+}
+
+fn timed_out(e: io::Error) -> io::Error {
+    if e.kind() == io::ErrorKind::WouldBlock {
+        io::Error::new(io::ErrorKind::TimedOut, "step deadline passed")
+    } else {
+        e
+    }
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.left()?;
+        self.tcp.set_read_timeout(Some(left))?;
+        self.tcp.read(buf).map_err(timed_out)
+    }
+}
+
+impl Write for Deadline<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let left = self.left()?;
+        self.tcp.set_write_timeout(Some(left))?;
+        self.tcp.write(buf).map_err(timed_out)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.tcp.flush()
+    }
+}
+
+impl Channel for TcpChannel {
+    fn read(&mut self, buf: &mut [u8], deadline: Instant) -> io::Result<usize> {
+        let mut io = Deadline {
+            tcp: &mut self.tcp,
+            deadline,
+        };
+        match &mut self.tls {
+            None => io.read(buf),
+            Some(conn) => rustls::Stream::new(conn, &mut io)
+                .read(buf)
+                .map_err(timed_out),
+        }
+    }
+
+    fn write_all(&mut self, bytes: &[u8], deadline: Instant) -> io::Result<()> {
+        let mut io = Deadline {
+            tcp: &mut self.tcp,
+            deadline,
+        };
+        match &mut self.tls {
+            None => io.write_all(bytes),
+            Some(conn) => {
+                let mut s = rustls::Stream::new(conn, &mut io);
+                s.write_all(bytes)?;
+                s.flush()
+            }
+        }
+    }
+
+    fn start_tls(&mut self, deadline: Instant) -> Result<TlsInfo, TlsFailure> {
+        let (config, recorder) = self.trust.client_config();
+        let name_text = self.server_name.to_str().into_owned();
+        let mut conn =
+            ClientConnection::new(config, self.server_name.clone()).map_err(|e| TlsFailure {
+                message: describe_error(&e),
+                is_certificate: false,
+                is_timeout: false,
+                certificates: Vec::new(),
+            })?;
+        let mut io = Deadline {
+            tcp: &mut self.tcp,
+            deadline,
+        };
+        while conn.is_handshaking() {
+            if let Err(e) = conn.complete_io(&mut io) {
+                return Err(handshake_failure(&e, &recorder));
+            }
+        }
+        let info = session_info(&conn, &name_text, &recorder);
+        self.tls = Some(conn);
+        Ok(info)
+    }
+}
+
+fn handshake_failure(e: &io::Error, recorder: &Arc<Recorder>) -> TlsFailure {
+    let seen = recorder.seen();
+    let certificates = seen
+        .as_ref()
+        .map(|(chain, _)| chain.iter().map(|c| super::tls::cert_info(c)).collect())
+        .unwrap_or_default();
+    let cert_failure = match &seen {
+        Some((_, Verification::Failed(why))) => Some(why.clone()),
+        _ => None,
+    };
+    let is_timeout = e.kind() == io::ErrorKind::TimedOut;
+    let message = match (&cert_failure, e.get_ref()) {
+        (Some(why), _) => why.clone(),
+        (None, Some(inner)) => match inner.downcast_ref::<rustls::Error>() {
+            Some(tls) => describe_error(tls),
+            None => inner.to_string(),
+        },
+        (None, None) if is_timeout => "no TLS handshake within the timeout".into(),
+        (None, None) if e.kind() == io::ErrorKind::UnexpectedEof => {
+            "the server closed the connection during the TLS handshake".into()
+        }
+        (None, None) => e.to_string(),
+    };
+    TlsFailure {
+        message,
+        is_certificate: cert_failure.is_some(),
+        is_timeout,
+        certificates,
+    }
+}
