@@ -1,11 +1,380 @@
-//! `relayctl send-test` (being written).
+//! `relayctl send-test`: one real message through the relay (net::send), rendered by
+//! report::send_test. Decides the port, the subject and body, the warnings and the exit
+//! status; the SMTP session itself lives in net::send.
+//!
+//! Exit status: 0 accepted; 1 the relay was reached and the session stopped there (a
+//! refusal, a TLS or certificate problem, no STARTTLS offered); 3 bad input or a missing
+//! credential; 4 the relay could not be resolved, reached, or did not answer in time.
 
+use std::net::IpAddr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::connect::{self, Target};
 use super::Io;
-use crate::cli::SendTestArgs;
+use crate::cli::{FormatArg, SendTestArgs};
 use crate::error::Error;
 use crate::exit::ExitStatus;
+use crate::net::send::{self, ErrorClass, Failure, Family, SendError, SendRequest, TlsProblem};
+use crate::net::{AddressRecord, Resolve};
+use crate::report::send_test::{self as render, Advice, SendResult};
+use crate::smtp::{Credentials, PortSpec, TlsStart};
+
+/// The port when neither --port nor relay.toml names one: 587, STARTTLS (RELAY-FACTS,
+/// "The relay endpoint").
+const DEFAULT_PORT: u16 = 587;
 
 /// Runs `relayctl send-test`.
-pub fn run(_args: SendTestArgs, _io: &mut Io<'_>) -> Result<ExitStatus, Error> {
-    Err(Error::Value("not yet implemented".into()))
+pub fn run(args: SendTestArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
+    // Addresses first: a typo must not cost a password prompt.
+    send::check_address("--from", &args.from).map_err(input)?;
+    for t in &args.to {
+        send::check_address("--to", t).map_err(input)?;
+    }
+    let target = connect::target(&args.conn)?;
+    let port = args.port.unwrap_or_else(|| {
+        PortSpec::from_port(target.site.port.map_or(DEFAULT_PORT, |p| p.number()))
+    });
+    let creds = connect::credentials(&args.cred, &target)?;
+    let family = match (args.conn.ipv4, args.conn.ipv6) {
+        (true, _) => Family::V4,
+        (_, true) => Family::V6,
+        _ => Family::Any,
+    };
+    let addresses = resolve_with_nameserver(
+        args.conn.nameserver.as_deref(),
+        &target.host,
+        family,
+        args.conn.timeout,
+    )?;
+
+    let err = &mut *io.err;
+    let w = |e: std::io::Error| Error::Output(e);
+    if args.conn.insecure {
+        writeln!(
+            err,
+            "relayctl: WARNING: --insecure: the relay's certificate is NOT verified. Anyone on \
+             the path can read the message{} and pose as the relay. For diagnosis only.",
+            if creds.is_some() {
+                " and the password"
+            } else {
+                ""
+            }
+        )
+        .map_err(w)?;
+    }
+    if let Some(h) = &target.helo_warning {
+        writeln!(err, "relayctl: warning: {h}").map_err(w)?;
+    }
+    if args.cred.allow_plaintext_auth {
+        writeln!(
+            err,
+            "relayctl: note: send-test always requires TLS; --allow-plaintext-auth changes nothing here"
+        )
+        .map_err(w)?;
+    }
+
+    let now = SystemTime::now();
+    let subject = args
+        .subject
+        .clone()
+        .unwrap_or_else(|| format!("relayctl send-test {}", rfc3339_utc(now)));
+    let body = body(&target, port, creds.as_ref(), now);
+    let req = SendRequest {
+        host: &target.host,
+        addresses: &addresses,
+        family,
+        port,
+        helo: &target.helo,
+        timeout: args.conn.timeout,
+        ca_pem: target.ca_pem.as_deref(),
+        insecure: args.conn.insecure,
+        credentials: creds.as_ref(),
+        from: &args.from,
+        to: &args.to,
+        subject: &subject,
+        body: &body,
+    };
+    let (result, status) = match send::send_test(&req) {
+        Ok(outcome) => {
+            let r = SendResult::Accepted(&outcome);
+            write(&r, args.format, io)?;
+            return Ok(ExitStatus::Ok);
+        }
+        Err(e) => (e, ExitStatus::Findings),
+    };
+    match result {
+        SendError::Stopped(st) => {
+            let advice = advice(&st.failure, port);
+            write(&SendResult::Stopped(&st, Some(&advice)), args.format, io)?;
+            Ok(status)
+        }
+        e => Err(match e.class() {
+            ErrorClass::Input => input(e),
+            _ => Error::Network {
+                endpoint: format!("send-test to {}:{}", target.host, port.port),
+                message: network_message(&e),
+            },
+        }),
+    }
+}
+
+fn input(e: SendError) -> Error {
+    Error::Value(e.to_string())
+}
+
+/// The network error's words, without repeating the endpoint Error::Network prints.
+fn network_message(e: &SendError) -> String {
+    match e {
+        SendError::Unreachable {
+            endpoint,
+            step,
+            why,
+        } => format!("{why} (at {step}, {endpoint})"),
+        SendError::Timeout {
+            endpoint,
+            step,
+            timeout,
+        } => format!(
+            "no answer within {} s (at {step}, {endpoint}); raise --timeout or check the path",
+            secs(*timeout)
+        ),
+        other => other.to_string(),
+    }
+}
+
+fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0}")
+    } else {
+        format!("{s:.1}")
+    }
+}
+
+fn write(r: &SendResult<'_>, format: FormatArg, io: &mut Io<'_>) -> Result<(), Error> {
+    match format {
+        FormatArg::Text => render::write_text(r, io.out),
+        FormatArg::Json => render::write_json(r, io.out),
+    }
+    .map_err(Error::Output)
+}
+
+/// With --nameserver, the relay's addresses come from that server (A and/or AAAA per
+/// -4/-6); otherwise net::send asks the system resolver. An IP literal needs no lookup.
+fn resolve_with_nameserver(
+    nameserver: Option<&str>,
+    host: &str,
+    family: Family,
+    timeout: Duration,
+) -> Result<Vec<IpAddr>, Error> {
+    let Some(ns) = nameserver else {
+        return Ok(Vec::new());
+    };
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![ip]);
+    }
+    let ns = crate::net::dns::parse_nameserver(ns)
+        .map_err(|e| Error::Value(format!("--nameserver: {e}")))?;
+    let resolver = crate::net::dns::HickoryResolver::new(Some(ns), timeout)
+        .map_err(|e| Error::Value(format!("--nameserver: {e}")))?;
+    let records: &[AddressRecord] = match family {
+        Family::Any => &[AddressRecord::A, AddressRecord::Aaaa],
+        Family::V4 => &[AddressRecord::A],
+        Family::V6 => &[AddressRecord::Aaaa],
+    };
+    let mut ips = Vec::new();
+    let mut errors = Vec::new();
+    for r in records {
+        match resolver.lookup_ip(host, *r) {
+            Ok(mut v) => ips.append(&mut v),
+            Err(e) => errors.push(format!("{}: {e}", r.as_str())),
+        }
+    }
+    if ips.is_empty() {
+        return Err(Error::Network {
+            endpoint: resolver.endpoint().to_owned(),
+            message: format!("no address for {host} ({})", errors.join("; ")),
+        });
+    }
+    Ok(ips)
+}
+
+/// The test message's body: what it is and which path it took, so the recipient can
+/// tell one test from another. No secret: the user name only.
+fn body(target: &Target, port: PortSpec, creds: Option<&Credentials>, now: SystemTime) -> String {
+    let tls = match port.tls {
+        TlsStart::StartTls => "STARTTLS",
+        TlsStart::Implicit => "TLS on connect",
+    };
+    let auth = match creds {
+        Some(c) => format!("SMTP AUTH as {}", c.user),
+        None => "none (IP address)".to_owned(),
+    };
+    format!(
+        "This is a test message sent by relayctl send-test {}.\n\
+         It checks that this server can relay mail through Google Workspace's SMTP relay.\n\
+         No reply is needed.\n\
+         \n\
+         Relay:   {}:{}\n\
+         TLS:     {tls}\n\
+         HELO:    {}\n\
+         AUTH:    {auth}\n\
+         Sent at: {}\n",
+        env!("CARGO_PKG_VERSION"),
+        target.host,
+        port.port,
+        target.helo,
+        rfc3339_utc(now),
+    )
+}
+
+/// What a stopped session means and what to do. A relay reply goes through the explain
+/// catalogue; the other failures are relayctl's own findings.
+fn advice(f: &Failure, port: PortSpec) -> Advice {
+    match f {
+        Failure::Refused { reply, .. } => explain_reply(&reply.one_line(), reply.is_transient()),
+        Failure::Tls { problem, .. } => tls_advice(*problem, port),
+        Failure::NoStartTls => Advice {
+            summary: "the server did not offer STARTTLS, so nothing was sent".to_owned(),
+            cause: Some(
+                "Google's relay offers STARTTLS on ports 25 and 587; a firewall or an \
+                 antivirus doing SMTP inspection may strip it (a downgrade), or --host \
+                 does not point at Google"
+                    .to_owned(),
+            ),
+            fix: Some(
+                "check --host and the network path (disable SMTP inspection for \
+                 smtp-relay.gmail.com); or use port 465 (TLS on connect), which cannot \
+                 be downgraded"
+                    .to_owned(),
+            ),
+            ..Advice::default()
+        },
+        Failure::AuthNotOffered => Advice {
+            summary: "no usable AUTH mechanism was offered over TLS".to_owned(),
+            cause: Some("the EHLO answer after TLS lists neither PLAIN nor LOGIN".to_owned()),
+            fix: Some(
+                "check --host and --port; --auth-mech xoauth2 with a token if the relay \
+                 offers only XOAUTH2; or drop --auth-user if the console setting \
+                 identifies you by IP address"
+                    .to_owned(),
+            ),
+            ..Advice::default()
+        },
+        Failure::Protocol { .. } => Advice {
+            summary: "the server did not answer as an SMTP relay should".to_owned(),
+            cause: Some("an unexpected or malformed reply".to_owned()),
+            fix: Some("check --host and --port".to_owned()),
+            ..Advice::default()
+        },
+    }
+}
+
+fn tls_advice(p: TlsProblem, port: PortSpec) -> Advice {
+    let (cause, fix) = match p {
+        TlsProblem::NotValidForName => (
+            "the certificate names another host: --host is an IP address or an alias, or \
+             something on the path presents its own certificate",
+            "connect to smtp-relay.gmail.com by name; if you did, look for TLS inspection \
+             on the path",
+        ),
+        TlsProblem::UnknownIssuer => (
+            "the certificate does not chain to a public root: TLS inspection on the path, \
+             or a private relay",
+            "for a relay with a private CA pass --ca-file; otherwise find what intercepts \
+             TLS on the path",
+        ),
+        TlsProblem::Expired | TlsProblem::NotYetValid => (
+            "the certificate's validity does not cover this machine's current time",
+            "check this machine's clock (timedatectl, NTP) before suspecting the relay",
+        ),
+        TlsProblem::Revoked | TlsProblem::BadCertificate => (
+            "the certificate was rejected",
+            "find what presents this certificate on the path",
+        ),
+        TlsProblem::Handshake => (
+            if port.tls == TlsStart::Implicit {
+                "the server did not complete a TLS handshake on connect; it may expect \
+                 STARTTLS instead"
+            } else {
+                "the server did not complete the TLS handshake after STARTTLS"
+            },
+            "465 is TLS on connect, 25 and 587 are STARTTLS; for another port say which \
+             (2465/tls, 2587/starttls)",
+        ),
+    };
+    Advice {
+        summary: format!("{p}; no credential and no message was sent"),
+        cause: Some(cause.to_owned()),
+        fix: Some(fix.to_owned()),
+        ..Advice::default()
+    }
+}
+
+// EXPLAIN-CATALOGUE: replaced by crate::explain::explain once src/explain/ lands.
+fn explain_reply(reply: &str, transient: bool) -> Advice {
+    Advice {
+        summary: format!(
+            "the relay refused{}: {reply}",
+            if transient { " for now" } else { "" }
+        ),
+        temporary: transient,
+        ..Advice::default()
+    }
+}
+
+/// `2026-11-22T10:04:05Z`.
+fn rfc3339_utc(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (the era arithmetic of
+/// H. Hinnant's "chrono-Compatible Low-Level Date Algorithms").
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + u64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339() {
+        for (name, secs, want) in [
+            ("epoch", 0, "1970-01-01T00:00:00Z"),
+            ("leap day", 951_782_400, "2000-02-29T00:00:00Z"),
+            ("end of a year", 1_704_067_199, "2023-12-31T23:59:59Z"),
+            ("a time of day", 1_700_000_000, "2023-11-14T22:13:20Z"),
+        ] {
+            let t = UNIX_EPOCH + Duration::from_secs(secs);
+            assert_eq!(rfc3339_utc(t), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn tls_advice_names_the_mode_for_handshakes() {
+        let a = tls_advice(
+            TlsProblem::Handshake,
+            PortSpec::new(465, TlsStart::Implicit),
+        );
+        assert!(a.cause.unwrap().contains("STARTTLS instead"));
+        assert!(a.summary.contains("no credential"));
+    }
 }

@@ -816,7 +816,7 @@ impl Run<'_, '_> {
         for rcpt in envelope.to() {
             if let Err(e) = self.conn.command(Rcpt::new(rcpt.clone(), vec![])) {
                 let err = self.fail(e, Step::RcptTo);
-                return Err(with_recipient(err, &rcpt.to_string()));
+                return Err(with_recipient(err, rcpt.as_ref()));
             }
         }
         if let Err(e) = self.conn.command(Data) {

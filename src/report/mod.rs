@@ -5,3 +5,4 @@ pub mod cidr;
 pub mod gen;
 pub mod helo;
 pub mod json;
+pub mod send_test;
