@@ -28,8 +28,12 @@ pub(super) struct Target {
     pub helo_warning: Option<String>,
     /// The console setting from relay.toml (defaults when there is none).
     pub console: ConsoleSetting,
+    /// Whether relay.toml had a console section (else `console` holds defaults).
+    pub has_console: bool,
     /// The site from relay.toml.
     pub site: Site,
+    /// relay.toml's `mta`, for the recommended `relayctl gen` line.
+    pub site_mta: Option<String>,
     /// Extra trust anchors (PEM) from --ca-file.
     pub ca_pem: Option<Vec<u8>>,
 }
@@ -38,6 +42,7 @@ pub(super) struct Target {
 /// defaults (smtp-relay.gmail.com, this machine's name).
 pub(super) fn target(conn: &ConnectArgs) -> Result<Target, Error> {
     let cfg = load_config(conn.config.as_deref())?;
+    let has_console = cfg.console.is_some();
     let console = cfg.console.unwrap_or_default();
     let site = cfg.site;
     let host = match &conn.host {
@@ -67,7 +72,9 @@ pub(super) fn target(conn: &ConnectArgs) -> Result<Target, Error> {
         helo,
         helo_warning,
         console,
+        has_console,
         site,
+        site_mta: cfg.mta,
         ca_pem,
     })
 }

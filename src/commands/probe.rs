@@ -1,11 +1,250 @@
-//! `relayctl probe` (being written).
+//! `relayctl probe`: resolve the relay, talk to every port and address at once, and print
+//! the verdicts (table, transcript, JSON or a monitoring-plugins line). Builds the real
+//! adapters (hickory resolver, TCP + rustls dialer) and the spinners; the probe itself
+//! sees only traits.
 
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::connect::{self, Target};
 use super::Io;
-use crate::cli::ProbeArgs;
+use crate::cli::{ProbeArgs, ProbeFormatArg};
 use crate::error::Error;
 use crate::exit::ExitStatus;
+use crate::net::dns::{parse_nameserver, HickoryResolver};
+use crate::net::smtp::TcpDialer;
+use crate::net::tls::Trust;
+use crate::net::{AddressRecord, DnsError, Resolve};
+use crate::probe::{self, Context, Event, Family, ProbeRequest, Status};
+use crate::report::probe as render;
+use crate::smtp::PortSpec;
 
 /// Runs `relayctl probe`.
-pub fn run(_args: ProbeArgs, _io: &mut Io<'_>) -> Result<ExitStatus, Error> {
-    Err(Error::Value("not yet implemented".into()))
+pub(super) fn run(args: ProbeArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
+    let nagios = args.format == ProbeFormatArg::Nagios;
+    match probe(&args, io) {
+        // A monitoring system reads UNKNOWN (3) for "could not check", whatever the cause.
+        Err(e) if nagios => {
+            writeln!(io.out, "RELAY UNKNOWN - {e}").map_err(Error::Output)?;
+            Ok(ExitStatus::Plugin(3))
+        }
+        other => other,
+    }
+}
+
+
+fn probe(args: &ProbeArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
+    let target = connect::target(&args.conn)?;
+    let credentials = connect::credentials(&args.cred, &target)?;
+    let trust =
+        Trust::new(target.ca_pem.as_deref(), args.conn.insecure).map_err(|e| {
+            match &args.conn.ca_file {
+                Some(p) => Error::BadFile {
+                    path: p.clone(),
+                    message: e.to_string(),
+                },
+                None => Error::Value(e.to_string()),
+            }
+        })?;
+    let text = args.format == ProbeFormatArg::Text;
+    if args.conn.insecure {
+        writeln!(
+            io.err,
+            "relayctl: WARNING: --insecure: server certificates are NOT verified; a man in the middle would go unnoticed"
+        )
+        .map_err(Error::Output)?;
+    }
+    if let Some(w) = &target.helo_warning {
+        writeln!(io.err, "relayctl: warning: {w}").map_err(Error::Output)?;
+    }
+    let ports = if args.ports.is_empty() {
+        PortSpec::RELAY.to_vec()
+    } else {
+        let mut p = args.ports.clone();
+        p.dedup();
+        p
+    };
+    let family = match (args.conn.ipv4, args.conn.ipv6) {
+        (true, _) => Family::V4,
+        (_, true) => Family::V6,
+        _ => Family::Any,
+    };
+    let envelope = args
+        .mail_from
+        .as_deref()
+        .map(|from| -> Result<(&str, &[String]), Error> {
+            for a in std::iter::once(from).chain(args.rcpts.iter().map(String::as_str)) {
+                check_address(a)?;
+            }
+            Ok((from, args.rcpts.as_slice()))
+        })
+        .transpose()?;
+    let req = ProbeRequest {
+        host: &target.host,
+        family,
+        ports,
+        helo: &target.helo,
+        credentials: credentials.as_ref(),
+        allow_plaintext_auth: args.cred.allow_plaintext_auth,
+        envelope,
+        timeout: args.conn.timeout,
+    };
+    let ctx = context(&target, args.conn.insecure);
+    let resolver = resolver(args, &target)?;
+    let dialer = TcpDialer { trust };
+
+    let spinners = (text && std::io::stderr().is_terminal()).then(Spinners::new);
+    let on_event = |ev: Event| {
+        if let Some(s) = &spinners {
+            s.update(&ev);
+        }
+    };
+    let result = probe::run(&req, &ctx, resolver.as_ref(), &dialer, &on_event);
+    if let Some(s) = &spinners {
+        s.clear();
+    }
+    let report = result.map_err(|e| Error::Network {
+        endpoint: target.host.clone(),
+        message: e.to_string(),
+    })?;
+
+    let code = match args.format {
+        ProbeFormatArg::Nagios => {
+            let code = render::write_nagios(&report, &mut *io.out).map_err(Error::Output)?;
+            return Ok(ExitStatus::Plugin(code));
+        }
+        ProbeFormatArg::Json => render::write_json(&report, &mut *io.out),
+        ProbeFormatArg::Text => {
+            let style = render::Style {
+                color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            };
+            render::write_text(&report, style, &mut *io.out).and_then(|()| {
+                if args.transcript {
+                    writeln!(io.out)?;
+                    render::write_transcript(&report, &mut *io.out)
+                } else {
+                    Ok(())
+                }
+            })
+        }
+    };
+    code.map_err(Error::Output)?;
+    if report.nothing_reached() {
+        return Err(Error::Network {
+            endpoint: target.host.clone(),
+            message: "no port could be reached (see above)".into(),
+        });
+    }
+    Ok(if report.status() == Status::Fail {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Ok
+    })
+}
+
+/// An envelope address must be one SMTP can carry in `<...>`.
+fn check_address(a: &str) -> Result<(), Error> {
+    let bad = a.is_empty()
+        || a.len() > 320
+        || a.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+        || !a.contains('@');
+    if bad {
+        return Err(Error::Value(format!(
+            "{a:?} is not an e-mail address for the envelope test"
+        )));
+    }
+    Ok(())
+}
+
+fn context(target: &Target, insecure: bool) -> Context {
+    Context {
+        ranges: target
+            .console
+            .ranges
+            .iter()
+            .filter(|r| r.enabled)
+            .map(|r| r.net)
+            .collect(),
+        authentication: target.has_console.then_some(target.console.authentication),
+        helo_warning: target.helo_warning.clone(),
+        insecure,
+        mta: target.site_mta.clone(),
+    }
+}
+
+/// The resolver: none is needed for an address literal.
+fn resolver(args: &ProbeArgs, target: &Target) -> Result<Box<dyn Resolve>, Error> {
+    if target.host.parse::<IpAddr>().is_ok() {
+        return Ok(Box::new(NoDns));
+    }
+    let nameserver = args
+        .conn
+        .nameserver
+        .as_deref()
+        .map(parse_nameserver)
+        .transpose()
+        .map_err(|e| Error::Value(e.to_string()))?;
+    let timeout = args.conn.timeout.min(Duration::from_secs(10));
+    let r = HickoryResolver::new(nameserver, timeout).map_err(|e| Error::Value(e.to_string()))?;
+    Ok(Box::new(r))
+}
+
+/// Stands in for DNS when the host is an address literal.
+struct NoDns;
+
+impl Resolve for NoDns {
+    fn lookup_ip(&self, _: &str, _: AddressRecord) -> Result<Vec<IpAddr>, DnsError> {
+        Err(DnsError::Other("no DNS for an address literal".into()))
+    }
+    fn lookup_ptr(&self, _: IpAddr) -> Result<Vec<String>, DnsError> {
+        Err(DnsError::Other("no DNS for an address literal".into()))
+    }
+}
+
+/// One spinner per connection on stderr, only on a terminal.
+struct Spinners {
+    multi: indicatif::MultiProgress,
+    bars: Mutex<HashMap<String, indicatif::ProgressBar>>,
+}
+
+impl Spinners {
+    fn new() -> Spinners {
+        Spinners {
+            multi: indicatif::MultiProgress::with_draw_target(
+                indicatif::ProgressDrawTarget::stderr(),
+            ),
+            bars: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn update(&self, ev: &Event) {
+        let Ok(mut bars) = self.bars.lock() else {
+            return;
+        };
+        match ev {
+            Event::Started { port, addr } => {
+                let bar = self.multi.add(indicatif::ProgressBar::new_spinner());
+                bar.set_message(format!("port {port} {}: probing", addr.ip()));
+                bar.enable_steady_tick(Duration::from_millis(100));
+                bars.insert(format!("{port} {addr}"), bar);
+            }
+            Event::Finished { port, addr, status } => {
+                if let Some(bar) = bars.get(&format!("{port} {addr}")) {
+                    bar.finish_with_message(format!(
+                        "port {port} {}: {}",
+                        addr.ip(),
+                        status.as_str()
+                    ));
+                }
+            }
+        }
+    }
+
+    fn clear(&self) {
+        let _ = self.multi.clear();
+    }
 }

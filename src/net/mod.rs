@@ -4,6 +4,8 @@
 
 pub mod dns;
 pub mod send;
+pub mod smtp;
+pub mod tls;
 
 use std::net::IpAddr;
 
@@ -79,4 +81,35 @@ pub trait Resolve: Send + Sync {
     /// The PTR names of `ip`, lower-case, without the trailing dot. `Err(NoRecords)`
     /// rather than an empty list.
     fn lookup_ptr(&self, ip: IpAddr) -> Result<Vec<String>, DnsError>;
+}
+
+/// Why a TCP connection could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DialError {
+    /// The peer answered with a reset: nothing listens there, or a firewall rejects.
+    #[error("connection refused")]
+    Refused,
+    /// No answer within the timeout: a firewall drops the packets (outbound port 25 is
+    /// often blocked by ISPs and cloud providers).
+    #[error("no answer within the timeout (a firewall may drop this port)")]
+    Timeout,
+    /// This host cannot reach that address family or network at all (no IPv6 route).
+    #[error("no route: {0}")]
+    NoRoute(String),
+    /// Anything else.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Opens SMTP connections. `Send + Sync` so the probe can dial every port and address at
+/// once from scoped threads.
+pub trait Dial: Send + Sync {
+    /// Connects to `addr` within `timeout`; `host` is the name the server's certificate
+    /// must carry (or the IP address as text).
+    fn dial(
+        &self,
+        addr: std::net::SocketAddr,
+        host: &str,
+        timeout: std::time::Duration,
+    ) -> Result<Box<dyn crate::smtp::session::Channel + Send>, DialError>;
 }

@@ -14,26 +14,9 @@ use rustls::pki_types::ServerName;
 use rustls::ClientConnection;
 
 use super::tls::{describe_error, session_info, Recorder, Trust};
+use super::{Dial, DialError};
 use crate::smtp::session::Channel;
 use crate::smtp::tls::{TlsFailure, TlsInfo, Verification};
-
-/// Why a TCP connection could not be made.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DialError {
-    /// The peer answered with a reset: nothing listens there, or a firewall rejects.
-    #[error("connection refused")]
-    Refused,
-    /// No answer within the timeout: a firewall drops the packets (outbound port 25 is
-    /// often blocked by ISPs and cloud providers).
-    #[error("no answer within the timeout (a firewall may drop this port)")]
-    Timeout,
-    /// This host cannot reach that address family or network at all (no IPv6 route).
-    #[error("no route: {0}")]
-    NoRoute(String),
-    /// Anything else.
-    #[error("{0}")]
-    Other(String),
-}
 
 /// Connects to `addr` within `timeout`.
 pub fn dial(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, DialError> {
@@ -53,6 +36,26 @@ pub fn dial(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, DialError>
             _ if e.raw_os_error() == Some(97) => DialError::NoRoute(e.to_string()),
             _ => DialError::Other(e.to_string()),
         }),
+    }
+}
+
+/// The real [`Dial`]: TCP, then rustls with this run's trust anchors.
+#[derive(Debug, Clone)]
+pub struct TcpDialer {
+    /// Trust anchors and policy for every connection.
+    pub trust: Trust,
+}
+
+impl Dial for TcpDialer {
+    fn dial(
+        &self,
+        addr: SocketAddr,
+        host: &str,
+        timeout: Duration,
+    ) -> Result<Box<dyn Channel + Send>, DialError> {
+        let tcp = dial(addr, timeout)?;
+        let chan = TcpChannel::new(tcp, &self.trust, host).map_err(DialError::Other)?;
+        Ok(Box::new(chan))
     }
 }
 

@@ -5,4 +5,5 @@ pub mod cidr;
 pub mod gen;
 pub mod helo;
 pub mod json;
+pub mod probe;
 pub mod send_test;

@@ -1,0 +1,552 @@
+//! Judging what the probe saw: a status and findings (cause, fix, the fact it rests on)
+//! per connection, a verdict per port, findings about the whole run (the address the
+//! relay sees against the console's ranges), and the port and settings to use. Replies of
+//! the relay are explained by the same catalogue as `relayctl explain`. Pure.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::{Endpoint, ProbeRequest};
+use crate::net::DialError;
+use crate::relay::console::Authentication;
+use crate::smtp::reply::Reply;
+use crate::smtp::session::{describe_stop, AuthOutcome, StepName, Stop};
+use crate::smtp::tls::Verification;
+use crate::smtp::{PortSpec, TlsStart};
+
+/// How a connection, a port or the run went. Ordered: the worst is the greatest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Not tried: this host has no route to the address family.
+    Skip,
+    /// Works.
+    Ok,
+    /// Works, with something to fix.
+    Warn,
+    /// Does not work.
+    Fail,
+}
+
+impl Status {
+    /// The word shown in tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Skip => "skip",
+            Status::Ok => "ok",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+        }
+    }
+}
+
+/// One thing learned, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    /// How bad.
+    pub status: Status,
+    /// Stable id (kebab-case), or the explain catalogue's id for a relay reply.
+    pub id: String,
+    /// What happened and why, one line.
+    pub message: String,
+    /// What to do (empty when nothing is needed).
+    pub fix: String,
+    /// The source the judgement rests on.
+    pub fact: String,
+}
+
+impl Finding {
+    fn new(status: Status, id: &str, message: String, fix: &str, fact: &str) -> Finding {
+        Finding {
+            status,
+            id: id.to_owned(),
+            message,
+            fix: fix.to_owned(),
+            fact: fact.to_owned(),
+        }
+    }
+}
+
+/// What the probe knows of the admin's setting (relay.toml), to judge in its terms.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The console's enabled IP ranges (empty: unknown).
+    pub ranges: Vec<IpNet>,
+    /// The console's authentication setting, when relay.toml has one.
+    pub authentication: Option<Authentication>,
+    /// Why the HELO name may be refused, when it looks generic.
+    pub helo_warning: Option<String>,
+    /// Certificates are not verified (`--insecure`).
+    pub insecure: bool,
+    /// The MTA to name in the recommended `relayctl gen` line.
+    pub mta: Option<String>,
+}
+
+/// The verdict for one port over all its addresses.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PortVerdict {
+    /// The port.
+    #[serde(serialize_with = "port_text")]
+    pub port: PortSpec,
+    /// The worst status of its connections (skipped ones count only if all were).
+    pub status: Status,
+    /// The first worst finding's message, or "ok".
+    pub summary: String,
+    /// The findings of all its connections, without repeats, worst first.
+    pub findings: Vec<Finding>,
+}
+
+fn port_text<S: serde::Serializer>(p: &PortSpec, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&p.to_string())
+}
+
+/// The port and settings to put in the MTA.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Recommendation {
+    /// The port.
+    #[serde(serialize_with = "port_text")]
+    pub port: PortSpec,
+    /// In words: `port 587, STARTTLS required, SMTP AUTH as relay@example.com`.
+    pub text: String,
+    /// The matching `relayctl gen` command line, for the three relay ports.
+    pub gen: Option<String>,
+}
+
+const FACT_PORTS: &str =
+    "RELAY-FACTS, The relay endpoint: ports 25, 465 (TLS on connect), 587 (STARTTLS)";
+const FACT_TLS_AUTH: &str =
+    "RELAY-FACTS, The relay endpoint: SMTP AUTH requires TLS; RELAY-FACTS-NOW §2: AUTH is offered only inside TLS";
+const FACT_RFC3207: &str = "RFC 3207 (STARTTLS); RELAY-FACTS-NOW §1";
+
+/// Status and findings for one connection, worst first.
+pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Vec<Finding>) {
+    let mut f = Vec::new();
+    let port = e.port.port;
+    if let Some(err) = &e.dial_error {
+        let (status, id, msg, fix) = match err {
+            DialError::NoRoute(why) => (
+                Status::Skip,
+                "no-route",
+                format!("{}: this host has no route there ({why})", e.address),
+                "nothing to do unless your MTA should use this address family",
+            ),
+            DialError::Refused => (
+                Status::Fail,
+                "connection-refused",
+                format!("{}: connection refused", e.address),
+                if port == 25 {
+                    "outbound port 25 is often refused by ISPs and cloud providers; use 587 (STARTTLS) or 465"
+                } else {
+                    "a firewall rejects this port, or nothing listens there; check outbound TCP rules"
+                },
+            ),
+            DialError::Timeout => (
+                Status::Fail,
+                "connection-timeout",
+                format!(
+                    "{}: no answer to the connection within {} s",
+                    e.address,
+                    req.timeout.as_secs_f32()
+                ),
+                if port == 25 {
+                    "outbound port 25 is often dropped by ISPs and cloud providers (Google Cloud blocks it); use 587 or 465"
+                } else {
+                    "a firewall drops this port; open outbound TCP to the relay or use another port"
+                },
+            ),
+            DialError::Other(why) => (
+                Status::Fail,
+                "connection-error",
+                format!("{}: {why}", e.address),
+                "check the network path to the relay",
+            ),
+        };
+        f.push(Finding::new(status, id, msg, fix, FACT_PORTS));
+        return finish(f);
+    }
+    let Some(s) = &e.session else {
+        return finish(f);
+    };
+    if let Some((step, stop)) = &s.stop {
+        f.push(stop_finding(*step, stop, e, req));
+    }
+    if let Some(tls) = &s.tls {
+        if let Verification::Ignored(why) = &tls.verification {
+            f.push(Finding::new(
+                Status::Warn,
+                "certificate-not-verified",
+                format!("certificate NOT verified ({why}); the session went on because of --insecure"),
+                "fix the certificate problem or pass the right --ca-file; never configure an MTA to skip verification",
+                FACT_RFC3207,
+            ));
+        }
+        if tls.version != "TLSv1.3" && tls.version != "TLSv1.2" {
+            f.push(Finding::new(
+                Status::Warn,
+                "old-tls",
+                format!("negotiated {}", tls.version),
+                "allow TLS 1.2 or 1.3 in the MTA",
+                "RELAY-FACTS-NOW §1: the relay negotiates TLSv1.3",
+            ));
+        }
+        if let Some(leaf) = tls.certificates.first() {
+            if leaf.days_left < 14 && tls.verification == Verification::Verified {
+                f.push(Finding::new(
+                    Status::Warn,
+                    "certificate-expires-soon",
+                    format!(
+                        "the server's certificate expires in {} days ({})",
+                        leaf.days_left, leaf.not_after
+                    ),
+                    "renew the certificate of the server you are probing",
+                    FACT_RFC3207,
+                ));
+            }
+        }
+    } else if s.stop.is_none() && e.port.tls == TlsStart::StartTls {
+        f.push(Finding::new(
+            Status::Fail,
+            "no-tls",
+            "the session ended without TLS".into(),
+            "",
+            FACT_RFC3207,
+        ));
+    }
+    match &s.auth {
+        AuthOutcome::NotAsked => {
+            if matches!(ctx.authentication, Some(Authentication::SmtpAuth)) && s.stop.is_none() {
+                f.push(Finding::new(
+                    Status::Warn,
+                    "auth-not-tested",
+                    "relay.toml says the console requires SMTP AUTH, and no credentials were given: AUTH was not tested".into(),
+                    "give --auth-user USER (the password from RELAYCTL_PASSWORD, --password-file or the prompt)",
+                    FACT_TLS_AUTH,
+                ));
+            }
+        }
+        AuthOutcome::NotSent {
+            reason,
+            offered_only_before_tls,
+        } => {
+            let id = if *offered_only_before_tls {
+                "auth-only-before-tls"
+            } else {
+                "auth-not-sent"
+            };
+            f.push(Finding::new(
+                Status::Fail,
+                id,
+                format!("credentials not sent: {reason}"),
+                if *offered_only_before_tls {
+                    "something between you and the server rewrites the session, or the server is misconfigured; never send credentials before TLS"
+                } else {
+                    "use a port where TLS and AUTH work (587 with STARTTLS, or 465), or IP authentication"
+                },
+                FACT_TLS_AUTH,
+            ));
+        }
+        AuthOutcome::Accepted { .. } => {
+            if s.tls.is_none() {
+                f.push(Finding::new(
+                    Status::Warn,
+                    "auth-in-clear",
+                    "credentials were sent without TLS (--allow-plaintext-auth)".into(),
+                    "change the password now if this crossed a network you do not control",
+                    FACT_TLS_AUTH,
+                ));
+            }
+        }
+        AuthOutcome::Rejected { reply, .. } => f.push(reply_finding("AUTH", reply)),
+    }
+    if let Some(r) = &s.mail_from {
+        if !r.is_positive() {
+            f.push(reply_finding("MAIL FROM", r));
+        }
+    }
+    for (addr, r) in &s.rcpt_to {
+        if !r.is_positive() {
+            let mut finding = reply_finding(&format!("RCPT TO:<{addr}>"), r);
+            if let Some(ip) = crate::explain::client_ip(&r.one_line()) {
+                if !ctx.ranges.is_empty() && !ctx.ranges.iter().any(|n| n.contains(&ip)) {
+                    finding.fix = format!(
+                        "{} (the relay sees you as {ip}, which is not in relay.toml's ranges)",
+                        finding.fix
+                    );
+                }
+            }
+            f.push(finding);
+        }
+    }
+    finish(f)
+}
+
+fn finish(mut f: Vec<Finding>) -> (Status, Vec<Finding>) {
+    f.sort_by(|a, b| b.status.cmp(&a.status));
+    let status = f.first().map_or(Status::Ok, |x| x.status).max(Status::Ok);
+    let status = if f.iter().all(|x| x.status == Status::Skip) && !f.is_empty() {
+        Status::Skip
+    } else {
+        status
+    };
+    (status, f)
+}
+
+/// A relay reply that refused something, explained by the catalogue.
+fn reply_finding(what: &str, reply: &Reply) -> Finding {
+    let text = reply.one_line();
+    let x = crate::explain::explain(&text);
+    let shown: String = text.chars().take(160).collect();
+    Finding {
+        status: if reply.is_transient() {
+            Status::Warn
+        } else {
+            Status::Fail
+        },
+        id: x.id.to_owned(),
+        message: format!("{what}: {shown} — {}", x.cause),
+        fix: x.fix.clone(),
+        fact: x.fact.to_owned(),
+    }
+}
+
+fn stop_finding(step: StepName, stop: &Stop, e: &Endpoint, req: &ProbeRequest<'_>) -> Finding {
+    let t = req.timeout.as_secs_f32();
+    let at = step_words(step);
+    match stop {
+        Stop::Refused { reply } => reply_finding(at, reply),
+        Stop::StarttlsRefused { reply } => reply_finding("STARTTLS", reply),
+        Stop::StarttlsNotOffered => Finding::new(
+            Status::Fail,
+            "starttls-not-offered",
+            format!(
+                "port {}: STARTTLS not offered; relayctl stopped rather than continue in clear (possible downgrade)",
+                e.port
+            ),
+            "the relay always offers STARTTLS; a firewall with SMTP inspection or a proxy may strip it: turn that inspection off for the relay",
+            FACT_RFC3207,
+        ),
+        Stop::Tls { failure } if failure.is_certificate => Finding::new(
+            Status::Fail,
+            "certificate-invalid",
+            format!("TLS: {}", failure.message),
+            "for smtp-relay.gmail.com this means something intercepts TLS on the way; for your own test server pass its CA with --ca-file",
+            FACT_RFC3207,
+        ),
+        Stop::Tls { failure } if failure.is_timeout => Finding::new(
+            Status::Fail,
+            "tls-timeout",
+            format!("TLS handshake not finished within {t} s"),
+            "something on the path holds TLS back; try another port",
+            FACT_RFC3207,
+        ),
+        Stop::Tls { failure } => Finding::new(
+            Status::Fail,
+            "tls-failed",
+            format!("TLS handshake failed: {}", failure.message),
+            if e.port.tls == TlsStart::Implicit {
+                "this port expects TLS from the first byte (465); if it speaks plain SMTP, use it with STARTTLS (PORT/starttls)"
+            } else {
+                "check that the server offers TLS 1.2 or 1.3"
+            },
+            FACT_RFC3207,
+        ),
+        Stop::Timeout { partial } => Finding::new(
+            Status::Fail,
+            if *partial { "slow-reply" } else { "no-reply" },
+            format!("{at}: {} (waited {t} s)", describe_stop(stop)),
+            if step == StepName::Banner && !*partial {
+                "something accepts the connection but does not speak SMTP (a proxy, a firewall, an implicit-TLS port probed with STARTTLS: try PORT/tls)"
+            } else {
+                "the server or the path stalls; raise --timeout to tell slowness from a hang"
+            },
+            "RFC 5321 §4.5.3.2 (timeouts)",
+        ),
+        Stop::Closed => Finding::new(
+            Status::Fail,
+            "closed",
+            format!("{at}: the server closed the connection"),
+            "a firewall or the server drops the session; look at the transcript (--transcript)",
+            "RFC 5321 §3.8",
+        ),
+        Stop::Protocol { message } => Finding::new(
+            Status::Fail,
+            "not-smtp",
+            format!("{at}: not a valid SMTP reply ({message})"),
+            "something other than an SMTP server answers on this port",
+            "RFC 5321 §4.2",
+        ),
+        Stop::Io { message } => Finding::new(
+            Status::Fail,
+            "io-error",
+            format!("{at}: {message}"),
+            "check the network path to the relay",
+            "RFC 5321",
+        ),
+    }
+}
+
+fn step_words(step: StepName) -> &'static str {
+    match step {
+        StepName::Connect => "connect",
+        StepName::Tls => "TLS handshake",
+        StepName::Banner => "greeting",
+        StepName::Ehlo => "EHLO",
+        StepName::Starttls => "STARTTLS",
+        StepName::EhloTls => "EHLO after TLS",
+        StepName::Auth => "AUTH",
+        StepName::MailFrom => "MAIL FROM",
+        StepName::RcptTo => "RCPT TO",
+        StepName::Rset => "RSET",
+        StepName::Quit => "QUIT",
+    }
+}
+
+/// The verdict of one port over its connections.
+pub fn port_verdict(port: PortSpec, endpoints: &[Endpoint]) -> PortVerdict {
+    let mine: Vec<&Endpoint> = endpoints.iter().filter(|e| e.port == port).collect();
+    let tried: Vec<&&Endpoint> = mine.iter().filter(|e| e.status != Status::Skip).collect();
+    let status = if tried.is_empty() {
+        Status::Skip
+    } else {
+        tried.iter().map(|e| e.status).max().unwrap_or(Status::Ok)
+    };
+    let mut findings: Vec<Finding> = Vec::new();
+    for e in &mine {
+        for x in &e.findings {
+            if !findings
+                .iter()
+                .any(|y| y.id == x.id && y.message == x.message)
+            {
+                findings.push(x.clone());
+            }
+        }
+    }
+    findings.sort_by(|a, b| b.status.cmp(&a.status));
+    let summary = findings
+        .iter()
+        .find(|x| x.status == status)
+        .map_or_else(|| "ok".to_owned(), |x| x.message.clone());
+    PortVerdict {
+        port,
+        status,
+        summary,
+        findings,
+    }
+}
+
+/// Findings about the whole run: the HELO name, and the address the relay sees.
+pub fn run_findings(endpoints: &[Endpoint], ctx: &Context) -> Vec<Finding> {
+    let mut f = Vec::new();
+    if let Some(w) = &ctx.helo_warning {
+        f.push(Finding::new(
+            Status::Warn,
+            "helo-generic",
+            w.clone(),
+            "present this server's FQDN in your domain (relayctl gen sets it; relayctl check helo checks it)",
+            "RELAY-FACTS, HELO / EHLO; RELAY-FACTS-NOW §4",
+        ));
+    }
+    let mut seen: Vec<IpAddr> = Vec::new();
+    for e in endpoints {
+        if let Some(ip) = e.session.as_ref().and_then(|s| s.client_ip) {
+            if !seen.contains(&ip) {
+                seen.push(ip);
+            }
+        }
+    }
+    for ip in seen {
+        if ctx.ranges.is_empty() {
+            f.push(Finding::new(
+                Status::Ok,
+                "client-ip",
+                format!("the relay sees this host as {ip}"),
+                "with IP authentication, this is the address the console's ranges must contain",
+                "RELAY-FACTS-NOW §3: the relay names the address it sees",
+            ));
+        } else if ctx.ranges.iter().any(|n| n.contains(&ip)) {
+            f.push(Finding::new(
+                Status::Ok,
+                "client-ip-registered",
+                format!("the relay sees this host as {ip}, inside relay.toml's ranges"),
+                "",
+                "RELAY-FACTS-NOW §3",
+            ));
+        } else {
+            let ip_auth = !matches!(ctx.authentication, Some(Authentication::SmtpAuth));
+            f.push(Finding::new(
+                if ip_auth { Status::Fail } else { Status::Warn },
+                "client-ip-not-registered",
+                format!("the relay sees this host as {ip}, which is in none of relay.toml's ranges"),
+                if ip.is_ipv6() {
+                    "the IPv6 trap: add this host's IPv6 /112 (or smaller) to the console, or make the MTA use IPv4 only (Postfix: smtp_address_preference = ipv4, inet_protocols = ipv4)"
+                } else {
+                    "add this address (or its /32) to the console's IP ranges, then allow up to an hour"
+                },
+                "RELAY-FACTS-NOW §3 (the relay names the address it sees; the IPv6 trap)",
+            ));
+        }
+    }
+    f
+}
+
+/// The best working port: 587, then 465, then 25, then others; ok before warn.
+pub fn recommend(
+    ports: &[PortVerdict],
+    endpoints: &[Endpoint],
+    req: &ProbeRequest<'_>,
+    ctx: &Context,
+) -> Option<Recommendation> {
+    let rank = |p: &PortSpec| match (p.port, p.tls) {
+        (587, TlsStart::StartTls) => 0,
+        (465, TlsStart::Implicit) => 1,
+        (25, TlsStart::StartTls) => 2,
+        (_, TlsStart::StartTls) => 3,
+        (_, TlsStart::Implicit) => 4,
+    };
+    let best = ports
+        .iter()
+        .filter(|p| matches!(p.status, Status::Ok | Status::Warn))
+        .min_by_key(|p| (p.status, rank(&p.port)))?;
+    let auth_user = endpoints
+        .iter()
+        .filter(|e| e.port == best.port)
+        .find_map(|e| match e.session.as_ref().map(|s| &s.auth) {
+            Some(AuthOutcome::Accepted { .. }) => req.credentials.map(|c| c.user.clone()),
+            _ => None,
+        });
+    let tls_words = match best.port.tls {
+        TlsStart::StartTls => "STARTTLS required",
+        TlsStart::Implicit => "TLS on connect",
+    };
+    let auth_words = match &auth_user {
+        Some(u) => format!("SMTP AUTH as {u}"),
+        None => "IP authentication (no SMTP AUTH)".to_owned(),
+    };
+    let text = format!(
+        "port {}, {tls_words}, {auth_words}, HELO {}",
+        best.port, req.helo
+    );
+    let gen = (best.port == PortSpec::from_port(best.port.port)
+        && matches!(best.port.port, 25 | 465 | 587))
+    .then(|| {
+        let mut line = format!(
+            "relayctl gen {} --port {} --tls required",
+            ctx.mta.as_deref().unwrap_or("postfix"),
+            best.port.port
+        );
+        match &auth_user {
+            Some(u) => line.push_str(&format!(" --auth smtp-auth --auth-user {u}")),
+            None => line.push_str(" --auth ip"),
+        }
+        if req.helo.parse::<crate::relay::names::HeloName>().is_ok() {
+            line.push_str(&format!(" --helo {}", req.helo));
+        }
+        line
+    });
+    Some(Recommendation {
+        port: best.port,
+        text,
+        gen,
+    })
+}

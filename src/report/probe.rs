@@ -1,0 +1,333 @@
+//! Renderers of a `ProbeReport`: the text summary (a comfy-table per connection, then the
+//! findings with their fixes and the recommendation), the transcript (swaks-like marks),
+//! JSON (`relayctl/probe/1`) and the monitoring-plugins status line. Pure.
+
+use std::io::{self, Write};
+
+use comfy_table::{presets, Table};
+use serde::Serialize;
+
+use crate::probe::{Endpoint, Finding, ProbeReport, Status};
+use crate::smtp::session::{AuthOutcome, StepName};
+use crate::smtp::transcript::Direction;
+
+/// How to draw text output.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    /// Colour the status words (a terminal without NO_COLOR).
+    pub color: bool,
+}
+
+fn status_word(s: Status, style: Style) -> String {
+    let w = s.as_str();
+    if !style.color {
+        return w.to_owned();
+    }
+    let code = match s {
+        Status::Ok => "32",
+        Status::Warn => "33",
+        Status::Fail => "31",
+        Status::Skip => "2",
+    };
+    format!("\x1b[{code}m{w}\x1b[0m")
+}
+
+fn step_ms(e: &Endpoint, name: StepName) -> Option<u64> {
+    let s = e.session.as_ref()?;
+    let steps: Vec<_> = s.steps.iter().filter(|x| x.name == name).collect();
+    if steps.is_empty() {
+        return None;
+    }
+    Some(steps.iter().map(|x| x.elapsed_ms).sum())
+}
+
+fn total_ms(e: &Endpoint) -> u64 {
+    match &e.session {
+        Some(s) => s
+            .steps
+            .iter()
+            .map(|x| x.start_ms + x.elapsed_ms)
+            .max()
+            .unwrap_or(e.connect_ms),
+        None => e.connect_ms,
+    }
+}
+
+fn tls_cell(e: &Endpoint) -> String {
+    match e.session.as_ref().and_then(|s| s.tls.as_ref()) {
+        Some(t) => format!("{} {}", t.version, short_cipher(&t.cipher)),
+        None => "-".into(),
+    }
+}
+
+fn short_cipher(c: &str) -> &str {
+    c.strip_prefix("TLS13_")
+        .or_else(|| c.strip_prefix("TLS_"))
+        .unwrap_or(c)
+}
+
+fn auth_cell(e: &Endpoint) -> String {
+    match e.session.as_ref().map(|s| &s.auth) {
+        None | Some(AuthOutcome::NotAsked) => "-".into(),
+        Some(AuthOutcome::NotSent { .. }) => "not sent".into(),
+        Some(AuthOutcome::Accepted { mechanism }) => format!("{} ok", mechanism.as_str()),
+        Some(AuthOutcome::Rejected { reply, .. }) => format!("{}", reply.code),
+    }
+}
+
+fn envelope_cell(e: &Endpoint) -> String {
+    let Some(s) = &e.session else {
+        return "-".into();
+    };
+    match &s.mail_from {
+        None => "-".into(),
+        Some(m) => {
+            let mut codes = vec![m.code.to_string()];
+            codes.extend(s.rcpt_to.iter().map(|(_, r)| r.code.to_string()));
+            codes.join("/")
+        }
+    }
+}
+
+fn ms_cell(v: Option<u64>) -> String {
+    v.map_or_else(|| "-".into(), |v| format!("{v} ms"))
+}
+
+/// The text report on `out`: the table, findings with fixes, the recommendation.
+pub fn write_text(r: &ProbeReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let addrs: Vec<String> = r.addresses.iter().map(|a| a.to_string()).collect();
+    writeln!(
+        out,
+        "relay {} ({}), HELO {}, {} ms",
+        r.host,
+        addrs.join(", "),
+        r.helo,
+        r.elapsed_ms
+    )?;
+    for (rec, e) in &r.dns_errors {
+        writeln!(out, "  {} records: {e}", rec.as_str())?;
+    }
+    writeln!(out)?;
+    let mut t = Table::new();
+    t.load_style(presets::NOTHING);
+    t.set_header(vec![
+        "PORT", "ADDRESS", "STATUS", "CONNECT", "BANNER", "TLS", "AUTH", "ENVELOPE", "TOTAL",
+    ]);
+    for e in &r.endpoints {
+        let tls_ms = step_ms(e, StepName::Tls);
+        t.add_row(vec![
+            e.port.to_string(),
+            e.address.ip().to_string(),
+            status_word(e.status, style),
+            format!("{} ms", e.connect_ms),
+            ms_cell(step_ms(e, StepName::Banner)),
+            match tls_ms {
+                Some(ms) => format!("{} ({ms} ms)", tls_cell(e)),
+                None => tls_cell(e),
+            },
+            auth_cell(e),
+            envelope_cell(e),
+            format!("{} ms", total_ms(e)),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    for p in &r.ports {
+        writeln!(out)?;
+        writeln!(out, "port {}: {}", p.port, status_word(p.status, style))?;
+        write_findings(&p.findings, style, out)?;
+        if let Some(cert) = r
+            .endpoints
+            .iter()
+            .filter(|e| e.port == p.port)
+            .find_map(|e| e.session.as_ref().and_then(|s| s.tls.as_ref()))
+        {
+            if let Some(leaf) = cert.certificates.first() {
+                writeln!(
+                    out,
+                    "  certificate: {} (issuer {}), valid until {} ({} days); {}",
+                    leaf.subject,
+                    leaf.issuer,
+                    leaf.not_after,
+                    leaf.days_left,
+                    match &cert.verification {
+                        crate::smtp::tls::Verification::Verified =>
+                            format!("verified for {}", cert.server_name),
+                        crate::smtp::tls::Verification::Failed(w)
+                        | crate::smtp::tls::Verification::Ignored(w) =>
+                            format!("NOT verified: {w}"),
+                    }
+                )?;
+            }
+        }
+    }
+    if !r.findings.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "this host:")?;
+        write_findings(&r.findings, style, out)?;
+    }
+    writeln!(out)?;
+    match &r.recommendation {
+        Some(rec) => {
+            writeln!(out, "recommendation: {}", rec.text)?;
+            if let Some(g) = &rec.gen {
+                writeln!(out, "  {g}")?;
+            }
+        }
+        None => writeln!(
+            out,
+            "recommendation: none of the ports works; fix the failures above first"
+        )?,
+    }
+    Ok(())
+}
+
+fn write_findings(f: &[Finding], style: Style, out: &mut dyn Write) -> io::Result<()> {
+    for x in f {
+        if x.status == Status::Ok && x.fix.is_empty() {
+            writeln!(out, "  - {}", x.message)?;
+            continue;
+        }
+        writeln!(
+            out,
+            "  {} [{}] {}",
+            status_word(x.status, style),
+            x.id,
+            x.message
+        )?;
+        if !x.fix.is_empty() {
+            writeln!(out, "      fix: {}", x.fix)?;
+        }
+        if !x.fact.is_empty() && x.status >= Status::Warn {
+            writeln!(out, "      source: {}", x.fact)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every connection's dialogue: `->` / `<-` in clear, `~>` / `<~` inside TLS, `==` for
+/// relayctl's notes (swaks' marks). Secrets were redacted when recorded.
+pub fn write_transcript(r: &ProbeReport, out: &mut dyn Write) -> io::Result<()> {
+    for e in &r.endpoints {
+        writeln!(out, "=== port {} {}", e.port, e.address)?;
+        match (&e.dial_error, &e.session) {
+            (Some(err), _) => writeln!(out, "{:>6} == connect: {err}", e.connect_ms)?,
+            (None, Some(s)) => {
+                writeln!(out, "{:>6} == connected", e.connect_ms)?;
+                for l in &s.transcript.lines {
+                    let mark = match (l.direction, l.tls) {
+                        (Direction::Client, false) => "->",
+                        (Direction::Client, true) => "~>",
+                        (Direction::Server, false) => "<-",
+                        (Direction::Server, true) => "<~",
+                        (Direction::Note, _) => "==",
+                    };
+                    writeln!(out, "{:>6} {mark} {}", l.at_ms, l.text)?;
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    host: &'a str,
+    helo: &'a str,
+    status: Status,
+    elapsed_ms: u64,
+    addresses: &'a [std::net::IpAddr],
+    dns_errors: Vec<JsonDnsError>,
+    ports: &'a [crate::probe::PortVerdict],
+    findings: &'a [Finding],
+    recommendation: &'a Option<crate::probe::Recommendation>,
+    endpoints: &'a [Endpoint],
+}
+
+#[derive(Serialize)]
+struct JsonDnsError {
+    record: &'static str,
+    error: String,
+}
+
+/// One JSON document, schema `relayctl/probe/1`.
+pub fn write_json(r: &ProbeReport, out: &mut dyn Write) -> io::Result<()> {
+    let doc = JsonReport {
+        host: &r.host,
+        helo: &r.helo,
+        status: r.status(),
+        elapsed_ms: r.elapsed_ms,
+        addresses: &r.addresses,
+        dns_errors: r
+            .dns_errors
+            .iter()
+            .map(|(rec, e)| JsonDnsError {
+                record: rec.as_str(),
+                error: e.to_string(),
+            })
+            .collect(),
+        ports: &r.ports,
+        findings: &r.findings,
+        recommendation: &r.recommendation,
+        endpoints: &r.endpoints,
+    };
+    super::json::write("relayctl/probe/1", &doc, out)
+}
+
+/// The monitoring-plugins status word for a status.
+pub fn nagios_state(s: Status, nothing_reached: bool) -> (&'static str, u8) {
+    if nothing_reached {
+        return ("CRITICAL", 2);
+    }
+    match s {
+        Status::Ok | Status::Skip => ("OK", 0),
+        Status::Warn => ("WARNING", 1),
+        Status::Fail => ("CRITICAL", 2),
+    }
+}
+
+/// One status line in the monitoring-plugins format, with perfdata (seconds per port:
+/// the slowest address's total, connect and TLS times). Returns the plugin exit code.
+pub fn write_nagios(r: &ProbeReport, out: &mut dyn Write) -> io::Result<u8> {
+    let (word, code) = nagios_state(r.status(), r.nothing_reached());
+    let ports: Vec<String> = r
+        .ports
+        .iter()
+        .map(|p| {
+            let first = p
+                .findings
+                .iter()
+                .find(|f| f.status == p.status && p.status >= Status::Warn);
+            match first {
+                Some(f) => format!("{} {} ({})", p.port, p.status.as_str(), f.id),
+                None => format!("{} {}", p.port, p.status.as_str()),
+            }
+        })
+        .collect();
+    let mut perf = Vec::new();
+    for p in &r.ports {
+        let mine: Vec<&Endpoint> = r.endpoints.iter().filter(|e| e.port == p.port).collect();
+        let worst = |f: &dyn Fn(&Endpoint) -> Option<u64>| mine.iter().filter_map(|e| f(e)).max();
+        let label = p.port.to_string().replace('/', "_");
+        if let Some(v) = worst(&|e| Some(total_ms(e))) {
+            perf.push(format!("'port_{label}_time'={:.3}s;;;0", v as f64 / 1000.0));
+        }
+        if let Some(v) = worst(&|e| e.session.as_ref().map(|_| e.connect_ms)) {
+            perf.push(format!(
+                "'port_{label}_connect'={:.3}s;;;0",
+                v as f64 / 1000.0
+            ));
+        }
+        if let Some(v) = worst(&|e| step_ms(e, StepName::Tls)) {
+            perf.push(format!("'port_{label}_tls'={:.3}s;;;0", v as f64 / 1000.0));
+        }
+    }
+    writeln!(
+        out,
+        "RELAY {word} - {}: {} | {}",
+        r.host,
+        ports.join(", "),
+        perf.join(" ")
+    )?;
+    Ok(code)
+}
