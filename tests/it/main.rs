@@ -8,4 +8,5 @@ mod cli;
 mod gen;
 mod generated;
 mod layering;
+mod send_test;
 mod support;
