@@ -232,7 +232,7 @@ fn body(target: &Target, port: PortSpec, creds: Option<&Credentials>, now: Syste
 /// catalogue; the other failures are relayctl's own findings.
 fn advice(f: &Failure, port: PortSpec) -> Advice {
     match f {
-        Failure::Refused { reply, .. } => explain_reply(&reply.one_line(), reply.is_transient()),
+        Failure::Refused { reply, .. } => explain_reply(&reply.one_line()),
         Failure::Tls { problem, .. } => tls_advice(*problem, port),
         Failure::NoStartTls => Advice {
             summary: "the server did not offer STARTTLS, so nothing was sent".to_owned(),
@@ -311,15 +311,17 @@ fn tls_advice(p: TlsProblem, port: PortSpec) -> Advice {
     }
 }
 
-// EXPLAIN-CATALOGUE: replaced by crate::explain::explain once src/explain/ lands.
-fn explain_reply(reply: &str, transient: bool) -> Advice {
+/// A relay reply through the explain catalogue (matched by text, else by code).
+fn explain_reply(reply: &str) -> Advice {
+    let e = crate::explain::explain(reply);
     Advice {
-        summary: format!(
-            "the relay refused{}: {reply}",
-            if transient { " for now" } else { "" }
-        ),
-        temporary: transient,
-        ..Advice::default()
+        id: Some(e.id.to_owned()),
+        summary: e.summary,
+        cause: Some(e.cause),
+        fix: Some(e.fix),
+        fact: Some(e.fact.to_owned()),
+        client_ip: e.client_ip,
+        temporary: e.temporary,
     }
 }
 
@@ -366,6 +368,23 @@ mod tests {
             let t = UNIX_EPOCH + Duration::from_secs(secs);
             assert_eq!(rfc3339_utc(t), want, "{name}");
         }
+    }
+
+    #[test]
+    fn refusals_go_through_the_catalogue() {
+        let a = explain_reply(
+            "535 5.7.8 Username and Password not accepted. For more information, go to \
+             https://support.google.com/mail/?p=BadCredentials x - gsmtp",
+        );
+        assert_eq!(a.id.as_deref(), Some("bad-credentials"));
+        let a = explain_reply(
+            "550 5.7.1 Invalid credentials for relay [203.0.113.9]. The IP address you've \
+             registered in your Workspace SMTP Relay service doesn't match the domain of the \
+             account this email is being sent from.",
+        );
+        assert_eq!(a.id.as_deref(), Some("invalid-credentials-for-relay"));
+        assert_eq!(a.client_ip, Some("203.0.113.9".parse().unwrap()));
+        assert!(!a.temporary);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! writer it is given. Sessions carry no secret, so nothing here can print one.
 
 use std::io::{self, Write};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use serde::Serialize;
 
@@ -27,6 +27,8 @@ pub struct Advice {
     pub fix: Option<String>,
     /// The fact it rests on (a citation).
     pub fact: Option<String>,
+    /// The client address the relay names in its reply ("Mail relay denied [IP]").
+    pub client_ip: Option<IpAddr>,
     /// Whether trying again later may succeed.
     pub temporary: bool,
 }
@@ -90,6 +92,13 @@ pub fn write_text(r: &SendResult<'_>, out: &mut dyn Write) -> io::Result<()> {
             }
             if let Some(f) = &a.fact {
                 field(out, "fact", f)?;
+            }
+            if let Some(ip) = a.client_ip {
+                field(
+                    out,
+                    "client IP",
+                    &format!("{ip} (this server, as the relay sees it)"),
+                )?;
             }
             if a.temporary {
                 field(out, "temporary", "yes: the same message may pass later")?;
