@@ -27,7 +27,7 @@ pub struct Explanation {
     pub code: Option<u16>,
     /// The enhanced status code found in the reply (`5.7.1`).
     pub enhanced: Option<String>,
-    /// One line: what happened.
+    /// One line: what happened (without the codes, which are in `code` and `enhanced`).
     pub summary: String,
     /// Why it happens.
     pub cause: String,
@@ -195,7 +195,6 @@ fn hint(n: &Normalised) -> Option<(&'static str, &'static str)> {
 }
 
 fn fallback(n: &Normalised, ip: Option<IpAddr>) -> Explanation {
-    let code_prefix = n.code.map(|c| format!("{c} ")).unwrap_or_default();
     let hint = hint(n);
     let (id, summary, mut cause, fix, fact) = match (n.enhanced, n.code) {
         (Some(e), _) => {
@@ -211,7 +210,7 @@ fn fallback(n: &Normalised, ip: Option<IpAddr>) -> Explanation {
                 4 => "temporary failure",
                 _ => "permanent failure",
             };
-            let summary = format!("{code_prefix}{e}: {class_word}: {what}");
+            let summary = format!("{class_word}: {what}");
             let mut cause = format!(
                 "relayctl does not know this reply's text; by its enhanced status code (RFC 3463): class {} is {}; subject {} is {}; detail {} is {}.",
                 e.class,
@@ -241,7 +240,7 @@ fn fallback(n: &Normalised, ip: Option<IpAddr>) -> Explanation {
         }
         (None, Some(code)) => {
             let (meaning, fact) = status::basic(code);
-            let summary = format!("{code}: {meaning}");
+            let summary = meaning.to_owned();
             let cause = format!(
                 "relayctl does not know this reply's text, and it has no enhanced status code; by its reply code (RFC 5321 §4.2), {code} means: {meaning}."
             );

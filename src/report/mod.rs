@@ -2,6 +2,7 @@
 //! no terminal queries; callers pass the writers.
 
 pub mod cidr;
+pub mod explain;
 pub mod gen;
 pub mod helo;
 pub mod json;
