@@ -1,9 +1,14 @@
 //! `relayctl send-test` through the real binary: usage and input errors, the password
-//! never printed, unreachable and silent relays ending by the deadline.
+//! never printed, unreachable and silent relays ending by the deadline; then real sends
+//! through the in-tree test relay (tests/relay): delivery, refusals explained, certificate
+//! problems and a stripped STARTTLS stopping before any credential leaves.
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use crate::relay::{
+    contains_secret, google, CertKind, Hostile, Script, TestCa, TestRelay, TlsMode,
+};
 use crate::support::{relayctl_in, run, Run};
 
 const PASSWORD: &str = "s3cret-Pa55word-never-printed";
@@ -189,4 +194,415 @@ fn lettre_logging_stays_off() {
         .find(|l| l.starts_with("lettre"))
         .expect("lettre is a dependency");
     assert!(!line.contains("tracing"), "{line}");
+}
+
+// ---- Against the in-tree test relay (tests/relay): real TLS with a throw-away CA. ----
+
+const USER: &str = "it@example.com";
+
+/// A test relay, its CA written to `ca.pem` in a temp dir the binary runs in.
+struct Fixture {
+    dir: tempfile::TempDir,
+    relay: TestRelay,
+}
+
+impl Fixture {
+    fn new(script: Script) -> Fixture {
+        let ca = TestCa::new();
+        let dir = tempfile::tempdir().unwrap();
+        ca.write_pem(&dir.path().join("ca.pem")).unwrap();
+        let relay = TestRelay::start(&ca, script);
+        Fixture { dir, relay }
+    }
+
+    /// `send-test` to the relay on `port/mode` (`starttls` or `tls`), trusting the CA,
+    /// with RELAYCTL_PASSWORD set, plus `extra`.
+    fn send(&self, mode: &str, extra: &[&str]) -> Run {
+        let port = format!("{}/{mode}", self.relay.port());
+        let mut args = vec!["send-test", "--host", "127.0.0.1", "--port", &port];
+        // Defaults a test may override.
+        if !extra.contains(&"--helo") {
+            args.extend(["--helo", "mail.example.com"]);
+        }
+        if !extra.contains(&"--timeout") {
+            args.extend(["--timeout", "5"]);
+        }
+        args.extend([
+            "--ca-file",
+            "ca.pem",
+            "--from",
+            "it@example.com",
+            "--to",
+            "you@example.com",
+        ]);
+        args.extend_from_slice(extra);
+        let r: Run = relayctl_in(self.dir.path(), &args)
+            .env("RELAYCTL_PASSWORD", PASSWORD)
+            .output()
+            .expect("relayctl runs")
+            .into();
+        self.assert_password_kept(&r);
+        r
+    }
+
+    /// The password is in nothing printed and never crossed the wire in clear (as is or
+    /// base64-encoded at any offset).
+    fn assert_password_kept(&self, r: &Run) {
+        assert!(!r.stdout.contains(PASSWORD), "stdout: {}", r.stdout);
+        assert!(!r.stderr.contains(PASSWORD), "stderr: {}", r.stderr);
+        assert!(
+            !contains_secret(&self.relay.received_raw(), PASSWORD.as_bytes()),
+            "the password crossed the wire in clear:\n{}",
+            self.relay.transcript_text()
+        );
+    }
+
+    /// Nothing reached the relay but the greeting: no AUTH, no message, no password.
+    fn assert_nothing_sent(&self) {
+        assert!(self.relay.auth_attempts().is_empty(), "AUTH was sent");
+        assert!(self.relay.messages().is_empty(), "a message was sent");
+        assert!(
+            !contains_secret(&self.relay.received(), PASSWORD.as_bytes()),
+            "the password reached the relay:\n{}",
+            self.relay.transcript_text()
+        );
+    }
+}
+
+fn json(r: &Run) -> serde_json::Value {
+    let v: serde_json::Value = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", r.stdout, r.stderr));
+    assert_eq!(v["schema"], "relayctl/send-test/1");
+    v["data"].clone()
+}
+
+#[test]
+fn starttls_with_auth_plain_delivers_the_message() {
+    let f = Fixture::new(Script::google().account(USER, PASSWORD));
+    let r = f.send("starttls", &["--auth-user", USER]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let first = r.stdout.lines().next().unwrap();
+    assert!(first.starts_with("250 2.0.0 OK  "), "{}", r.stdout);
+    assert!(first.ends_with(" - gsmtp"), "{}", r.stdout);
+    assert!(r
+        .stdout
+        .contains("\nTLS:        yes, STARTTLS, certificate verified\n"));
+    assert!(r
+        .stdout
+        .contains(&format!("\nAUTH:       {USER} (PLAIN)\n")));
+    assert!(r.stdout.contains(&format!("127.0.0.1:{}", f.relay.port())));
+
+    let auth = f.relay.auth_attempts();
+    assert_eq!(auth.len(), 1);
+    assert!(auth[0].tls && auth[0].accepted, "{:?}", auth[0].mechanism);
+    assert_eq!(auth[0].mechanism, "PLAIN");
+    let msgs = f.relay.messages();
+    assert_eq!(msgs.len(), 1);
+    let m = &msgs[0];
+    assert!(m.tls);
+    assert_eq!(m.from, "it@example.com");
+    assert_eq!(m.to, ["you@example.com"]);
+    let data = String::from_utf8_lossy(&m.data);
+    assert!(data.contains("Subject: relayctl send-test 2"), "{data}");
+    assert!(data.contains("Message-ID: <relayctl-send-test."), "{data}");
+    assert!(data.contains("@example.com>"), "{data}");
+    assert!(data.contains("Date: "), "{data}");
+    assert!(data.contains("This is a test message sent by relayctl send-test"));
+    assert!(data.contains(&format!("Relay:   127.0.0.1:{}", f.relay.port())));
+    assert!(!data.contains(PASSWORD));
+}
+
+#[test]
+fn json_of_an_accepted_message() {
+    let f = Fixture::new(Script::google().account(USER, PASSWORD));
+    let r = f.send(
+        "starttls",
+        &[
+            "--auth-user",
+            USER,
+            "--format",
+            "json",
+            "--subject",
+            "hello",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let d = json(&r);
+    assert_eq!(d["accepted"], true);
+    assert_eq!(d["step"], serde_json::Value::Null);
+    assert_eq!(d["reply"]["code"], 250);
+    assert_eq!(d["reply"]["enhanced"], "2.0.0");
+    assert_eq!(d["relay"]["tls_start"], "starttls");
+    assert_eq!(d["relay"]["encrypted"], true);
+    assert_eq!(d["relay"]["certificate_verified"], true);
+    assert_eq!(d["auth"]["user"], USER);
+    assert_eq!(d["auth"]["mechanism"], "PLAIN");
+    assert_eq!(d["auth"]["credentials_sent"], true);
+    assert_eq!(d["message"]["subject"], "hello");
+    assert!(d["elapsed_ms"].is_u64());
+    let data = String::from_utf8_lossy(&f.relay.messages()[0].data).into_owned();
+    assert!(data.contains("Subject: hello"), "{data}");
+}
+
+#[test]
+fn implicit_tls_without_auth_delivers_the_message() {
+    let f = Fixture::new(Script::google().tls(TlsMode::Implicit));
+    let r = f.send("tls", &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.starts_with("250 2.0.0 OK  "), "{}", r.stdout);
+    assert!(r
+        .stdout
+        .contains("TLS:        yes, TLS on connect, certificate verified"));
+    assert!(r.stdout.contains("AUTH:       none"));
+    assert!(f.relay.auth_attempts().is_empty());
+    let msgs = f.relay.messages();
+    assert_eq!(msgs.len(), 1);
+    assert!(msgs[0].tls);
+}
+
+#[test]
+fn auth_login_when_plain_is_not_offered() {
+    let f = Fixture::new(Script::google().account(USER, PASSWORD).caps_after_tls(&[
+        "8BITMIME",
+        "AUTH LOGIN",
+        "ENHANCEDSTATUSCODES",
+    ]));
+    let r = f.send("starttls", &["--auth-user", USER]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains(&format!("AUTH:       {USER} (LOGIN)")));
+    let auth = f.relay.auth_attempts();
+    assert_eq!(auth.len(), 1);
+    assert_eq!(auth[0].mechanism, "LOGIN");
+    assert!(auth[0].tls && auth[0].accepted);
+}
+
+#[test]
+fn rejected_credentials_are_explained() {
+    let f = Fixture::new(Script::google().account(USER, "another-password-entirely"));
+    let r = f.send("starttls", &["--auth-user", USER]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("refused at AUTH: 535 5.7.8 Username and Password not accepted."),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("\nmeaning:    "), "{}", r.stdout);
+    assert!(r.stdout.contains("\nfix:        "), "{}", r.stdout);
+    assert!(r
+        .stdout
+        .contains("result:     no message was sent; the credentials were sent over TLS only"));
+    let auth = f.relay.auth_attempts();
+    assert_eq!(auth.len(), 1);
+    assert!(auth[0].tls && !auth[0].accepted);
+    assert!(f.relay.messages().is_empty());
+
+    let r = f.send("starttls", &["--auth-user", USER, "--format", "json"]);
+    assert_eq!(r.code, 1);
+    let d = json(&r);
+    assert_eq!(d["accepted"], false);
+    assert_eq!(d["step"], "auth");
+    assert_eq!(d["reply"]["code"], 535);
+    assert_eq!(d["failure"]["kind"], "refused");
+    assert_eq!(d["explanation"]["id"], "bad-credentials");
+}
+
+#[test]
+fn relay_denied_at_rcpt_is_explained() {
+    let f = Fixture::new(Script::google().rcpt_reply(google::RELAY_DENIED));
+    let r = f.send("starttls", &["--format", "json"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let d = json(&r);
+    assert_eq!(d["step"], "rcpt_to");
+    assert_eq!(d["failure"]["recipient"], "you@example.com");
+    assert_eq!(d["reply"]["code"], 550);
+    assert_eq!(d["reply"]["enhanced"], "5.7.0");
+    assert_eq!(d["explanation"]["id"], "relay-denied-ip");
+    assert_eq!(d["explanation"]["client_ip"], "127.0.0.1");
+    assert!(f.relay.messages().is_empty());
+
+    let r = f.send("starttls", &[]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.starts_with(
+            "refused at RCPT TO <you@example.com>: 550 5.7.0 Mail relay denied [127.0.0.1]."
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn generic_helo_is_refused_and_explained() {
+    let f = Fixture::new(Script::google());
+    let r = f.send("starttls", &["--helo", "localhost", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("warning: HELO \"localhost\""),
+        "{}",
+        r.stderr
+    );
+    let d = json(&r);
+    assert_eq!(d["step"], "greeting");
+    assert_eq!(d["reply"]["code"], 421);
+    assert_eq!(d["explanation"]["id"], "helo-rejected");
+    assert_eq!(d["explanation"]["temporary"], true);
+}
+
+#[test]
+fn certificate_problems_stop_before_anything_is_sent() {
+    for (kind, mode, problem) in [
+        (CertKind::WrongName, "starttls", "not_valid_for_name"),
+        (CertKind::Expired, "starttls", "expired"),
+        (CertKind::SelfSigned, "starttls", "unknown_issuer"),
+        (CertKind::WrongName, "tls", "not_valid_for_name"),
+    ] {
+        let tls = if mode == "tls" {
+            TlsMode::Implicit
+        } else {
+            TlsMode::StartTls
+        };
+        let f = Fixture::new(Script::google().tls(tls).cert(kind).account(USER, PASSWORD));
+        let r = f.send(mode, &["--auth-user", USER, "--format", "json"]);
+        assert_eq!(r.code, 1, "{kind:?} {mode}: {}\n{}", r.stdout, r.stderr);
+        let d = json(&r);
+        assert_eq!(d["step"], "tls", "{kind:?} {mode}");
+        assert_eq!(d["failure"]["kind"], "tls", "{kind:?} {mode}");
+        assert_eq!(d["failure"]["problem"], problem, "{kind:?} {mode}");
+        assert_eq!(d["auth"]["credentials_sent"], false);
+        f.assert_nothing_sent();
+    }
+}
+
+#[test]
+fn wrong_certificate_name_in_text() {
+    let f = Fixture::new(
+        Script::google()
+            .cert(CertKind::WrongName)
+            .account(USER, PASSWORD),
+    );
+    let r = f.send("starttls", &["--auth-user", USER]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("TLS failed: the certificate is not valid for this host name\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(r
+        .stdout
+        .contains("result:     no message was sent; no credential was sent"));
+    f.assert_nothing_sent();
+}
+
+#[test]
+fn the_test_ca_is_not_trusted_without_ca_file() {
+    let f = Fixture::new(Script::google());
+    let port = format!("{}/starttls", f.relay.port());
+    let args = [
+        "send-test",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--helo",
+        "mail.example.com",
+        "--from",
+        "it@example.com",
+        "--to",
+        "you@example.com",
+        "--format",
+        "json",
+    ];
+    let r: Run = relayctl_in(f.dir.path(), &args).output().unwrap().into();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(json(&r)["failure"]["problem"], "unknown_issuer");
+    assert!(f.relay.messages().is_empty());
+}
+
+#[test]
+fn insecure_sends_despite_a_wrong_name_and_says_so() {
+    let f = Fixture::new(Script::google().cert(CertKind::WrongName));
+    let r = f.send("starttls", &["--insecure"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("WARNING: --insecure"), "{}", r.stderr);
+    assert!(r.stdout.contains("certificate NOT verified (--insecure)"));
+    assert_eq!(f.relay.messages().len(), 1);
+}
+
+#[test]
+fn no_starttls_offered_sends_nothing() {
+    let f = Fixture::new(
+        Script::google()
+            .hostile(Hostile::NoStartTls)
+            .account(USER, PASSWORD),
+    );
+    let r = f.send("starttls", &["--auth-user", USER, "--allow-plaintext-auth"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.starts_with("no STARTTLS: "), "{}", r.stdout);
+    assert!(r.stdout.contains("possible downgrade"));
+    assert!(
+        r.stderr.contains("--allow-plaintext-auth changes nothing"),
+        "{}",
+        r.stderr
+    );
+    f.assert_nothing_sent();
+}
+
+#[test]
+fn auth_offered_only_before_tls_is_never_used() {
+    let f = Fixture::new(
+        Script::google()
+            .hostile(Hostile::AuthOnlyBeforeTls)
+            .account(USER, PASSWORD),
+    );
+    let r = f.send("starttls", &["--auth-user", USER, "--format", "json"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let d = json(&r);
+    assert_eq!(d["step"], "auth");
+    assert_eq!(d["failure"]["kind"], "auth_not_offered");
+    f.assert_nothing_sent();
+}
+
+#[test]
+fn silent_implicit_tls_relay_ends_by_the_deadline() {
+    let f = Fixture::new(
+        Script::google()
+            .tls(TlsMode::Implicit)
+            .hostile(Hostile::Silent),
+    );
+    let t = Instant::now();
+    let r = f.send("tls", &["--timeout", "1"]);
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        t.elapsed()
+    );
+    assert_eq!(r.code, 4, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("no answer within 1 s"), "{}", r.stderr);
+}
+
+#[test]
+fn garbage_replies_are_a_protocol_finding() {
+    let f = Fixture::new(Script::google().hostile(Hostile::GarbageReply));
+    let r = f.send("starttls", &[]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.starts_with("protocol error at banner/EHLO"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_connection_dropped_at_auth_is_a_network_error() {
+    let f = Fixture::new(
+        Script::google()
+            .hostile(Hostile::DropMidAuth)
+            .account(USER, PASSWORD),
+    );
+    let r = f.send("starttls", &["--auth-user", USER]);
+    assert_eq!(r.code, 4, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("at AUTH"), "{}", r.stderr);
+    assert!(f.relay.messages().is_empty());
 }
