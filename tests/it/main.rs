@@ -5,6 +5,7 @@ mod badinput;
 mod check_cidr;
 mod check_helo;
 mod cli;
+mod explain;
 mod gen;
 mod generated;
 mod layering;
