@@ -307,3 +307,26 @@ fn explain_stays_pure() {
     }
     assert!(seen >= 3);
 }
+
+#[test]
+fn docs_list_every_catalogue_id_in_order() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/json.md"),
+    )
+    .expect("docs/json.md");
+    let section = doc
+        .split("## `relayctl/explain/1`")
+        .nth(1)
+        .expect("docs/json.md has the relayctl/explain/1 section");
+    let section = section.split("\n## ").next().unwrap_or(section);
+    let table = section
+        .split("| id | code | reply (text matched) |")
+        .nth(1)
+        .expect("the catalogue table");
+    let documented: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
+        .collect();
+    let ids: Vec<&str> = relayctl::explain::catalog().iter().map(|e| e.id).collect();
+    assert_eq!(documented, ids);
+}
