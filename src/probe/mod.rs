@@ -225,12 +225,15 @@ fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
+/// The addresses found, and the record types that could not be resolved.
+type Resolved = (Vec<IpAddr>, Vec<(AddressRecord, DnsError)>);
+
 /// The addresses to probe: the literal itself, or the A and AAAA records asked at once.
 fn resolve(
     host: &str,
     family: Family,
     resolver: &dyn Resolve,
-) -> Result<(Vec<IpAddr>, Vec<(AddressRecord, DnsError)>), ProbeError> {
+) -> Result<Resolved, ProbeError> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         let fits = match family {
             Family::Any => true,

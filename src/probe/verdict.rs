@@ -282,7 +282,7 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
 }
 
 fn finish(mut f: Vec<Finding>) -> (Status, Vec<Finding>) {
-    f.sort_by(|a, b| b.status.cmp(&a.status));
+    f.sort_by_key(|x| std::cmp::Reverse(x.status));
     let status = f.first().map_or(Status::Ok, |x| x.status).max(Status::Ok);
     let status = if f.iter().all(|x| x.status == Status::Skip) && !f.is_empty() {
         Status::Skip
@@ -422,7 +422,7 @@ pub fn port_verdict(port: PortSpec, endpoints: &[Endpoint]) -> PortVerdict {
             }
         }
     }
-    findings.sort_by(|a, b| b.status.cmp(&a.status));
+    findings.sort_by_key(|x| std::cmp::Reverse(x.status));
     let summary = findings
         .iter()
         .find(|x| x.status == status)
