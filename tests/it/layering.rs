@@ -102,6 +102,56 @@ const RULES: &[(&str, &str, &str)] = &[
     ),
     ("relay/", "crate::net", "the model does no I/O"),
     ("gen/", "crate::net", "generators do no I/O"),
+    ("smtp/", "crate::cli", "does not know the command line"),
+    ("smtp/", "crate::commands", "does not call commands"),
+    ("smtp/", "crate::report", "does not render"),
+    ("smtp/", "std::fs", "does no file I/O"),
+    ("smtp/", "std::env", "does not read the environment"),
+    ("smtp/", "std::process", "does not run programs"),
+    (
+        "smtp/",
+        "TcpStream",
+        "the protocol works on any Channel; net/ opens sockets",
+    ),
+    (
+        "smtp/",
+        "UdpSocket",
+        "the protocol works on any Channel; net/ opens sockets",
+    ),
+    ("probe/", "crate::cli", "does not know the command line"),
+    ("probe/", "crate::commands", "does not call commands"),
+    ("probe/", "crate::report", "does not render"),
+    ("probe/", "std::fs", "does no file I/O"),
+    ("probe/", "std::env", "does not read the environment"),
+    ("probe/", "std::process", "does not run programs"),
+    ("probe/", "TcpStream", "the probe sees the net traits only"),
+    ("probe/", "UdpSocket", "the probe sees the net traits only"),
+    ("explain/", "crate::cli", "does not know the command line"),
+    ("explain/", "crate::commands", "does not call commands"),
+    ("explain/", "crate::report", "does not render"),
+    ("explain/", "std::fs", "does no file I/O"),
+    ("explain/", "std::env", "does not read the environment"),
+    ("explain/", "std::process", "does not run programs"),
+    ("explain/", "TcpStream", "the catalogue is pure"),
+    ("explain/", "UdpSocket", "the catalogue is pure"),
+    (
+        "probe/",
+        "crate::net::dns",
+        "the probe sees the Resolve and Dial traits, never the adapters",
+    ),
+    (
+        "probe/",
+        "crate::net::smtp",
+        "the probe sees the Resolve and Dial traits, never the adapters",
+    ),
+    (
+        "probe/",
+        "crate::net::tls",
+        "the probe sees the Resolve and Dial traits, never the adapters",
+    ),
+    ("smtp/", "crate::net", "the protocol does not dial"),
+    ("explain/", "crate::net", "the catalogue does no I/O"),
+    ("report/", "crate::net::smtp", "renderers do not dial"),
 ];
 
 /// (crate path, the only file under src/ that may name it, why)
@@ -115,6 +165,16 @@ const ONLY_IN: &[(&str, &str, &str)] = &[
         "tokio::",
         "net/dns.rs",
         "the async runtime is private to the DNS adapter",
+    ),
+    (
+        "lettre",
+        "net/send.rs",
+        "lettre sends the test message and nothing else",
+    ),
+    (
+        "x509_parser",
+        "net/tls.rs",
+        "certificates are read once, into smtp::tls::CertInfo",
     ),
 ];
 
