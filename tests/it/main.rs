@@ -10,4 +10,7 @@ mod gen;
 mod generated;
 mod layering;
 mod send_test;
+#[path = "../relay/mod.rs"]
+mod relay;
+mod relay_selftest;
 mod support;

@@ -1,0 +1,144 @@
+//! The test certificate authority: an rcgen CA made fresh per test, and the four kinds of
+//! server certificate the relay can present. Nothing here touches the network; files are
+//! written only when a caller asks (`write_pem`).
+
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+/// The names a `CertKind::Good` certificate is valid for: what a test may dial.
+pub const GOOD_NAMES: [&str; 4] = ["localhost", "127.0.0.1", "::1", "relay.test"];
+
+/// The only name on a `CertKind::WrongName` certificate.
+pub const WRONG_NAME: &str = "other.example";
+
+/// Which server certificate the relay presents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertKind {
+    /// Signed by the test CA, valid now, for `GOOD_NAMES`.
+    Good,
+    /// Signed by the test CA, valid now, but only for `WRONG_NAME`.
+    WrongName,
+    /// Signed by the test CA, for `GOOD_NAMES`, but it expired in 2001.
+    Expired,
+    /// Valid now for `GOOD_NAMES`, but signed by its own key, not by the CA.
+    SelfSigned,
+}
+
+/// A throw-away CA. Trust it on the client side (`client_config`, `ca_pem`, `write_pem`)
+/// and hand it to `TestRelay::start`, which issues the server certificate.
+pub struct TestCa {
+    issuer: Issuer<'static, KeyPair>,
+    cert: rcgen::Certificate,
+}
+
+impl Default for TestCa {
+    fn default() -> TestCa {
+        TestCa::new()
+    }
+}
+
+impl TestCa {
+    /// A new CA with a fresh ECDSA P-256 key (rcgen's default; also what Google's relay
+    /// presents, RELAY-FACTS-NOW §1).
+    pub fn new() -> TestCa {
+        let key = KeyPair::generate().expect("ring generates a P-256 key");
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("no names to check");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "relayctl test CA");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let cert = params.self_signed(&key).expect("CA parameters are valid");
+        TestCa {
+            issuer: Issuer::new(params, key),
+            cert,
+        }
+    }
+
+    /// The CA certificate in PEM, for `--ca-file`.
+    pub fn ca_pem(&self) -> String {
+        self.cert.pem()
+    }
+
+    /// The CA certificate in DER.
+    pub fn ca_der(&self) -> CertificateDer<'static> {
+        self.cert.der().clone()
+    }
+
+    /// Writes the CA certificate as PEM to `path`.
+    pub fn write_pem(&self, path: &Path) -> io::Result<()> {
+        std::fs::write(path, self.ca_pem())
+    }
+
+    /// A root store holding only this CA.
+    pub fn root_store(&self) -> rustls::RootCertStore {
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(self.ca_der())
+            .expect("rcgen's CA certificate parses");
+        roots
+    }
+
+    /// A rustls client configuration (ring provider) that trusts only this CA.
+    pub fn client_config(&self) -> Arc<rustls::ClientConfig> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default versions")
+            .with_root_certificates(self.root_store())
+            .with_no_client_auth();
+        Arc::new(config)
+    }
+
+    /// A rustls server configuration (ring provider) presenting a fresh certificate of
+    /// the given kind.
+    pub fn server_config(&self, kind: CertKind) -> Arc<rustls::ServerConfig> {
+        let (chain, key) = self.issue(kind);
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default versions")
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("the key matches the certificate");
+        Arc::new(config)
+    }
+
+    /// Issues a server certificate of the given kind with a fresh key: the chain to present
+    /// (the leaf alone, as the CA is the trust anchor) and its private key.
+    pub fn issue(&self, kind: CertKind) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
+        let names: Vec<String> = match kind {
+            CertKind::WrongName => vec![WRONG_NAME.to_owned()],
+            _ => GOOD_NAMES.iter().map(|n| n.to_string()).collect(),
+        };
+        let mut params = CertificateParams::new(names).expect("the names are valid SANs");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "relayctl test relay");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        params.use_authority_key_identifier_extension = kind != CertKind::SelfSigned;
+        if kind == CertKind::Expired {
+            params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+            params.not_after = rcgen::date_time_ymd(2001, 1, 1);
+        }
+        let key = KeyPair::generate().expect("ring generates a P-256 key");
+        let cert = match kind {
+            CertKind::SelfSigned => params.self_signed(&key),
+            _ => params.signed_by(&key, &self.issuer),
+        }
+        .expect("leaf parameters are valid");
+        let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        (vec![cert.der().clone()], key_der)
+    }
+}
