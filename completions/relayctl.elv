@@ -25,6 +25,9 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand init 'Write a commented relay.toml describing your relay setting'
             cand gen 'Write the configuration for your MTA that matches your relay setting'
             cand check 'Check the console''s IP ranges or this server''s HELO name'
+            cand probe 'Talk to the relay on ports 25, 465 and 587 at once and say what is wrong'
+            cand send-test 'Send one real test message through the relay'
+            cand explain 'Explain a reply of the relay: cause, fix and the fact it rests on'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -109,6 +112,61 @@ set edit:completion:arg-completer[relayctl] = {|@words|
         }
         &'relayctl;check;help;help'= {
         }
+        &'relayctl;probe'= {
+            cand --host 'Relay host (default: relay.toml''s, else smtp-relay.gmail.com)'
+            cand --helo 'The HELO/EHLO name (default: relay.toml''s, else this machine''s FQDN)'
+            cand --timeout 'Seconds to wait for each step (connect, each reply, the TLS handshake)'
+            cand --ca-file 'A PEM file of extra trust anchors (added to the public roots)'
+            cand --nameserver 'Ask this DNS server for the relay''s addresses (HOST:PORT or IP)'
+            cand --config 'relay.toml to read (default: ./relay.toml when it exists)'
+            cand --port 'A port to probe (repeatable; default: 25, 465 and 587). 465 is TLS on connect, others STARTTLS; another port states its mode: 2465/tls, 2587/starttls'
+            cand --auth-user 'The Workspace user for SMTP AUTH (default: relay.toml''s site.auth_user)'
+            cand --password-file 'Read the password (or app password) from this file''s first line'
+            cand --oauth-token-file 'Read an OAuth 2.0 access token for XOAUTH2 from this file''s first line'
+            cand --auth-mech 'The AUTH mechanism (auto: PLAIN, else LOGIN; XOAUTH2 with --oauth-token-file)'
+            cand --mail-from 'Envelope test: MAIL FROM this address (then RSET; nothing is sent)'
+            cand --rcpt 'Envelope test: RCPT TO this address (repeatable)'
+            cand --format 'Output format'
+            cand -4 'Only IPv4 addresses'
+            cand --ipv4 'Only IPv4 addresses'
+            cand -6 'Only IPv6 addresses'
+            cand --ipv6 'Only IPv6 addresses'
+            cand --insecure 'Do not verify the server''s certificate (prints a warning; for diagnosis only)'
+            cand --allow-plaintext-auth 'Send credentials even without TLS (they cross the network in clear)'
+            cand --transcript 'Print the SMTP dialogue of every connection (AUTH redacted)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'relayctl;send-test'= {
+            cand --host 'Relay host (default: relay.toml''s, else smtp-relay.gmail.com)'
+            cand --helo 'The HELO/EHLO name (default: relay.toml''s, else this machine''s FQDN)'
+            cand --timeout 'Seconds to wait for each step (connect, each reply, the TLS handshake)'
+            cand --ca-file 'A PEM file of extra trust anchors (added to the public roots)'
+            cand --nameserver 'Ask this DNS server for the relay''s addresses (HOST:PORT or IP)'
+            cand --config 'relay.toml to read (default: ./relay.toml when it exists)'
+            cand --port 'The port (default: relay.toml''s, else 587); 465 is TLS on connect, another port states its mode: 2465/tls, 2587/starttls'
+            cand --auth-user 'The Workspace user for SMTP AUTH (default: relay.toml''s site.auth_user)'
+            cand --password-file 'Read the password (or app password) from this file''s first line'
+            cand --oauth-token-file 'Read an OAuth 2.0 access token for XOAUTH2 from this file''s first line'
+            cand --auth-mech 'The AUTH mechanism (auto: PLAIN, else LOGIN; XOAUTH2 with --oauth-token-file)'
+            cand --from 'Envelope sender and From: of the test message'
+            cand --to 'Recipient (repeatable)'
+            cand --subject 'Subject of the test message'
+            cand --format 'Output format'
+            cand -4 'Only IPv4 addresses'
+            cand --ipv4 'Only IPv4 addresses'
+            cand -6 'Only IPv6 addresses'
+            cand --ipv6 'Only IPv6 addresses'
+            cand --insecure 'Do not verify the server''s certificate (prints a warning; for diagnosis only)'
+            cand --allow-plaintext-auth 'Send credentials even without TLS (they cross the network in clear)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'relayctl;explain'= {
+            cand --format 'Output format'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'relayctl;completions'= {
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -122,6 +180,9 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand init 'Write a commented relay.toml describing your relay setting'
             cand gen 'Write the configuration for your MTA that matches your relay setting'
             cand check 'Check the console''s IP ranges or this server''s HELO name'
+            cand probe 'Talk to the relay on ports 25, 465 and 587 at once and say what is wrong'
+            cand send-test 'Send one real test message through the relay'
+            cand explain 'Explain a reply of the relay: cause, fix and the fact it rests on'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -137,6 +198,12 @@ set edit:completion:arg-completer[relayctl] = {|@words|
         &'relayctl;help;check;cidr'= {
         }
         &'relayctl;help;check;helo'= {
+        }
+        &'relayctl;help;probe'= {
+        }
+        &'relayctl;help;send-test'= {
+        }
+        &'relayctl;help;explain'= {
         }
         &'relayctl;help;completions'= {
         }

@@ -29,6 +29,9 @@ complete -c relayctl -n "__fish_relayctl_needs_command" -s V -l version -d 'Prin
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "init" -d 'Write a commented relay.toml describing your relay setting'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "gen" -d 'Write the configuration for your MTA that matches your relay setting'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "check" -d 'Check the console\'s IP ranges or this server\'s HELO name'
+complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "probe" -d 'Talk to the relay on ports 25, 465 and 587 at once and say what is wrong'
+complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "send-test" -d 'Send one real test message through the relay'
+complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "explain" -d 'Explain a reply of the relay: cause, fix and the fact it rests on'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "man" -d 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -126,14 +129,69 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "cidr" -d 'Validate IP ranges for the Admin console\'s SMTP relay setting'
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "helo" -d 'Check the name this server presents in HELO/EHLO, with DNS evidence'
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l host -d 'Relay host (default: relay.toml\'s, else smtp-relay.gmail.com)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l helo -d 'The HELO/EHLO name (default: relay.toml\'s, else this machine\'s FQDN)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l timeout -d 'Seconds to wait for each step (connect, each reply, the TLS handshake)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l ca-file -d 'A PEM file of extra trust anchors (added to the public roots)' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l nameserver -d 'Ask this DNS server for the relay\'s addresses (HOST:PORT or IP)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l config -d 'relay.toml to read (default: ./relay.toml when it exists)' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l port -d 'A port to probe (repeatable; default: 25, 465 and 587). 465 is TLS on connect, others STARTTLS; another port states its mode: 2465/tls, 2587/starttls' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l auth-user -d 'The Workspace user for SMTP AUTH (default: relay.toml\'s site.auth_user)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l password-file -d 'Read the password (or app password) from this file\'s first line' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l oauth-token-file -d 'Read an OAuth 2.0 access token for XOAUTH2 from this file\'s first line' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l auth-mech -d 'The AUTH mechanism (auto: PLAIN, else LOGIN; XOAUTH2 with --oauth-token-file)' -r -f -a "auto\t'PLAIN when offered, else LOGIN (XOAUTH2 with a token)'
+plain\t'AUTH PLAIN (RFC 4616)'
+login\t'AUTH LOGIN'
+xoauth2\t'AUTH XOAUTH2 with an OAuth 2.0 access token'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l mail-from -d 'Envelope test: MAIL FROM this address (then RSET; nothing is sent)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l rcpt -d 'Envelope test: RCPT TO this address (repeatable)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l format -d 'Output format' -r -f -a "text\t'A summary table, verdicts and the recommendation'
+json\t'One JSON document (see docs/json.md)'
+nagios\t'One monitoring-plugins status line with perfdata; exit 0/1/2/3'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -s 4 -l ipv4 -d 'Only IPv4 addresses'
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -s 6 -l ipv6 -d 'Only IPv6 addresses'
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l insecure -d 'Do not verify the server\'s certificate (prints a warning; for diagnosis only)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l allow-plaintext-auth -d 'Send credentials even without TLS (they cross the network in clear)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l transcript -d 'Print the SMTP dialogue of every connection (AUTH redacted)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l host -d 'Relay host (default: relay.toml\'s, else smtp-relay.gmail.com)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l helo -d 'The HELO/EHLO name (default: relay.toml\'s, else this machine\'s FQDN)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l timeout -d 'Seconds to wait for each step (connect, each reply, the TLS handshake)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l ca-file -d 'A PEM file of extra trust anchors (added to the public roots)' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l nameserver -d 'Ask this DNS server for the relay\'s addresses (HOST:PORT or IP)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l config -d 'relay.toml to read (default: ./relay.toml when it exists)' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l port -d 'The port (default: relay.toml\'s, else 587); 465 is TLS on connect, another port states its mode: 2465/tls, 2587/starttls' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l auth-user -d 'The Workspace user for SMTP AUTH (default: relay.toml\'s site.auth_user)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l password-file -d 'Read the password (or app password) from this file\'s first line' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l oauth-token-file -d 'Read an OAuth 2.0 access token for XOAUTH2 from this file\'s first line' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l auth-mech -d 'The AUTH mechanism (auto: PLAIN, else LOGIN; XOAUTH2 with --oauth-token-file)' -r -f -a "auto\t'PLAIN when offered, else LOGIN (XOAUTH2 with a token)'
+plain\t'AUTH PLAIN (RFC 4616)'
+login\t'AUTH LOGIN'
+xoauth2\t'AUTH XOAUTH2 with an OAuth 2.0 access token'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l from -d 'Envelope sender and From: of the test message' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l to -d 'Recipient (repeatable)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l subject -d 'Subject of the test message' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l format -d 'Output format' -r -f -a "text\t'Paste-ready text'
+json\t'One JSON document (see docs/json.md)'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -s 4 -l ipv4 -d 'Only IPv4 addresses'
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -s 6 -l ipv6 -d 'Only IPv6 addresses'
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l insecure -d 'Do not verify the server\'s certificate (prints a warning; for diagnosis only)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l allow-plaintext-auth -d 'Send credentials even without TLS (they cross the network in clear)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relayctl -n "__fish_relayctl_using_subcommand explain" -l format -d 'Output format' -r -f -a "text\t'Paste-ready text'
+json\t'One JSON document (see docs/json.md)'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand man" -l out-dir -d 'The directory to write into' -r -F
 complete -c relayctl -n "__fish_relayctl_using_subcommand man" -s h -l help -d 'Print help'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check completions man help" -f -a "init" -d 'Write a commented relay.toml describing your relay setting'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check completions man help" -f -a "gen" -d 'Write the configuration for your MTA that matches your relay setting'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check completions man help" -f -a "check" -d 'Check the console\'s IP ranges or this server\'s HELO name'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check completions man help" -f -a "man" -d 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain completions man help" -f -a "init" -d 'Write a commented relay.toml describing your relay setting'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain completions man help" -f -a "gen" -d 'Write the configuration for your MTA that matches your relay setting'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain completions man help" -f -a "check" -d 'Check the console\'s IP ranges or this server\'s HELO name'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain completions man help" -f -a "probe" -d 'Talk to the relay on ports 25, 465 and 587 at once and say what is wrong'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain completions man help" -f -a "send-test" -d 'Send one real test message through the relay'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain completions man help" -f -a "explain" -d 'Explain a reply of the relay: cause, fix and the fact it rests on'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain completions man help" -f -a "man" -d 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "cidr" -d 'Validate IP ranges for the Admin console\'s SMTP relay setting'
 complete -c relayctl -n "__fish_relayctl_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "helo" -d 'Check the name this server presents in HELO/EHLO, with DNS evidence'

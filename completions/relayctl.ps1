@@ -28,6 +28,9 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented relay.toml describing your relay setting')
             [CompletionResult]::new('gen', 'gen', [CompletionResultType]::ParameterValue, 'Write the configuration for your MTA that matches your relay setting')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the console''s IP ranges or this server''s HELO name')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Talk to the relay on ports 25, 465 and 587 at once and say what is wrong')
+            [CompletionResult]::new('send-test', 'send-test', [CompletionResultType]::ParameterValue, 'Send one real test message through the relay')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a reply of the relay: cause, fix and the fact it rests on')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (relayctl.1 and one per subcommand) into a directory')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -122,6 +125,64 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
         'relayctl;check;help;help' {
             break
         }
+        'relayctl;probe' {
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Relay host (default: relay.toml''s, else smtp-relay.gmail.com)')
+            [CompletionResult]::new('--helo', '--helo', [CompletionResultType]::ParameterName, 'The HELO/EHLO name (default: relay.toml''s, else this machine''s FQDN)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each step (connect, each reply, the TLS handshake)')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'A PEM file of extra trust anchors (added to the public roots)')
+            [CompletionResult]::new('--nameserver', '--nameserver', [CompletionResultType]::ParameterName, 'Ask this DNS server for the relay''s addresses (HOST:PORT or IP)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'relay.toml to read (default: ./relay.toml when it exists)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'A port to probe (repeatable; default: 25, 465 and 587). 465 is TLS on connect, others STARTTLS; another port states its mode: 2465/tls, 2587/starttls')
+            [CompletionResult]::new('--auth-user', '--auth-user', [CompletionResultType]::ParameterName, 'The Workspace user for SMTP AUTH (default: relay.toml''s site.auth_user)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password (or app password) from this file''s first line')
+            [CompletionResult]::new('--oauth-token-file', '--oauth-token-file', [CompletionResultType]::ParameterName, 'Read an OAuth 2.0 access token for XOAUTH2 from this file''s first line')
+            [CompletionResult]::new('--auth-mech', '--auth-mech', [CompletionResultType]::ParameterName, 'The AUTH mechanism (auto: PLAIN, else LOGIN; XOAUTH2 with --oauth-token-file)')
+            [CompletionResult]::new('--mail-from', '--mail-from', [CompletionResultType]::ParameterName, 'Envelope test: MAIL FROM this address (then RSET; nothing is sent)')
+            [CompletionResult]::new('--rcpt', '--rcpt', [CompletionResultType]::ParameterName, 'Envelope test: RCPT TO this address (repeatable)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Only IPv4 addresses')
+            [CompletionResult]::new('--ipv4', '--ipv4', [CompletionResultType]::ParameterName, 'Only IPv4 addresses')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Only IPv6 addresses')
+            [CompletionResult]::new('--ipv6', '--ipv6', [CompletionResultType]::ParameterName, 'Only IPv6 addresses')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (prints a warning; for diagnosis only)')
+            [CompletionResult]::new('--allow-plaintext-auth', '--allow-plaintext-auth', [CompletionResultType]::ParameterName, 'Send credentials even without TLS (they cross the network in clear)')
+            [CompletionResult]::new('--transcript', '--transcript', [CompletionResultType]::ParameterName, 'Print the SMTP dialogue of every connection (AUTH redacted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'relayctl;send-test' {
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Relay host (default: relay.toml''s, else smtp-relay.gmail.com)')
+            [CompletionResult]::new('--helo', '--helo', [CompletionResultType]::ParameterName, 'The HELO/EHLO name (default: relay.toml''s, else this machine''s FQDN)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each step (connect, each reply, the TLS handshake)')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'A PEM file of extra trust anchors (added to the public roots)')
+            [CompletionResult]::new('--nameserver', '--nameserver', [CompletionResultType]::ParameterName, 'Ask this DNS server for the relay''s addresses (HOST:PORT or IP)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'relay.toml to read (default: ./relay.toml when it exists)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The port (default: relay.toml''s, else 587); 465 is TLS on connect, another port states its mode: 2465/tls, 2587/starttls')
+            [CompletionResult]::new('--auth-user', '--auth-user', [CompletionResultType]::ParameterName, 'The Workspace user for SMTP AUTH (default: relay.toml''s site.auth_user)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password (or app password) from this file''s first line')
+            [CompletionResult]::new('--oauth-token-file', '--oauth-token-file', [CompletionResultType]::ParameterName, 'Read an OAuth 2.0 access token for XOAUTH2 from this file''s first line')
+            [CompletionResult]::new('--auth-mech', '--auth-mech', [CompletionResultType]::ParameterName, 'The AUTH mechanism (auto: PLAIN, else LOGIN; XOAUTH2 with --oauth-token-file)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Envelope sender and From: of the test message')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Recipient (repeatable)')
+            [CompletionResult]::new('--subject', '--subject', [CompletionResultType]::ParameterName, 'Subject of the test message')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Only IPv4 addresses')
+            [CompletionResult]::new('--ipv4', '--ipv4', [CompletionResultType]::ParameterName, 'Only IPv4 addresses')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Only IPv6 addresses')
+            [CompletionResult]::new('--ipv6', '--ipv6', [CompletionResultType]::ParameterName, 'Only IPv6 addresses')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (prints a warning; for diagnosis only)')
+            [CompletionResult]::new('--allow-plaintext-auth', '--allow-plaintext-auth', [CompletionResultType]::ParameterName, 'Send credentials even without TLS (they cross the network in clear)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'relayctl;explain' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'relayctl;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -137,6 +198,9 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented relay.toml describing your relay setting')
             [CompletionResult]::new('gen', 'gen', [CompletionResultType]::ParameterValue, 'Write the configuration for your MTA that matches your relay setting')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the console''s IP ranges or this server''s HELO name')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Talk to the relay on ports 25, 465 and 587 at once and say what is wrong')
+            [CompletionResult]::new('send-test', 'send-test', [CompletionResultType]::ParameterValue, 'Send one real test message through the relay')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a reply of the relay: cause, fix and the fact it rests on')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (relayctl.1 and one per subcommand) into a directory')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -157,6 +221,15 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             break
         }
         'relayctl;help;check;helo' {
+            break
+        }
+        'relayctl;help;probe' {
+            break
+        }
+        'relayctl;help;send-test' {
+            break
+        }
+        'relayctl;help;explain' {
             break
         }
         'relayctl;help;completions' {
