@@ -6,11 +6,17 @@
 //! the first byte on implicit ports. No credential and no message byte ever crosses the
 //! network before TLS, whatever the flags; lettre's debug log (which holds the AUTH
 //! exchange) is never enabled: its `tracing` feature is off.
+//!
+//! relayctl dials the relay itself and puts a loopback pass-through (the guard) between
+//! lettre and that socket, so each reply is bounded in time and the relay in bytes.
 
 use std::error::Error as StdError;
 use std::fmt;
-use std::io;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use lettre::message::{header::ContentType, Mailbox, Message};
@@ -438,7 +444,7 @@ fn parse_mailbox(flag: &'static str, value: &str) -> Result<Mailbox, SendError> 
 }
 
 /// Sends one message: connect (each address in turn until one accepts the TCP
-/// connection), banner and EHLO, STARTTLS or TLS on connect, EHLO again, AUTH when
+/// connection; lettre talks to it through the guard), banner and EHLO, STARTTLS or TLS on connect, EHLO again, AUTH when
 /// credentials are given, MAIL FROM, RCPT TO, DATA, the message, QUIT.
 ///
 /// TLS is required on every port: a STARTTLS port whose EHLO does not offer STARTTLS
@@ -475,8 +481,15 @@ pub fn send_test(req: &SendRequest<'_>) -> Result<SendOutcome, SendError> {
         subject: req.subject.to_owned(),
     };
     let start = Instant::now();
-    let (mut conn, peer) = connect(req, &addrs, &tls, &mut s, start)?;
+    let (sock, peer) = dial(&addrs, req.timeout)?;
     s.peer = Some(peer);
+    let guard = Guard::start(sock, req.timeout).map_err(|e| SendError::Unreachable {
+        endpoint: endpoint(peer),
+        step: Step::Connect,
+        why: format!("cannot set up the loopback guard: {e}"),
+    })?;
+    // Declared after the guard, so dropped before it: lettre closes first.
+    let mut conn = connect(req, &guard, &tls, &mut s, start)?;
     s.server_name = Some(conn.server_info().name().to_owned());
     s.encrypted = conn.is_encrypted();
     let mut run = Run {
@@ -484,7 +497,7 @@ pub fn send_test(req: &SendRequest<'_>) -> Result<SendOutcome, SendError> {
         req,
         session: s,
         start,
-        endpoint: endpoint(peer),
+        guard: &guard,
     };
     let reply = run.session_steps(&tls, &message)?;
     // The message is accepted; QUIT's answer changes nothing.
@@ -604,52 +617,26 @@ fn client_id(helo: &str) -> ClientId {
     }
 }
 
-/// Connects to each address in turn; the first that accepts the TCP connection is the
-/// relay. A failure after that (banner, EHLO, TLS on connect) ends the session.
-fn connect(
-    req: &SendRequest<'_>,
-    addrs: &[SocketAddr],
-    tls: &TlsParameters,
-    s: &mut Session,
-    start: Instant,
-) -> Result<(SmtpConnection, SocketAddr), SendError> {
-    let implicit = req.port.tls == TlsStart::Implicit;
-    let hello = client_id(req.helo);
+/// Dials each address in turn; the first that accepts the TCP connection is the relay.
+fn dial(addrs: &[SocketAddr], timeout: Duration) -> Result<(TcpStream, SocketAddr), SendError> {
     let mut last = None;
     for &addr in addrs {
-        match SmtpConnection::connect(
-            addr,
-            Some(req.timeout),
-            &hello,
-            implicit.then_some(tls),
-            None,
-        ) {
-            Ok(conn) => return Ok((conn, addr)),
-            Err(e) if is_connect_failure(&e) => last = Some((addr, e)),
-            Err(e) => {
-                s.peer = Some(addr);
-                s.encrypted = implicit;
-                let step = if implicit && find_tls_error(&e).is_some() {
-                    Step::Tls
-                } else {
-                    Step::Greeting
-                };
-                return Err(classify(e, step, s, endpoint(addr), req.timeout, start));
-            }
+        match TcpStream::connect_timeout(&addr, timeout) {
+            Ok(sock) => return Ok((sock, addr)),
+            Err(e) => last = Some((addr, e)),
         }
     }
     let (addr, e) = last.expect("resolve() returns at least one address");
-    if is_timeout(&e) {
+    if matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    ) {
         return Err(SendError::Timeout {
             endpoint: endpoint(addr),
             step: Step::Connect,
-            timeout: req.timeout,
+            timeout,
         });
     }
-    let why = match io_error(&e) {
-        Some(io) => io.to_string(),
-        None => chain(&e),
-    };
     let more = if addrs.len() > 1 {
         format!(" (and {} other addresses)", addrs.len() - 1)
     } else {
@@ -658,14 +645,215 @@ fn connect(
     Err(SendError::Unreachable {
         endpoint: format!("{}{more}", endpoint(addr)),
         step: Step::Connect,
-        why,
+        why: e.to_string(),
     })
 }
 
-/// lettre's "Connection" kind: the TCP connect (or the socket set-up) failed. lettre has
-/// no predicate for it; its Display names the kind, pinned by a test below.
-fn is_connect_failure(e: &SmtpError) -> bool {
-    e.to_string().starts_with("Connection error")
+/// lettre's connection (banner, EHLO, TLS on connect) through the guard.
+fn connect(
+    req: &SendRequest<'_>,
+    guard: &Guard,
+    tls: &TlsParameters,
+    s: &mut Session,
+    start: Instant,
+) -> Result<SmtpConnection, SendError> {
+    let implicit = req.port.tls == TlsStart::Implicit;
+    SmtpConnection::connect(
+        guard.local,
+        Some(req.timeout),
+        &client_id(req.helo),
+        implicit.then_some(tls),
+        None,
+    )
+    .map_err(|e| {
+        s.encrypted = implicit;
+        let step = if implicit && find_tls_error(&e).is_some() {
+            Step::Tls
+        } else {
+            Step::Greeting
+        };
+        classify(e, step, s, guard, req.timeout, start)
+    })
+}
+
+/// The most bytes the relay may send in one session. Google's whole side of a session
+/// (banner, two EHLO answers, its certificate chain, the replies) is a few kilobytes; a
+/// private relay's longer chain fits too. Kept small because lettre re-parses a
+/// multi-line reply from its start at every line, so its cost grows with the square of
+/// what it is given.
+const MAX_RELAY_BYTES: u64 = 64 * 1024;
+
+/// How often the guard looks at the clock.
+const GUARD_TICK: Duration = Duration::from_millis(10);
+
+/// A loopback pass-through between lettre and the relay. lettre reads a reply line
+/// without bound and times only single reads, so a relay that sends an endless line, or
+/// drips one byte at a time, would hold it for ever and grow its buffer without limit.
+/// The guard enforces what `--timeout` promises: each reply complete within the timeout
+/// of the client's last write, and at most [`MAX_RELAY_BYTES`] from the relay; past
+/// either it closes both sockets. It passes bytes through unchanged, so TLS (and the
+/// certificate check) stays end to end between lettre and the relay.
+struct Guard {
+    /// Where lettre connects.
+    local: SocketAddr,
+    state: Arc<GuardState>,
+    supervisor: Option<thread::JoinHandle<()>>,
+}
+
+#[derive(Debug)]
+struct GuardState {
+    /// The relay took longer than the timeout to answer.
+    expired: AtomicBool,
+    /// The relay sent more than MAX_RELAY_BYTES.
+    flooded: AtomicBool,
+    /// The session is over; stop.
+    done: AtomicBool,
+    /// When the client last wrote (or the connection started).
+    last_client: Mutex<Instant>,
+}
+
+impl GuardState {
+    fn touch(&self) {
+        if let Ok(mut t) = self.last_client.lock() {
+            *t = Instant::now();
+        }
+    }
+
+    fn since_client(&self) -> Duration {
+        self.last_client
+            .lock()
+            .map(|t| t.elapsed())
+            .unwrap_or_default()
+    }
+}
+
+impl Guard {
+    fn start(relay: TcpStream, timeout: Duration) -> io::Result<Guard> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        listener.set_nonblocking(true)?;
+        let local = listener.local_addr()?;
+        relay.set_nodelay(true)?;
+        let state = Arc::new(GuardState {
+            expired: AtomicBool::new(false),
+            flooded: AtomicBool::new(false),
+            done: AtomicBool::new(false),
+            last_client: Mutex::new(Instant::now()),
+        });
+        let st = state.clone();
+        let supervisor = thread::Builder::new()
+            .name("relayctl-send-guard".to_owned())
+            .spawn(move || supervise(listener, relay, &st, timeout))?;
+        Ok(Guard {
+            local,
+            state,
+            supervisor: Some(supervisor),
+        })
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.state.done.store(true, Ordering::SeqCst);
+        if let Some(t) = self.supervisor.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Accepts lettre's connection, pumps both ways, and closes both sockets when the
+/// session ends, the relay is too slow, or it sends too much.
+fn supervise(listener: TcpListener, relay: TcpStream, st: &GuardState, timeout: Duration) {
+    let client = loop {
+        match listener.accept() {
+            Ok((c, peer)) if peer.ip().is_loopback() => break c,
+            Ok(_) => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if st.done.load(Ordering::SeqCst) || st.since_client() > timeout {
+                    let _ = relay.shutdown(Shutdown::Both);
+                    return;
+                }
+                thread::sleep(Duration::from_millis(2));
+            }
+            Err(_) => {
+                let _ = relay.shutdown(Shutdown::Both);
+                return;
+            }
+        }
+    };
+    drop(listener);
+    let handles = (|| -> io::Result<_> {
+        client.set_nonblocking(false)?;
+        client.set_nodelay(true)?;
+        Ok((
+            client.try_clone()?,
+            client.try_clone()?,
+            relay.try_clone()?,
+            relay.try_clone()?,
+        ))
+    })();
+    let Ok((client_r, client_w, relay_r, relay_w)) = handles else {
+        let _ = client.shutdown(Shutdown::Both);
+        let _ = relay.shutdown(Shutdown::Both);
+        return;
+    };
+    st.touch();
+    thread::scope(|scope| {
+        let up = scope.spawn(|| pump_up(client_r, relay_w, st));
+        let down = scope.spawn(|| pump_down(relay_r, client_w, st));
+        while !(up.is_finished() && down.is_finished()) {
+            if st.done.load(Ordering::SeqCst) {
+                break;
+            }
+            if st.since_client() > timeout {
+                st.expired.store(true, Ordering::SeqCst);
+                break;
+            }
+            thread::sleep(GUARD_TICK);
+        }
+        // Ends both pumps: their blocked reads return.
+        let _ = relay.shutdown(Shutdown::Both);
+        let _ = client.shutdown(Shutdown::Both);
+    });
+}
+
+/// lettre -> relay. Every byte lettre writes restarts the reply clock.
+fn pump_up(mut from: TcpStream, mut to: TcpStream, st: &GuardState) {
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                st.touch();
+                if to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = to.shutdown(Shutdown::Write);
+}
+
+/// relay -> lettre, counting; past MAX_RELAY_BYTES nothing more is passed on.
+fn pump_down(mut from: TcpStream, mut to: TcpStream, st: &GuardState) {
+    let mut buf = [0u8; 16 * 1024];
+    let mut total: u64 = 0;
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                total += n as u64;
+                if total > MAX_RELAY_BYTES {
+                    st.flooded.store(true, Ordering::SeqCst);
+                    let _ = from.shutdown(Shutdown::Both);
+                    break;
+                }
+                if to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = to.shutdown(Shutdown::Both);
 }
 
 /// One session, once connected: everything after the greeting.
@@ -674,7 +862,7 @@ struct Run<'a, 'r> {
     req: &'a SendRequest<'r>,
     session: Session,
     start: Instant,
-    endpoint: String,
+    guard: &'a Guard,
 }
 
 impl Run<'_, '_> {
@@ -832,14 +1020,7 @@ impl Run<'_, '_> {
     fn fail(&mut self, e: SmtpError, step: Step) -> SendError {
         self.conn.abort();
         let s = self.session.clone();
-        classify(
-            e,
-            step,
-            &s,
-            self.endpoint.clone(),
-            self.req.timeout,
-            self.start,
-        )
+        classify(e, step, &s, self.guard, self.req.timeout, self.start)
     }
 
     /// A stop decided here (not by lettre): close the connection, report.
@@ -888,10 +1069,11 @@ fn classify(
     e: SmtpError,
     step: Step,
     s: &Session,
-    endpoint: String,
+    guard: &Guard,
     timeout: Duration,
     start: Instant,
 ) -> SendError {
+    let endpoint = s.peer.map_or_else(|| s.host.clone(), endpoint);
     let stopped = |step: Step, failure: Failure| {
         SendError::Stopped(Box::new(Stopped {
             session: s.clone(),
@@ -900,6 +1082,25 @@ fn classify(
             elapsed_ms: elapsed(start),
         }))
     };
+    // The guard's verdicts first: what lettre saw then was only the closed socket.
+    if guard.state.expired.load(Ordering::SeqCst) {
+        return SendError::Timeout {
+            endpoint,
+            step,
+            timeout,
+        };
+    }
+    if guard.state.flooded.load(Ordering::SeqCst) {
+        return stopped(
+            step,
+            Failure::Protocol {
+                detail: format!(
+                    "the relay sent over {} KiB without finishing a reply (an endless reply)",
+                    MAX_RELAY_BYTES / 1024
+                ),
+            },
+        );
+    }
     if let Some(code) = e.status() {
         let text = e.source().map(|x| x.to_string()).unwrap_or_default();
         let lines = if text.is_empty() { vec![] } else { vec![text] };
@@ -927,6 +1128,15 @@ fn classify(
             step,
             timeout,
         };
+    }
+    if let Some(io) = io_error(&e).filter(|io| io.kind() == io::ErrorKind::InvalidData) {
+        // Not rustls's (handled above): lettre reads replies as UTF-8 text.
+        return stopped(
+            step,
+            Failure::Protocol {
+                detail: format!("the relay's reply is not valid text: {io}"),
+            },
+        );
     }
     if let Some(io) = io_error(&e) {
         return SendError::Unreachable {
@@ -1079,7 +1289,6 @@ mod tests {
         }
     }
 
-    /// Pins the lettre behaviour `is_connect_failure` relies on.
     #[test]
     fn closed_port_is_unreachable_at_connect() {
         let port = {

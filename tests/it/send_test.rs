@@ -606,3 +606,75 @@ fn a_connection_dropped_at_auth_is_a_network_error() {
     assert!(r.stderr.contains("at AUTH"), "{}", r.stderr);
     assert!(f.relay.messages().is_empty());
 }
+
+#[test]
+fn xoauth2_with_a_token_file() {
+    let f = Fixture::new(Script::google().account(USER, PASSWORD));
+    std::fs::write(f.dir.path().join("token"), format!("{PASSWORD}\n")).unwrap();
+    let r = f.send(
+        "starttls",
+        &["--auth-user", USER, "--oauth-token-file", "token"],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains(&format!("AUTH:       {USER} (XOAUTH2)")));
+    let auth = f.relay.auth_attempts();
+    assert_eq!(auth.len(), 1);
+    assert_eq!(auth[0].mechanism, "XOAUTH2");
+    assert!(auth[0].tls && auth[0].accepted);
+}
+
+/// Google answers a bad XOAUTH2 token with a 334 error challenge; the client sends an
+/// empty line and gets the final 535.
+#[test]
+fn a_rejected_xoauth2_token_ends_with_the_final_reply() {
+    let f = Fixture::new(Script::google().account(USER, "another-token-entirely"));
+    std::fs::write(f.dir.path().join("token"), format!("{PASSWORD}\n")).unwrap();
+    let r = f.send(
+        "starttls",
+        &[
+            "--auth-user",
+            USER,
+            "--oauth-token-file",
+            "token",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let d = json(&r);
+    assert_eq!(d["step"], "auth");
+    assert_eq!(d["reply"]["code"], 535, "{d}");
+    assert_eq!(d["auth"]["mechanism"], "XOAUTH2");
+    assert!(f.relay.messages().is_empty());
+}
+
+/// Hostile relays end by the deadline with bounded memory (the loopback guard), each
+/// with its exit status: 1 for what the relay said, 4 for silence or a closed connection.
+#[test]
+fn hostile_relays_end_by_the_deadline() {
+    for (mode, code, said) in [
+        (Hostile::SlowDrip, 4, "no answer within 1 s"),
+        (Hostile::HugeLine, 1, "protocol error"),
+        (Hostile::EndlessContinuation, 1, "protocol error"),
+        (Hostile::InvalidUtf8, 1, "protocol error"),
+        (Hostile::CloseAfterBanner, 4, "closed"),
+    ] {
+        let f = Fixture::new(
+            Script::google()
+                .hostile(mode)
+                .drip_every(Duration::from_millis(20)),
+        );
+        let t = Instant::now();
+        let r = f.send("starttls", &["--timeout", "1"]);
+        let took = t.elapsed();
+        assert!(took < Duration::from_secs(3), "{mode:?} took {took:?}");
+        assert_eq!(r.code, code, "{mode:?}: {}\n{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains(said) || r.stderr.contains(said),
+            "{mode:?}: {}\n{}",
+            r.stdout,
+            r.stderr
+        );
+        assert!(f.relay.messages().is_empty());
+    }
+}
