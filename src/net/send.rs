@@ -1335,6 +1335,19 @@ mod tests {
     }
 
     #[test]
+    fn a_subject_cannot_add_headers() {
+        let to = ["you@example.com".to_owned()];
+        let mut req = request(1, &to);
+        req.subject = "hi\r\nBcc: evil@example.net";
+        let from = parse_mailbox("--from", req.from).unwrap();
+        let rcpt = [parse_mailbox("--to", &to[0]).unwrap()];
+        let m = build_message(&req, &from, &rcpt, "<id@example.com>").unwrap();
+        let text = String::from_utf8(m.formatted()).unwrap();
+        assert!(!text.contains("\r\nBcc:"), "{text}");
+        assert!(text.contains("Message-ID: <id@example.com>\r\n"), "{text}");
+    }
+
+    #[test]
     fn a_pem_without_certificates_is_refused() {
         let to = ["you@example.com".to_owned()];
         let mut req = request(1, &to);
