@@ -17,7 +17,7 @@ use crate::smtp::{PortSpec, TlsStart};
 
 /// How a connection, a port or the run went. Ordered: the worst is the greatest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// Not tried: this host has no route to the address family.
     Skip,

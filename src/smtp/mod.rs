@@ -15,7 +15,7 @@ use crate::secret::Secret;
 
 /// How TLS starts on a port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum TlsStart {
     /// Plain connection, then STARTTLS (RFC 3207): ports 25 and 587.
     StartTls,

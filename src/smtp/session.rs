@@ -50,7 +50,7 @@ pub struct SessionPlan<'a> {
 
 /// The steps of a session, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum StepName {
     /// TCP connect (timed by the caller).
     Connect,
@@ -85,10 +85,10 @@ impl StepName {
             StepName::Banner => "banner",
             StepName::Ehlo => "ehlo",
             StepName::Starttls => "starttls",
-            StepName::EhloTls => "ehlo_tls",
+            StepName::EhloTls => "ehlo-tls",
             StepName::Auth => "auth",
-            StepName::MailFrom => "mail_from",
-            StepName::RcptTo => "rcpt_to",
+            StepName::MailFrom => "mail-from",
+            StepName::RcptTo => "rcpt-to",
             StepName::Rset => "rset",
             StepName::Quit => "quit",
         }
@@ -110,7 +110,7 @@ pub struct Step {
 
 /// Why a session stopped before QUIT.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Stop {
     /// The step's deadline passed without a complete reply.
     Timeout {
@@ -150,7 +150,7 @@ pub enum Stop {
 
 /// How AUTH went.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "result", rename_all = "snake_case")]
+#[serde(tag = "result", rename_all = "kebab-case")]
 pub enum AuthOutcome {
     /// No credentials were given.
     NotAsked,
@@ -191,13 +191,46 @@ pub struct SessionReport {
     /// The MAIL FROM reply of the envelope test.
     pub mail_from: Option<Reply>,
     /// Each RCPT TO and its reply.
+    #[serde(serialize_with = "rcpt_objects")]
     pub rcpt_to: Vec<(String, Reply)>,
     /// The client address the server reported in its EHLO greeting.
     pub client_ip: Option<IpAddr>,
     /// Why and where the session stopped early; `None` when it reached QUIT.
+    #[serde(serialize_with = "stop_object")]
     pub stop: Option<(StepName, Stop)>,
     /// The dialogue, secrets redacted.
     pub transcript: Transcript,
+}
+
+/// `rcpt_to` in JSON: `[{"address": ..., "reply": {...}}]`.
+fn rcpt_objects<S: serde::Serializer>(v: &[(String, Reply)], s: S) -> Result<S::Ok, S::Error> {
+    #[derive(serde::Serialize)]
+    struct Rcpt<'a> {
+        address: &'a str,
+        reply: &'a Reply,
+    }
+    s.collect_seq(v.iter().map(|(address, reply)| Rcpt { address, reply }))
+}
+
+/// `stop` in JSON: `{"step": "banner", "reason": {"kind": "timeout", ...}, "message": ...}`.
+fn stop_object<S: serde::Serializer>(
+    v: &Option<(StepName, Stop)>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(serde::Serialize)]
+    struct Stopped<'a> {
+        step: StepName,
+        reason: &'a Stop,
+        message: String,
+    }
+    match v {
+        None => s.serialize_none(),
+        Some((step, reason)) => s.serialize_some(&Stopped {
+            step: *step,
+            reason,
+            message: describe_stop(reason),
+        }),
+    }
 }
 
 /// Runs a session over a connected channel. `connected_at` is when the TCP connection

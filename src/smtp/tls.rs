@@ -4,7 +4,7 @@
 
 /// The outcome of certificate verification.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "result", content = "reason", rename_all = "snake_case")]
+#[serde(tag = "result", content = "reason", rename_all = "kebab-case")]
 pub enum Verification {
     /// The chain verified for the host name against the trust anchors.
     Verified,

@@ -4,7 +4,7 @@
 
 /// Who a line is from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum Direction {
     /// relayctl sent it.
     Client,
