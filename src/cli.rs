@@ -309,12 +309,15 @@ pub struct ProbeArgs {
 
 /// Send one real test message through the relay.
 ///
-/// Uses the port and TLS of your plan (relay.toml and flags; 587 with STARTTLS by
-/// default) and prints the relay's final reply, which holds the queue id. Same credential
-/// and TLS rules as probe.
+/// Uses the port of your plan (relay.toml and flags; 587 by default) with TLS always:
+/// STARTTLS required, or TLS on connect on 465. Prints the relay's final reply, which
+/// holds the queue id; a refusal is explained. Same credential rules as probe; since
+/// TLS is always required, no credential ever travels in clear (--allow-plaintext-auth
+/// has no effect here).
 ///
-/// Exit codes: 0 accepted, 1 refused by the relay, 3 bad input or a missing credential,
-/// 4 the relay could not be reached.
+/// Exit codes: 0 accepted, 1 stopped by the relay with nothing delivered (a refusal, a
+/// TLS or certificate problem, no STARTTLS, a protocol error), 3 bad input or a missing
+/// credential, 4 the relay could not be resolved or reached, or timed out.
 ///
 /// Example: relayctl send-test --from it@example.com --to you@example.com
 #[derive(Debug, Args)]
