@@ -711,14 +711,18 @@ fn hostile_slow_drip() {
     );
     let mut sock = tcp(relay.addr());
     let mut got = Vec::new();
-    let deadline = Instant::now() + Duration::from_millis(300);
-    while Instant::now() < deadline {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(300) {
         let mut b = [0u8; 64];
         let n = sock.read(&mut b).expect("a byte at a time");
-        assert!(n <= 2, "dripped, not sent: {n} bytes at once");
         got.extend_from_slice(&b[..n]);
     }
-    assert!(got.len() >= 5 && got.starts_with(b"220-"), "{got:?}");
+    // A sleep never ends early, so the drip cannot outrun 1 byte per 10 ms: the ~50-byte
+    // line cannot be complete yet, however slow this machine is.
+    let most = start.elapsed().as_millis() as usize / 10 + 1;
+    assert!(got.len() <= most, "{} bytes in {most} drips", got.len());
+    assert!(got.len() >= 2 && got.starts_with(b"22"), "{got:?}");
+    assert!(!got.contains(&b'\n'));
     drop(sock);
     assert!(relay.wait_idle(IDLE));
 }
@@ -898,6 +902,8 @@ fn a_stuck_client_is_cut_at_max_session() {
     let t = Instant::now();
     assert!(matches!(c.reply(), Err(Fail::Eof)));
     assert!(t.elapsed() >= Duration::from_millis(200));
+    // The socket closes as the session is dropped, a moment before its last note.
+    assert!(relay.wait_idle(IDLE));
     assert!(relay.transcript_text().contains("session limit"));
 }
 

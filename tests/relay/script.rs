@@ -128,7 +128,8 @@ pub enum TlsMode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeloPolicy {
     /// RELAY-FACTS-NOW §4: `localhost` and names without a dot (container ids, bare host
-    /// names). Address literals in brackets pass.
+    /// names). Address literals in brackets pass. (§4 also records `HELO test` passing
+    /// from a registered IP: `AcceptAll` plays that.)
     GoogleLike,
     /// Every name passes.
     AcceptAll,

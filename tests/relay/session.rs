@@ -776,10 +776,7 @@ impl Session {
             }
         };
         tokio::select! {
-            r = writer => match r {
-                Ok(why) => Ok(why),
-                Err(e) => Err(e),
-            },
+            r = writer => r,
             () = drain => Ok("client closed the connection"),
         }
     }
