@@ -169,7 +169,7 @@ fn code_number(s: &str) -> u16 {
 
 /// One step of the session, to say where something went wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum Step {
     /// The TCP connection.
     Connect,
@@ -258,7 +258,7 @@ pub struct SendOutcome {
 
 /// Which TLS problem stopped the session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum TlsProblem {
     /// The certificate does not name the host connected to.
     NotValidForName,
@@ -292,7 +292,7 @@ impl fmt::Display for TlsProblem {
 
 /// Why the relay, once reached, did not take the message. Nothing was delivered.
 #[derive(Debug, Clone, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Failure {
     /// The relay answered a step with a 4xx or 5xx reply.
     Refused {

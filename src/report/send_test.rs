@@ -208,7 +208,7 @@ struct RelayDoc<'a> {
     tls_start: &'static str,
     encrypted: bool,
     certificate_verified: bool,
-    server_name: Option<&'a str>,
+    greeting_name: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -255,7 +255,7 @@ pub fn write_json(r: &SendResult<'_>, out: &mut dyn Write) -> io::Result<()> {
             },
             encrypted: s.encrypted,
             certificate_verified: s.certificate_verified,
-            server_name: s.server_name.as_deref(),
+            greeting_name: s.server_name.as_deref(),
         },
         helo: &s.helo,
         auth: s.auth_user.as_deref().map(|user| AuthDoc {

@@ -413,7 +413,7 @@ fn relay_denied_at_rcpt_is_explained() {
     let r = f.send("starttls", &["--format", "json"]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     let d = json(&r);
-    assert_eq!(d["step"], "rcpt_to");
+    assert_eq!(d["step"], "rcpt-to");
     assert_eq!(d["failure"]["recipient"], "you@example.com");
     assert_eq!(d["reply"]["code"], 550);
     assert_eq!(d["reply"]["enhanced"], "5.7.0");
@@ -452,10 +452,10 @@ fn generic_helo_is_refused_and_explained() {
 #[test]
 fn certificate_problems_stop_before_anything_is_sent() {
     for (kind, mode, problem) in [
-        (CertKind::WrongName, "starttls", "not_valid_for_name"),
+        (CertKind::WrongName, "starttls", "not-valid-for-name"),
         (CertKind::Expired, "starttls", "expired"),
-        (CertKind::SelfSigned, "starttls", "unknown_issuer"),
-        (CertKind::WrongName, "tls", "not_valid_for_name"),
+        (CertKind::SelfSigned, "starttls", "unknown-issuer"),
+        (CertKind::WrongName, "tls", "not-valid-for-name"),
     ] {
         let tls = if mode == "tls" {
             TlsMode::Implicit
@@ -516,7 +516,7 @@ fn the_test_ca_is_not_trusted_without_ca_file() {
     ];
     let r: Run = relayctl_in(f.dir.path(), &args).output().unwrap().into();
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert_eq!(json(&r)["failure"]["problem"], "unknown_issuer");
+    assert_eq!(json(&r)["failure"]["problem"], "unknown-issuer");
     assert!(f.relay.messages().is_empty());
 }
 
@@ -560,7 +560,7 @@ fn auth_offered_only_before_tls_is_never_used() {
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     let d = json(&r);
     assert_eq!(d["step"], "auth");
-    assert_eq!(d["failure"]["kind"], "auth_not_offered");
+    assert_eq!(d["failure"]["kind"], "auth-not-offered");
     f.assert_nothing_sent();
 }
 
