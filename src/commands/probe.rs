@@ -35,7 +35,6 @@ pub(super) fn run(args: ProbeArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error>
     }
 }
 
-
 fn probe(args: &ProbeArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     let target = connect::target(&args.conn)?;
     let credentials = connect::credentials(&args.cred, &target)?;

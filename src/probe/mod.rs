@@ -229,11 +229,7 @@ fn ms(d: Duration) -> u64 {
 type Resolved = (Vec<IpAddr>, Vec<(AddressRecord, DnsError)>);
 
 /// The addresses to probe: the literal itself, or the A and AAAA records asked at once.
-fn resolve(
-    host: &str,
-    family: Family,
-    resolver: &dyn Resolve,
-) -> Result<Resolved, ProbeError> {
+fn resolve(host: &str, family: Family, resolver: &dyn Resolve) -> Result<Resolved, ProbeError> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         let fits = match family {
             Family::Any => true,
