@@ -9,6 +9,7 @@ mod explain;
 mod gen;
 mod generated;
 mod layering;
+mod probe;
 mod send_test;
 #[path = "../relay/mod.rs"]
 mod relay;
