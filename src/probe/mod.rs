@@ -143,7 +143,7 @@ impl ProbeReport {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProbeError {
     /// The host has no usable address.
-    #[error("{host}: cannot resolve: {why}")]
+    #[error("cannot resolve: {why}")]
     Resolve {
         /// The host.
         host: String,

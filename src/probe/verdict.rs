@@ -171,6 +171,18 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
     if let Some((step, stop)) = &s.stop {
         f.push(stop_finding(*step, stop, e, req));
     }
+    if s.went_on_in_clear {
+        f.push(Finding::new(
+            Status::Fail,
+            "starttls-not-offered",
+            format!(
+                "port {}: STARTTLS not offered; the session went on in clear because of --allow-plaintext-auth",
+                e.port
+            ),
+            "the relay always offers STARTTLS; a firewall with SMTP inspection or a proxy may strip it: turn that inspection off for the relay",
+            FACT_RFC3207,
+        ));
+    }
     if let Some(tls) = &s.tls {
         if let Verification::Ignored(why) = &tls.verification {
             f.push(Finding::new(
@@ -204,7 +216,7 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
                 ));
             }
         }
-    } else if s.stop.is_none() && e.port.tls == TlsStart::StartTls {
+    } else if s.stop.is_none() && !s.went_on_in_clear && e.port.tls == TlsStart::StartTls {
         f.push(Finding::new(
             Status::Fail,
             "no-tls",
@@ -225,6 +237,11 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
                 ));
             }
         }
+        // The stop already says why the session ended before AUTH.
+        AuthOutcome::NotSent {
+            offered_only_before_tls: false,
+            ..
+        } if s.stop.is_some() => {}
         AuthOutcome::NotSent {
             reason,
             offered_only_before_tls,
@@ -314,8 +331,16 @@ fn stop_finding(step: StepName, stop: &Stop, e: &Endpoint, req: &ProbeRequest<'_
     let t = req.timeout.as_secs_f32();
     let at = step_words(step);
     match stop {
-        Stop::Refused { reply } => reply_finding(at, reply),
-        Stop::StarttlsRefused { reply } => reply_finding("STARTTLS", reply),
+        // A reply that ends the session fails the port even when it is a 4xx: the port
+        // cannot be used as it is (a 454 to STARTTLS would leave mail in clear).
+        Stop::Refused { reply } => Finding {
+            status: Status::Fail,
+            ..reply_finding(at, reply)
+        },
+        Stop::StarttlsRefused { reply } => Finding {
+            status: Status::Fail,
+            ..reply_finding("STARTTLS", reply)
+        },
         Stop::StarttlsNotOffered => Finding::new(
             Status::Fail,
             "starttls-not-offered",

@@ -8,7 +8,7 @@ use comfy_table::{presets, Table};
 use serde::Serialize;
 
 use crate::probe::{Endpoint, Finding, ProbeReport, Status};
-use crate::smtp::session::{AuthOutcome, StepName};
+use crate::smtp::session::{AuthOutcome, StepName, Stop};
 use crate::smtp::transcript::Direction;
 
 /// How to draw text output.
@@ -135,6 +135,29 @@ pub fn write_text(r: &ProbeReport, style: Style, out: &mut dyn Write) -> io::Res
         writeln!(out)?;
         writeln!(out, "port {}: {}", p.port, status_word(p.status, style))?;
         write_findings(&p.findings, style, out)?;
+        let refused_chain = r
+            .endpoints
+            .iter()
+            .filter(|e| e.port == p.port)
+            .find_map(|e| match e.session.as_ref().and_then(|s| s.stop.as_ref()) {
+                Some((_, Stop::Tls { failure })) => failure.certificates.first(),
+                _ => None,
+            });
+        if let Some(leaf) = refused_chain {
+            writeln!(
+                out,
+                "  certificate presented: {} (issuer {}), names {}, valid until {} ({} days)",
+                leaf.subject,
+                leaf.issuer,
+                if leaf.san.is_empty() {
+                    "none".to_owned()
+                } else {
+                    leaf.san.join(" ")
+                },
+                leaf.not_after,
+                leaf.days_left
+            )?;
+        }
         if let Some(cert) = r
             .endpoints
             .iter()

@@ -383,7 +383,7 @@ mod tests {
         assert_eq!(d["step"], "tls");
         assert_eq!(d["reply"], serde_json::Value::Null);
         assert_eq!(d["failure"]["kind"], "tls");
-        assert_eq!(d["failure"]["problem"], "not_valid_for_name");
+        assert_eq!(d["failure"]["problem"], "not-valid-for-name");
         assert_eq!(d["relay"]["tls_start"], "starttls");
         assert_eq!(d["auth"]["credentials_sent"], false);
         assert_eq!(d["message"]["to"][0], "you@example.com");

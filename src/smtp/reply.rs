@@ -51,7 +51,15 @@ impl Reply {
     /// space, for messages and for the explain catalogue.
     pub fn one_line(&self) -> String {
         let mut s = self.code.to_string();
-        for l in &self.lines {
+        let enhanced = self.enhanced();
+        for (i, l) in self.lines.iter().enumerate() {
+            // Google repeats the enhanced code on every line (`550-5.7.1 ...`); keep it once.
+            let l = match enhanced {
+                Some(code) if i > 0 => l
+                    .strip_prefix(code)
+                    .map_or(l.as_str(), |rest| rest.trim_start()),
+                _ => l.as_str(),
+            };
             if !l.is_empty() {
                 s.push(' ');
                 s.push_str(l);
@@ -241,6 +249,11 @@ mod tests {
         assert!(r[0]
             .one_line()
             .starts_with("550 5.7.1 Daily SMTP relay limit"));
+        assert!(
+            r[0].one_line().contains("information on https://"),
+            "the repeated 5.7.1 is dropped: {}",
+            r[0].one_line()
+        );
     }
 
     #[test]

@@ -195,6 +195,9 @@ pub struct SessionReport {
     pub rcpt_to: Vec<(String, Reply)>,
     /// The client address the server reported in its EHLO greeting.
     pub client_ip: Option<IpAddr>,
+    /// STARTTLS was expected and not offered, and the session went on in clear because
+    /// of `--allow-plaintext-auth`.
+    pub went_on_in_clear: bool,
     /// Why and where the session stopped early; `None` when it reached QUIT.
     #[serde(serialize_with = "stop_object")]
     pub stop: Option<(StepName, Stop)>,
@@ -257,7 +260,14 @@ pub fn run(
             capabilities_plain: None,
             capabilities_tls: None,
             tls: None,
-            auth: AuthOutcome::NotAsked,
+            auth: match plan.credentials {
+                None => AuthOutcome::NotAsked,
+                Some(_) => AuthOutcome::NotSent {
+                    reason: "the session ended before AUTH".into(),
+                    offered_only_before_tls: false,
+                },
+            },
+            went_on_in_clear: false,
             mail_from: None,
             rcpt_to: Vec::new(),
             client_ip: None,
@@ -333,6 +343,13 @@ impl Session<'_, '_> {
         } else {
             let offered = caps.has("STARTTLS");
             self.report.capabilities_plain = Some(caps);
+            if !offered && self.plan.allow_plaintext_auth {
+                // The user asked to go on without TLS; the verdict still fails the port.
+                self.report.went_on_in_clear = true;
+                self.note("STARTTLS not offered; going on in clear (--allow-plaintext-auth)");
+                self.authenticate()?;
+                return self.envelope_and_quit();
+            }
             if !offered {
                 self.quit_quietly();
                 return Err((StepName::Starttls, Stop::StarttlsNotOffered));

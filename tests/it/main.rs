@@ -10,8 +10,8 @@ mod gen;
 mod generated;
 mod layering;
 mod probe;
-mod send_test;
 #[path = "../relay/mod.rs"]
 mod relay;
 mod relay_selftest;
+mod send_test;
 mod support;
