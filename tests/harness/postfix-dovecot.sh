@@ -248,6 +248,10 @@ cmd_start() { # DIR P25 P465 P587
     "$dir/dovecot/run" "$dir/dovecot/state"
   chmod 755 "$dir/etc" "$dir/log" "$dir/tls" "$dir/dovecot" "$dir/dovecot/run"
   chown postfix "$dir/data"
+  # A parent that is not world-searchable (a TMPDIR under /root) hides the queue from
+  # the postfix account; say so instead of a cryptic daemon failure.
+  runuser -u postfix -- test -x "$dir/etc" \
+    || die "the postfix account cannot reach $dir: make its parent directories searchable (o+x) or use another DIR"
   make_certs "$dir/tls"
 
   local user="${RELAYCTL_SASL_USER:-relaytest@example.com}" password
