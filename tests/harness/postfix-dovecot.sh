@@ -187,13 +187,15 @@ log_tails() { # DIR
 
 # A throwaway CA and a server certificate for localhost, mx.relayctl.test and 127.0.0.1.
 # P-256 keys: fast to make, and every client in the tests (swaks/OpenSSL, rustls) takes them.
+# A year of validity: the certificates die with DIR, and a short one would make relayctl
+# probe warn that the certificate expires soon (under 14 days).
 make_certs() { # TLS_DIR
   local t="$1"
   (
     cd "$t"
     umask 077
     openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-      -keyout ca.key -out ca.pem -days 2 -subj '/O=relayctl interop/CN=relayctl interop test CA' \
+      -keyout ca.key -out ca.pem -days 365 -subj '/O=relayctl interop/CN=relayctl interop test CA' \
       -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' \
       2>/dev/null
     openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
@@ -204,7 +206,7 @@ keyUsage = critical,digitalSignature
 extendedKeyUsage = serverAuth
 subjectAltName = DNS:mx.relayctl.test,DNS:localhost,IP:127.0.0.1
 EOF
-    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 365 \
       -extfile server.ext -out server.pem 2>/dev/null
     rm -f server.csr ca.srl
     chmod 644 ca.pem server.pem
@@ -334,6 +336,10 @@ alias_maps =
 alias_database =
 biff = no
 smtpd_peername_lookup = no
+# No arrival-rate throttle: smtpd takes a flow-control token at MAIL FROM and, when none
+# is left, sleeps 1 s. Tokens come back only as mail is delivered, so envelope tests that
+# never send DATA (probe, swaks --quit-after RCPT) would soon wait 1 s each.
+in_flow_delay = 0s
 # Nothing leaves: every transport is discard(8), which logs status=sent and drops the mail.
 default_transport = discard:relayctl-interop-discard
 relay_transport = \$default_transport
