@@ -11,7 +11,8 @@
 #          exit 1, which is expected here).
 # Goal (issue): relayctl's median wall time at most 0.25x swaks'.
 # Needs: root (Postfix and Dovecot start as root), `bash tests/harness/postfix-dovecot.sh
-# install` done, python3; hyperfine when installed (else a date +%s.%N loop).
+# install` done, python3; hyperfine when installed (else, or with BENCH_NO_HYPERFINE=1,
+# a loop timing each run with date +%s.%N).
 # When target/release/relayctl has no probe yet, swaks is measured alone.
 # Usage: bash bench/probe.sh [RUNS]   (default 30)
 set -euo pipefail
@@ -92,7 +93,7 @@ if [ "$have_probe" = 1 ]; then
     grep -E '^port [0-9]+' "$work/probe.txt" || true
 fi
 
-if command -v hyperfine >/dev/null; then
+if command -v hyperfine >/dev/null && [ "${BENCH_NO_HYPERFINE:-0}" != 1 ]; then
     args=(-N --warmup 3 --runs "$runs" --export-json "$work/h.json" -n swaks-x3 "$swaks_cmd")
     if [ "$have_probe" = 1 ]; then
         # -i: the probe's exit 1 (port 25 role without AUTH) is part of the measurement.

@@ -54,7 +54,9 @@ not_installed() {
   done
 }
 
-# The system-wide daemons (default config and pid files), never the private instances.
+# The system-wide daemons the install may have started (default config and pid files),
+# never the private instances. Only called right after this script installed them: a
+# postfix or dovecot the machine already had is its owner's business.
 stop_system_daemons() {
   local pid
   if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
@@ -99,8 +101,8 @@ cmd_install() {
     trap - EXIT
     mapfile -t missing < <(not_installed "${PACKAGES[@]}")
     [ "${#missing[@]}" = 0 ] || die "still not installed: ${missing[*]}"
+    stop_system_daemons
   fi
-  stop_system_daemons
   local prog
   for prog in /usr/sbin/postfix /usr/sbin/postconf /usr/lib/postfix/sbin/master /usr/sbin/dovecot /usr/bin/swaks /usr/bin/openssl; do
     [ -x "$prog" ] || die "$prog is missing after the install"
@@ -149,13 +151,16 @@ stop_pidfiles() { # pidfile...
   done
 }
 
-# Processes whose working directory is inside $1: Postfix's daemons chdir to the queue.
+# Processes of the instance in DIR $1: Postfix's daemons work in the queue directory,
+# Dovecot's in its base_dir. (Not DIR itself: a shell may sit there.)
 procs_in() { # DIR
   local p cwd
   for p in /proc/[0-9]*; do
     cwd="$(readlink "$p/cwd" 2>/dev/null || true)"
     case "$cwd" in
-      "$1" | "$1"/*) running "${p#/proc/}" && printf '%s\n' "${p#/proc/}" ;;
+      "$1/spool" | "$1/spool/"* | "$1/dovecot/run" | "$1/dovecot/run/"*)
+        running "${p#/proc/}" && printf '%s\n' "${p#/proc/}"
+        ;;
     esac
   done
 }
