@@ -1,0 +1,276 @@
+//! MTA configuration readers: one module per syntax turns file text into an
+//! [`ObservedPlan`], what the MTA will really do when it sends to the relay, with the
+//! file:line:column where each value was decided. Pure: files arrive as text (the command
+//! reads them); a reader never panics and bounds its own work on hostile input.
+
+pub mod exchange;
+pub mod exim;
+pub mod msmtp;
+pub mod opensmtpd;
+pub mod postfix;
+pub mod qmail;
+pub mod sendmail;
+
+use serde::Serialize;
+
+/// Where a value was set: a file (index into the lint run's inputs, or its name), line and
+/// column, all 1-based.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Span {
+    /// The file as the user named it (or as found while walking a directory).
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+}
+
+impl Span {
+    /// A span in `file` at `line`, `column`.
+    pub fn new(file: &str, line: u32, column: u32) -> Span {
+        Span {
+            file: file.to_owned(),
+            line,
+            column,
+        }
+    }
+}
+
+/// A value and where it was set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Located<T> {
+    /// The value as the MTA will use it (after expansion, last assignment wins...).
+    pub value: T,
+    /// Where it was decided.
+    pub span: Span,
+}
+
+impl<T> Located<T> {
+    /// A value at a span.
+    pub fn new(value: T, span: Span) -> Located<T> {
+        Located { value, span }
+    }
+}
+
+/// The kinds of file `relayctl lint` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileType {
+    /// Postfix main.cf (or `postconf -n` output).
+    PostfixMain,
+    /// Postfix master.cf.
+    PostfixMaster,
+    /// A Postfix lookup table source (sasl_passwd, transport).
+    PostfixMap,
+    /// sendmail.mc.
+    SendmailMc,
+    /// qmail control files: smtproutes, helohost, timeoutsmtpd.
+    Qmail,
+    /// Debian's update-exim4.conf.conf.
+    EximConf,
+    /// Exim's passwd.client.
+    EximPasswd,
+    /// OpenSMTPD smtpd.conf.
+    Opensmtpd,
+    /// msmtprc.
+    Msmtp,
+    /// Exchange Management Shell lines.
+    Exchange,
+    /// relayctl's own relay.toml.
+    RelayToml,
+}
+
+/// Where an MTA sends mail for the relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RelayTarget {
+    /// The host name or address, without brackets or port.
+    pub host: String,
+    /// The port when given.
+    pub port: Option<u16>,
+    /// Whether MX lookup is suppressed (Postfix `[host]`, sendmail `[host]`, Exim's
+    /// `dc_smarthost` never looks up MX): `false` means a needless MX lookup first.
+    pub no_mx: bool,
+    /// The text as written, for messages.
+    pub raw: String,
+}
+
+/// What TLS the client will use towards the relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ObservedTls {
+    /// No TLS.
+    Off,
+    /// STARTTLS when offered, plain text otherwise (`may`).
+    Opportunistic,
+    /// STARTTLS or no mail (`encrypt`, `verify`, `secure`).
+    Mandatory,
+    /// TLS from the first byte (`smtp_tls_wrappermode = yes`, `smtps://`, `tls_starttls off`).
+    Wrapper,
+}
+
+/// SMTP AUTH credentials found in a password map / file (never the password itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CredentialEntry {
+    /// The key the MTA looks the entry up by, as written (`[smtp-relay.gmail.com]:587`).
+    pub key: String,
+    /// The user name.
+    pub user: String,
+}
+
+/// A route for some domain that does not follow the default relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Route {
+    /// The domain (as written; `.example.com` style sub-domain patterns kept as is).
+    pub domain: String,
+    /// Where its mail goes (the transport/next hop as written).
+    pub next_hop: String,
+    /// Whether that next hop is Google's relay.
+    pub via_google: bool,
+}
+
+/// Which address families the client may use to reach the relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Families {
+    /// IPv4 and IPv6.
+    All,
+    /// IPv4 only.
+    Ipv4,
+    /// IPv6 only.
+    Ipv6,
+}
+
+/// `# relayctl: allow <rule-id>` on a line or the line above: the rule is not reported there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    /// The rule id.
+    pub rule: String,
+    /// Where the comment is.
+    pub span: Span,
+    /// The line it covers (its own when it follows code on that line, else the next).
+    pub covers_line: u32,
+}
+
+/// A problem of the file itself: it could not be read the way the MTA would.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyntaxProblem {
+    /// What is wrong, one line.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// What an MTA's configuration makes it do towards the relay. `None` means the files do
+/// not say (the MTA's default applies; each field's doc names that default where rules
+/// need it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ObservedPlan {
+    /// Where mail goes by default (Postfix `relayhost`, sendmail `SMART_HOST`...).
+    pub relay: Option<Located<RelayTarget>>,
+    /// The TLS policy towards it.
+    pub tls: Option<Located<ObservedTls>>,
+    /// Whether SMTP AUTH is enabled (`smtp_sasl_auth_enable`, an AuthInfo entry, a
+    /// passwd.client line for the relay, `auth on`).
+    pub sasl: Option<Located<bool>>,
+    /// The password map the MTA is configured to read (`smtp_sasl_password_maps`).
+    pub password_map: Option<Located<String>>,
+    /// Entries found in the password map / file beside the configuration.
+    pub credentials: Vec<Located<CredentialEntry>>,
+    /// The HELO/EHLO name when set explicitly (after `$name` expansion).
+    pub helo: Option<Located<String>>,
+    /// What the HELO name defaults to when not set (`$myhostname`, `the host name`), for
+    /// messages; `None` when `helo` is set or nothing is known.
+    pub helo_default: Option<String>,
+    /// Connection caching / reuse towards the relay.
+    pub connection_reuse: Option<Located<bool>>,
+    /// sendmail `Timeout.datafinal` in seconds.
+    pub data_final_timeout_s: Option<Located<u64>>,
+    /// qmail `timeoutsmtpd` in seconds.
+    pub qmail_smtpd_timeout_s: Option<Located<u64>>,
+    /// Domains routed elsewhere than the default relay (transport maps, smtproutes...).
+    pub routes: Vec<Located<Route>>,
+    /// Address families the client may use (Postfix `inet_protocols`).
+    pub families: Option<Located<Families>>,
+    /// Most recipients per transaction (`smtp_destination_recipient_limit`...).
+    pub max_rcpt_per_transaction: Option<Located<u32>>,
+    /// Inline suppressions found in the file.
+    pub suppressions: Vec<Suppression>,
+    /// Problems reading the file (unterminated quote, a line that is not syntax).
+    pub syntax: Vec<SyntaxProblem>,
+}
+
+/// A file's name (as shown in findings) and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The path as the user named it or as found by the walk.
+    pub name: String,
+    /// The text (invalid UTF-8 already replaced by the command, with a finding).
+    pub text: String,
+}
+
+/// How a reader gets the files that sit beside the one it reads (master.cf beside
+/// main.cf, the sasl_passwd a main.cf names, authinfo, passwd.client, helohost...): by
+/// file name or by the path the configuration names. `None` when there is no such file.
+/// The command implements it over the file system, tests over a map.
+pub type Beside<'a> = &'a dyn Fn(&str) -> Option<SourceFile>;
+
+/// Finds `# relayctl: allow rule-a, rule-b` comments in `text` (any comment leader:
+/// `#`, `dnl`, `//`). A comment after code covers its own line; a comment alone on its
+/// line covers the next.
+pub fn suppressions(file: &str, text: &str) -> Vec<Suppression> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate().take(10_000_000) {
+        let Some(pos) = line.find("relayctl: allow") else {
+            continue;
+        };
+        let before = &line[..pos];
+        let code_before = before
+            .trim_end()
+            .trim_end_matches('#')
+            .trim_end_matches("dnl")
+            .trim_end_matches("//")
+            .trim()
+            .len()
+            > 0;
+        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let rest = &line[pos + "relayctl: allow".len()..];
+        for rule in rest
+            .split([',', ' ', '\t'])
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .take_while(|r| {
+                r.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            })
+        {
+            out.push(Suppression {
+                rule: rule.to_owned(),
+                span: Span::new(file, line_no, u32::try_from(pos + 1).unwrap_or(u32::MAX)),
+                covers_line: if code_before {
+                    line_no
+                } else {
+                    line_no.saturating_add(1)
+                },
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suppression_comments() {
+        let text = "a = b # relayctl: allow relayhost-no-brackets\n# relayctl: allow helo-generic, tls-may\nsmtp_helo_name = localhost\n";
+        let s = suppressions("main.cf", text);
+        assert_eq!(s.len(), 3);
+        assert_eq!(
+            (s[0].rule.as_str(), s[0].covers_line),
+            ("relayhost-no-brackets", 1)
+        );
+        assert_eq!((s[1].rule.as_str(), s[1].covers_line), ("helo-generic", 3));
+        assert_eq!((s[2].rule.as_str(), s[2].covers_line), ("tls-may", 3));
+    }
+}
