@@ -13,6 +13,7 @@ pub mod explain;
 pub mod fsx;
 pub mod gen;
 pub mod host;
+pub mod lint;
 pub mod mta;
 pub mod net;
 pub mod probe;

@@ -11,6 +11,8 @@ pub mod postfix;
 pub mod qmail;
 pub mod sendmail;
 
+use std::ops::Not;
+
 use serde::Serialize;
 
 /// Where a value was set: a file (index into the lint run's inputs, or its name), line and
@@ -230,8 +232,8 @@ pub fn suppressions(file: &str, text: &str) -> Vec<Suppression> {
             .trim_end_matches("dnl")
             .trim_end_matches("//")
             .trim()
-            .len()
-            > 0;
+            .is_empty()
+            .not();
         let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let rest = &line[pos + "relayctl: allow".len()..];
         for rule in rest
