@@ -189,6 +189,35 @@ pub struct Finding {
     pub suppressed: bool,
 }
 
+/// The result of linting one file (or one MTA's set of files, named by its main file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileReport {
+    /// The file as named by the user or found by the walk.
+    pub file: String,
+    /// Its type (given by --type or detected); None when it could not be told.
+    pub file_type: Option<crate::mta::FileType>,
+    /// Findings, in rule order; suppressed ones included (marked).
+    pub findings: Vec<Finding>,
+}
+
+/// The result of a lint run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LintReport {
+    /// One entry per file read, in the order read.
+    pub files: Vec<FileReport>,
+}
+
+impl LintReport {
+    /// Unsuppressed findings at or above `threshold`.
+    pub fn count_at(&self, threshold: Severity) -> usize {
+        self.files
+            .iter()
+            .flat_map(|f| &f.findings)
+            .filter(|x| !x.suppressed && x.severity >= threshold)
+            .count()
+    }
+}
+
 /// What the admin's setting says, when `--config` is given.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
