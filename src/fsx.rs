@@ -35,6 +35,27 @@ pub fn read_text_bounded(path: &Path, max_bytes: u64) -> Result<String, Error> {
     })
 }
 
+/// Reads at most `max_bytes` of a file as bytes (the caller decides what text they are);
+/// a larger file is an error that says so, without reading it all.
+pub fn read_bytes_bounded(path: &Path, max_bytes: u64) -> Result<Vec<u8>, Error> {
+    let read_err = |source| Error::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let file = File::open(path).map_err(read_err)?;
+    let mut buf = Vec::new();
+    file.take(max_bytes + 1)
+        .read_to_end(&mut buf)
+        .map_err(read_err)?;
+    if buf.len() as u64 > max_bytes {
+        return Err(Error::BadFile {
+            path: path.to_owned(),
+            message: format!("larger than {max_bytes} bytes; is this the right file?"),
+        });
+    }
+    Ok(buf)
+}
+
 /// Opens a file for a streaming read (`check cidr` reads lists of any size line by line,
 /// with its own bounds); the error names the path.
 pub fn open(path: &Path) -> Result<File, Error> {

@@ -8,6 +8,7 @@ mod connect;
 mod explain;
 mod gen;
 mod init;
+mod lint;
 pub mod meta;
 mod probe;
 mod send_test;
@@ -44,6 +45,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
         Command::Probe(args) => probe::run(args, io),
         Command::SendTest(args) => send_test::run(args, io),
         Command::Explain(args) => explain::run(args, io),
+        Command::Lint(args) => lint::run(args, io),
         Command::Completions(args) => meta::completions(args, io),
         Command::Man(args) => meta::man(args),
     }

@@ -6,5 +6,6 @@ pub mod explain;
 pub mod gen;
 pub mod helo;
 pub mod json;
+pub mod lint;
 pub mod probe;
 pub mod send_test;

@@ -1,0 +1,127 @@
+//! Renderers of a `LintReport`: text (`file:line:col: severity: message [rule]`, then the
+//! fix), JSON (`relayctl/lint/1`), the summary line, and the rule catalogue (text, JSON,
+//! and the Markdown of docs/rules.md). SARIF and GitHub annotations are in `sarif.rs` and
+//! `github.rs`. Pure.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::lint::{LintReport, Severity, RULES};
+
+fn location(file: &str, span: Option<&crate::mta::Span>) -> String {
+    match span {
+        Some(s) => format!("{}:{}:{}", s.file, s.line, s.column),
+        None => file.to_owned(),
+    }
+}
+
+/// One line per finding (suppressed ones left out), the fix indented below it.
+pub fn write_text(r: &LintReport, out: &mut dyn Write) -> io::Result<()> {
+    for f in &r.files {
+        for x in f.findings.iter().filter(|x| !x.suppressed) {
+            writeln!(
+                out,
+                "{}: {}: {} [{}]",
+                location(&f.file, x.span.as_ref()),
+                x.severity.as_str(),
+                x.message,
+                x.rule
+            )?;
+            if !x.fix.is_empty() {
+                writeln!(out, "    fix: {}", x.fix)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `N files checked: E errors, W warnings, N notes (S suppressed)` on stderr.
+pub fn write_summary(r: &LintReport, err: &mut dyn Write) -> io::Result<()> {
+    let all: Vec<_> = r.files.iter().flat_map(|f| &f.findings).collect();
+    let count = |s: Severity| {
+        all.iter()
+            .filter(|x| !x.suppressed && x.severity == s)
+            .count()
+    };
+    let suppressed = all.iter().filter(|x| x.suppressed).count();
+    writeln!(
+        err,
+        "{} file(s) checked: {} error(s), {} warning(s), {} note(s){}",
+        r.files.len(),
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Note),
+        if suppressed > 0 {
+            format!(" ({suppressed} suppressed)")
+        } else {
+            String::new()
+        }
+    )
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    files: &'a [crate::lint::FileReport],
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+    suppressed: usize,
+}
+
+/// One JSON document, schema `relayctl/lint/1`.
+pub fn write_json(r: &LintReport, out: &mut dyn Write) -> io::Result<()> {
+    let all: Vec<_> = r.files.iter().flat_map(|f| &f.findings).collect();
+    let count = |s: Severity| {
+        all.iter()
+            .filter(|x| !x.suppressed && x.severity == s)
+            .count()
+    };
+    let doc = JsonReport {
+        files: &r.files,
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        notes: count(Severity::Note),
+        suppressed: all.iter().filter(|x| x.suppressed).count(),
+    };
+    super::json::write("relayctl/lint/1", &doc, out)
+}
+
+/// The rule catalogue as text: id, severity, summary, fix, source.
+pub fn write_rules_text(out: &mut dyn Write) -> io::Result<()> {
+    for r in RULES {
+        writeln!(out, "{} ({})", r.id, r.severity.as_str())?;
+        writeln!(out, "    {}", r.summary)?;
+        writeln!(out, "    fix: {}", r.fix)?;
+        writeln!(out, "    source: {}", r.fact)?;
+    }
+    Ok(())
+}
+
+/// The rule catalogue as JSON, schema `relayctl/lint-rules/1`.
+pub fn write_rules_json(out: &mut dyn Write) -> io::Result<()> {
+    super::json::write("relayctl/lint-rules/1", &RULES, out)
+}
+
+/// docs/rules.md, generated from the catalogue (a test keeps the committed file fresh).
+pub fn rules_markdown() -> String {
+    let mut s = String::from(
+        "# relayctl lint rules\n\n\
+         Generated from `src/lint/mod.rs` (`RULES`); `RELAYCTL_BLESS=1 cargo test --test it \
+         generated` rewrites this file. Ids are stable: a rule is never renamed or \
+         renumbered. `relayctl lint --list-rules` prints the same list. Suppress a rule on \
+         one line with a comment `relayctl: allow <id>` on that line or the line above.\n\n\
+         | id | severity | what it checks | fix | source |\n|---|---|---|---|---|\n",
+    );
+    for r in RULES {
+        s.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            r.id,
+            r.severity.as_str(),
+            r.summary.replace('|', "\\|"),
+            r.fix.replace('|', "\\|"),
+            r.fact.replace('|', "\\|")
+        ));
+    }
+    s
+}
