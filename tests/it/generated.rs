@@ -71,3 +71,17 @@ fn every_subcommand_has_a_man_page_and_an_example() {
         }
     }
 }
+
+#[test]
+fn docs_rules_md_is_fresh() {
+    let mut stale = Vec::new();
+    check(
+        "docs/rules.md",
+        relayctl::report::lint::rules_markdown().as_bytes(),
+        &mut stale,
+    );
+    assert!(
+        stale.is_empty(),
+        "docs/rules.md is stale; run `RELAYCTL_BLESS=1 cargo test --test it generated` and commit it"
+    );
+}

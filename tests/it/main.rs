@@ -9,6 +9,7 @@ mod explain;
 mod gen;
 mod generated;
 mod layering;
+mod lint;
 mod probe;
 #[path = "../relay/mod.rs"]
 mod relay;
