@@ -597,17 +597,29 @@ pub fn check(o: &ObservedPlan, ctx: &Context) -> Vec<Finding> {
     if let Some(console) = console {
         let enabled: Vec<_> = console.ranges.iter().filter(|r| r.enabled).collect();
         let v4_only = !enabled.is_empty() && enabled.iter().all(|r| r.net.addr().is_ipv4());
-        let may_v6 = !matches!(o.families.as_ref().map(|x| x.value), Some(Families::Ipv4));
+        let families = o.families.as_ref().map(|x| x.value);
         if v4_only
-            && may_v6
             && o.relay.is_some()
             && console.authentication != Authentication::SmtpAuth
+            && !matches!(families, Some(Families::Ipv4))
         {
+            // Set to all/ipv6: a warning. Not set (or no such setting in this MTA): a
+            // note, since the host's own routes decide.
+            let (sev, msg) = match families {
+                Some(_) => (
+                    Severity::Warning,
+                    "the MTA may use IPv6 and relay.toml's ranges are IPv4 only",
+                ),
+                None => (
+                    Severity::Note,
+                    "nothing restricts the MTA to IPv4 and relay.toml's ranges are IPv4 only: on a host with IPv6 egress mail is denied",
+                ),
+            };
             f.push(finding(
                 &IPV6_WITH_IPV4_RANGES,
-                Severity::Warning,
+                sev,
                 o.families.as_ref().map(|x| &x.span),
-                "the MTA may use IPv6 and relay.toml's ranges are IPv4 only".into(),
+                msg.into(),
                 IPV6_WITH_IPV4_RANGES.fix.into(),
             ));
         }
