@@ -152,6 +152,22 @@ const RULES: &[(&str, &str, &str)] = &[
     ("smtp/", "crate::net", "the protocol does not dial"),
     ("explain/", "crate::net", "the catalogue does no I/O"),
     ("report/", "crate::net::smtp", "renderers do not dial"),
+    ("mta/", "crate::cli", "does not know the command line"),
+    ("mta/", "crate::commands", "does not call commands"),
+    ("mta/", "crate::report", "does not render"),
+    ("mta/", "std::fs", "reads the text it is given"),
+    ("mta/", "std::env", "does not read the environment"),
+    ("mta/", "std::process", "does not run programs"),
+    ("mta/", "crate::net", "does no I/O"),
+    ("mta/", "TcpStream", "does no I/O"),
+    ("lint/", "crate::cli", "does not know the command line"),
+    ("lint/", "crate::commands", "does not call commands"),
+    ("lint/", "crate::report", "does not render"),
+    ("lint/", "std::fs", "reads the text it is given"),
+    ("lint/", "std::env", "does not read the environment"),
+    ("lint/", "std::process", "does not run programs"),
+    ("lint/", "crate::net", "does no I/O"),
+    ("lint/", "TcpStream", "does no I/O"),
 ];
 
 /// (crate path, the only file under src/ that may name it, why)
