@@ -34,6 +34,9 @@ _relayctl() {
             relayctl,init)
                 cmd="relayctl__subcmd__init"
                 ;;
+            relayctl,lint)
+                cmd="relayctl__subcmd__lint"
+                ;;
             relayctl,man)
                 cmd="relayctl__subcmd__man"
                 ;;
@@ -79,6 +82,9 @@ _relayctl() {
             relayctl__subcmd__help,init)
                 cmd="relayctl__subcmd__help__subcmd__init"
                 ;;
+            relayctl__subcmd__help,lint)
+                cmd="relayctl__subcmd__help__subcmd__lint"
+                ;;
             relayctl__subcmd__help,man)
                 cmd="relayctl__subcmd__help__subcmd__man"
                 ;;
@@ -101,7 +107,7 @@ _relayctl() {
 
     case "${cmd}" in
         relayctl)
-            opts="-h -V --help --version init gen check probe send-test explain completions man help"
+            opts="-h -V --help --version init gen check probe send-test explain lint completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -363,7 +369,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__help)
-            opts="init gen check probe send-test explain completions man help"
+            opts="init gen check probe send-test explain lint completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -488,6 +494,20 @@ _relayctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        relayctl__subcmd__help__subcmd__lint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         relayctl__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -583,6 +603,36 @@ _relayctl() {
                     ;;
                 --licences)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        relayctl__subcmd__lint)
+            opts="-h --type --config --format --fail-on --list-rules --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --type)
+                    COMPREPLY=($(compgen -W "postfix sendmail qmail exim opensmtpd msmtp exchange relay-toml" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json sarif github" -- "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning" -- "${cur}"))
                     return 0
                     ;;
                 *)

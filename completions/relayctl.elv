@@ -28,6 +28,7 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand probe 'Talk to the relay on ports 25, 465 and 587 at once and say what is wrong'
             cand send-test 'Send one real test message through the relay'
             cand explain 'Explain a reply of the relay: cause, fix and the fact it rests on'
+            cand lint 'Check MTA configuration files against the relay''s rules (for CI)'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -167,6 +168,15 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'relayctl;lint'= {
+            cand --type 'The kind of every file given (default: from the name, else the content)'
+            cand --config 'Judge findings against this relay.toml (the console setting and site)'
+            cand --format 'Output format'
+            cand --fail-on 'Exit 1 when a finding of at least this severity is found'
+            cand --list-rules 'Print the rules (id, severity, what, fix, source) and exit'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'relayctl;completions'= {
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -183,6 +193,7 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand probe 'Talk to the relay on ports 25, 465 and 587 at once and say what is wrong'
             cand send-test 'Send one real test message through the relay'
             cand explain 'Explain a reply of the relay: cause, fix and the fact it rests on'
+            cand lint 'Check MTA configuration files against the relay''s rules (for CI)'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -204,6 +215,8 @@ set edit:completion:arg-completer[relayctl] = {|@words|
         &'relayctl;help;send-test'= {
         }
         &'relayctl;help;explain'= {
+        }
+        &'relayctl;help;lint'= {
         }
         &'relayctl;help;completions'= {
         }

@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Talk to the relay on ports 25, 465 and 587 at once and say what is wrong')
             [CompletionResult]::new('send-test', 'send-test', [CompletionResultType]::ParameterValue, 'Send one real test message through the relay')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a reply of the relay: cause, fix and the fact it rests on')
+            [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Check MTA configuration files against the relay''s rules (for CI)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (relayctl.1 and one per subcommand) into a directory')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -183,6 +184,16 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'relayctl;lint' {
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'The kind of every file given (default: from the name, else the content)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Judge findings against this relay.toml (the console setting and site)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Exit 1 when a finding of at least this severity is found')
+            [CompletionResult]::new('--list-rules', '--list-rules', [CompletionResultType]::ParameterName, 'Print the rules (id, severity, what, fix, source) and exit')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'relayctl;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -201,6 +212,7 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Talk to the relay on ports 25, 465 and 587 at once and say what is wrong')
             [CompletionResult]::new('send-test', 'send-test', [CompletionResultType]::ParameterValue, 'Send one real test message through the relay')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a reply of the relay: cause, fix and the fact it rests on')
+            [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Check MTA configuration files against the relay''s rules (for CI)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (relayctl.1 and one per subcommand) into a directory')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -230,6 +242,9 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             break
         }
         'relayctl;help;explain' {
+            break
+        }
+        'relayctl;help;lint' {
             break
         }
         'relayctl;help;completions' {
