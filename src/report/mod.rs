@@ -4,8 +4,10 @@
 pub mod cidr;
 pub mod explain;
 pub mod gen;
+pub mod github;
 pub mod helo;
 pub mod json;
 pub mod lint;
 pub mod probe;
+pub mod sarif;
 pub mod send_test;
