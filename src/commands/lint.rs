@@ -65,9 +65,8 @@ pub(super) fn run(args: LintArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> 
     match args.format {
         LintFormatArg::Text => crate::report::lint::write_text(&report, out),
         LintFormatArg::Json => crate::report::lint::write_json(&report, out),
-        LintFormatArg::Sarif | LintFormatArg::Github => {
-            crate::report::lint::write_json(&report, out)
-        }
+        LintFormatArg::Sarif => crate::report::sarif::write(&report, out),
+        LintFormatArg::Github => crate::report::github::write(&report, out),
     }
     .map_err(Error::Output)?;
     if args.format == LintFormatArg::Text {
@@ -88,7 +87,6 @@ pub(super) fn run(args: LintArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> 
         ExitStatus::Ok
     })
 }
-
 
 fn forced_type(t: LintTypeArg) -> FileType {
     match t {
