@@ -638,12 +638,13 @@ pub fn check(o: &ObservedPlan, ctx: &Context) -> Vec<Finding> {
     f
 }
 
-/// Whether a credential key names the relay as the MTA looks it up.
+/// Whether a credential key names the relay as the MTA looks it up: the next hop exactly
+/// as written (Postfix `[host]:port`), or the bare host name (Postfix also looks up the
+/// remote host name; Exim's passwd.client and sendmail's AuthInfo are keyed by host), or a
+/// wildcard. A key with another port or other brackets does not match (RELAY-FACTS-NOW §8).
 fn key_matches(key: &str, raw: &str, host: &str) -> bool {
     let key = key.trim();
-    key.eq_ignore_ascii_case(raw.trim())
-        || (!raw.contains(['[', ':']) && key.eq_ignore_ascii_case(host))
-        || key == "*"
+    key.eq_ignore_ascii_case(raw.trim()) || key.eq_ignore_ascii_case(host) || key == "*"
 }
 
 /// Marks findings covered by a `relayctl: allow <rule>` comment of their file and line.
@@ -880,8 +881,13 @@ mod tests {
             "[smtp-relay.gmail.com]:465",
             "smtp-relay.gmail.com"
         ));
-        assert!(!key_matches(
+        assert!(key_matches(
             "smtp-relay.gmail.com",
+            "[smtp-relay.gmail.com]:587",
+            "smtp-relay.gmail.com"
+        ));
+        assert!(!key_matches(
+            "smtp-relay.gmail.com:587",
             "[smtp-relay.gmail.com]:587",
             "smtp-relay.gmail.com"
         ));
