@@ -193,3 +193,84 @@ fn generated_configs_lint_clean() {
         assert_eq!(o.code, 0, "{target}: {}", o.stdout);
     }
 }
+
+/// One case per rule: files that must make it fire (with relay.toml when the rule judges
+/// against the console setting). A rule without a case fails the test.
+#[test]
+fn every_rule_fires_on_its_fixture() {
+    const GOOD: &str = "relayhost = [smtp-relay.gmail.com]:587\nsmtp_tls_security_level = encrypt\nsmtp_helo_name = mail.example.com\ninet_protocols = ipv4\n";
+    let auth_toml = RELAY_TOML.replace("authentication = \"ip\"", "authentication = \"smtp-auth\"");
+    let internal_toml = RELAY_TOML.replace(
+        "domains = [\"example.com\"]",
+        "domains = [\"example.com\"]\ninternal_domains = [\"corp.example.com\"]",
+    );
+    let cases: Vec<(&str, Vec<(&str, String)>, Option<&str>)> = vec![
+        ("syntax", vec![("main.cf", format!("{GOOD}this is not a parameter\n"))], None),
+        ("unreadable", vec![("main.cf", "relayhost\0=\n".into())], None),
+        ("no-relay-host", vec![("main.cf", "smtp_helo_name = mail.example.com\n".into())], None),
+        ("relay-host-typo", vec![("main.cf", GOOD.replace("gmail", "gmial"))], None),
+        ("relay-host-not-google", vec![("main.cf", GOOD.replace("smtp-relay.gmail.com", "mail.isp.example"))], None),
+        ("port-not-relay", vec![("main.cf", GOOD.replace(":587", ":2525"))], None),
+        ("port-465-without-tls-wrapper", vec![("main.cf", GOOD.replace(":587", ":465"))], None),
+        ("tls-wrapper-not-465", vec![("main.cf", format!("{GOOD}smtp_tls_wrappermode = yes\n"))], None),
+        ("tls-not-mandatory", vec![("main.cf", GOOD.replace("encrypt", "may"))], None),
+        ("sasl-over-opportunistic-tls", vec![("main.cf", format!("{}smtp_sasl_auth_enable = yes\n", GOOD.replace("encrypt", "may")))], None),
+        ("sasl-with-ip-auth", vec![("main.cf", format!("{GOOD}smtp_sasl_auth_enable = yes\n"))], Some(RELAY_TOML)),
+        ("no-sasl-with-smtp-auth", vec![("main.cf", GOOD.into())], Some(auth_toml.as_str())),
+        ("password-map-key-mismatch", vec![
+            ("main.cf", format!("{GOOD}smtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\n")),
+            ("sasl_passwd", "[smtp-relay.gmail.com]:465 relay@example.com:secret-Pa55\n".into()),
+        ], None),
+        ("password-map-missing", vec![("main.cf", format!("{GOOD}smtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\n"))], None),
+        ("relayhost-without-brackets", vec![("main.cf", GOOD.replace("[smtp-relay.gmail.com]", "smtp-relay.gmail.com"))], None),
+        ("helo-generic", vec![("main.cf", GOOD.replace("mail.example.com", "localhost"))], None),
+        ("helo-default", vec![("main.cf", GOOD.replace("smtp_helo_name = mail.example.com\n", ""))], None),
+        ("helo-not-in-domains", vec![("main.cf", GOOD.replace("mail.example.com", "mail.other.example"))], Some(RELAY_TOML)),
+        ("connection-reuse-off", vec![("main.cf", format!("{GOOD}smtp_connection_cache_on_demand = no\n"))], None),
+        ("sendmail-datafinal-too-short", vec![("sendmail.mc", "define(`SMART_HOST', `[smtp-relay.gmail.com]')dnl\ndefine(`confTO_DATAFINAL', `30m')dnl\n".into())], None),
+        ("qmail-timeoutsmtpd-too-short", vec![("smtproutes", ":smtp-relay.gmail.com:587\n".into()), ("timeoutsmtpd", "600\n".into())], None),
+        ("internal-domain-via-google", vec![("main.cf", GOOD.into())], Some(internal_toml.as_str())),
+        ("ipv6-egress-with-ipv4-ranges", vec![("main.cf", GOOD.replace("inet_protocols = ipv4", "inet_protocols = all"))], Some(RELAY_TOML)),
+        ("too-many-recipients", vec![("main.cf", format!("{GOOD}smtp_destination_recipient_limit = 500\n"))], None),
+        ("consumer-gmail-credentials", vec![
+            ("main.cf", format!("{GOOD}smtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\n")),
+            ("sasl_passwd", "[smtp-relay.gmail.com]:587 someone@gmail.com:secret-Pa55\n".into()),
+        ], None),
+        ("relay-toml-invalid", vec![("relay.toml", "[console]\nauthentication = 7\n".into())], None),
+    ];
+    let mut covered = std::collections::HashSet::new();
+    for (rule, files, config) in &cases {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, text) in files {
+            fs::write(dir.path().join(name), text).expect("write");
+        }
+        let first = files[0].0;
+        let mut args = vec!["lint", first, "--format", "json"];
+        if let Some(toml) = config {
+            fs::write(dir.path().join("setting.toml"), toml).expect("write");
+            args.extend(["--config", "setting.toml"]);
+        }
+        let o = run_in(dir.path(), &args);
+        let v: serde_json::Value = serde_json::from_str(&o.stdout)
+            .unwrap_or_else(|e| panic!("{rule}: {e}: {}{}", o.stdout, o.stderr));
+        let fired: Vec<String> = v["data"]["files"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|f| f["findings"].as_array().cloned().unwrap_or_default())
+            .map(|x| x["rule"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert!(
+            fired.iter().any(|r| r == rule),
+            "{rule} did not fire: {fired:?}"
+        );
+        covered.insert(*rule);
+    }
+    for r in relayctl::lint::RULES {
+        assert!(covered.contains(r.id), "rule {} has no fixture here", r.id);
+    }
+    // The clean file passes.
+    let dir = tree(&[("main.cf", GOOD)]);
+    let o = run_in(dir.path(), &["lint", "main.cf", "--fail-on", "warning"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+}
