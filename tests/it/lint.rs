@@ -274,3 +274,66 @@ fn every_rule_fires_on_its_fixture() {
     let o = run_in(dir.path(), &["lint", "main.cf", "--fail-on", "warning"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
 }
+
+#[test]
+fn hostile_files_end_with_a_finding() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p = dir.path();
+    // Over the 50 MB bound: refused without being parsed.
+    let big = fs::File::create(p.join("big.cf")).expect("create");
+    big.set_len(50 * 1024 * 1024 + 1).expect("sparse file");
+    // One logical line of 10 MB of continuation lines.
+    let mut cont = String::from("relayhost = [smtp-relay.gmail.com]:587\nmydestination = a\n");
+    cont.push_str(&" b\n".repeat(3_000_000));
+    fs::write(p.join("cont.cf"), cont).expect("write");
+    // An m4 quote that never ends.
+    fs::write(
+        p.join("open.mc"),
+        "define(`SMART_HOST', `[smtp-relay.gmail.com]\n".repeat(1000),
+    )
+    .expect("write");
+    // Invalid UTF-8 on line 2.
+    fs::write(
+        p.join("latin1.cf"),
+        b"relayhost = [smtp-relay.gmail.com]:587\n# caf\xe9\n",
+    )
+    .expect("write");
+    let started = std::time::Instant::now();
+    let o = run_in(
+        p,
+        &[
+            "lint",
+            "big.cf",
+            "cont.cf",
+            "open.mc",
+            "latin1.cf",
+            "--type",
+            "postfix",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(started.elapsed().as_secs() < 60, "bounded time");
+    let v: serde_json::Value =
+        serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", o.stdout, o.stderr));
+    let files = v["data"]["files"].as_array().expect("files");
+    assert_eq!(files.len(), 4, "{}", o.stdout);
+    assert_eq!(files[0]["findings"][0]["rule"], "unreadable");
+    assert!(files[3]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|f| f["rule"] == "syntax" && f["span"]["line"] == 2));
+    // The unterminated quote, read as sendmail.mc.
+    let o = run_in(p, &["lint", "open.mc", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).expect("json");
+    assert!(
+        v["data"]["files"][0]["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["rule"] == "syntax"),
+        "{}",
+        o.stdout
+    );
+}
