@@ -194,6 +194,9 @@ fn generated_configs_lint_clean() {
     }
 }
 
+/// A rule, the files that make it fire (name, text), and the relay.toml to judge by.
+type Case<'a> = (&'a str, Vec<(&'a str, String)>, Option<&'a str>);
+
 /// One case per rule: files that must make it fire (with relay.toml when the rule judges
 /// against the console setting). A rule without a case fails the test.
 #[test]
@@ -204,7 +207,7 @@ fn every_rule_fires_on_its_fixture() {
         "domains = [\"example.com\"]",
         "domains = [\"example.com\"]\ninternal_domains = [\"corp.example.com\"]",
     );
-    let cases: Vec<(&str, Vec<(&str, String)>, Option<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         ("syntax", vec![("main.cf", format!("{GOOD}this is not a parameter\n"))], None),
         ("unreadable", vec![("main.cf", "relayhost\0=\n".into())], None),
         ("no-relay-host", vec![("main.cf", "smtp_helo_name = mail.example.com\n".into())], None),
