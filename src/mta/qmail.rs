@@ -3,6 +3,7 @@
 //! neither TLS nor SMTP AUTH, and says so in the plan. Pure and line based: linear work, no
 //! panic on any text; files beside the primary come through `Beside`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::{
@@ -12,6 +13,9 @@ use super::{
 
 /// Most syntax problems kept per file set: garbage would otherwise give millions.
 const MAX_PROBLEMS: usize = 100;
+
+/// Most routes kept from smtproutes (distinct domains); a real file has a few dozen.
+const MAX_ROUTES: usize = 10_000;
 
 /// What qmail-remote says HELO with when control/helohost does not exist.
 const HELO_DEFAULT: &str = "control/me, this host's name";
@@ -95,16 +99,18 @@ fn column(line: &str, at: usize) -> u32 {
 /// route; an empty relay means MX delivery. qmail-remote connects to the relay's A records
 /// only ("as if host had relay as its only MX").
 fn smtproutes(f: &SourceFile, plan: &mut ObservedPlan, problems: &mut Vec<SyntaxProblem>) {
-    // domain (lower case) -> index into `entries`
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut entries: Vec<(String, Located<Route>, Option<Located<RelayTarget>>)> = Vec::new();
+    // domain (lower case) -> index into `kept`, which holds the last line per domain.
+    let mut seen: HashMap<Cow<'_, str>, usize> = HashMap::new();
+    let mut kept: Vec<Kept<'_>> = Vec::new();
     for (n, raw) in numbered(&f.text) {
         let line = strip_trailing(raw);
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        // Garbage gives a problem per line: build messages only while they are kept.
+        let room = problems.len() < MAX_PROBLEMS;
         let at = |col: u32| Span::new(&f.name, n, col);
-        if line.ends_with('\r') {
+        if room && line.ends_with('\r') {
             add_problem(
                 problems,
                 "line ends in a carriage return (a CRLF file): qmail keeps it as part of the route"
@@ -113,16 +119,18 @@ fn smtproutes(f: &SourceFile, plan: &mut ObservedPlan, problems: &mut Vec<Syntax
             );
         }
         let Some((domain, rest)) = line.split_once(':') else {
-            add_problem(
-                problems,
-                format!(
-                    "`{line}' has no colon: qmail-remote ignores this line (domain:relay[:port])"
-                ),
-                at(1),
-            );
+            if room {
+                add_problem(
+                    problems,
+                    format!(
+                        "`{line}' has no colon: qmail-remote ignores this line (domain:relay[:port])"
+                    ),
+                    at(1),
+                );
+            }
             continue;
         };
-        if line.contains([' ', '\t']) {
+        if room && line.contains([' ', '\t']) {
             add_problem(
                 problems,
                 "blank inside the route: qmail takes it literally (domain:relay, no spaces)"
@@ -142,14 +150,15 @@ fn smtproutes(f: &SourceFile, plan: &mut ObservedPlan, problems: &mut Vec<Syntax
             let digits = p.len() - p.trim_start_matches(|c: char| c.is_ascii_digit()).len();
             match p[..digits].parse::<u16>() {
                 Ok(v) if v > 0 => port = Some(v),
-                _ => add_problem(
+                _ if room => add_problem(
                     problems,
                     format!("port `{p}' is not a number from 1 to 65535"),
                     at(column(line, port_at)),
                 ),
+                _ => {}
             }
             let rest = &p[digits..];
-            if digits > 0 && !rest.is_empty() && rest != "\r" {
+            if room && digits > 0 && !rest.is_empty() && rest != "\r" {
                 add_problem(
                     problems,
                     format!("`{rest}' after the port is ignored"),
@@ -157,59 +166,92 @@ fn smtproutes(f: &SourceFile, plan: &mut ObservedPlan, problems: &mut Vec<Syntax
                 );
             }
         }
-        let route = Located::new(
-            Route {
-                domain: domain.to_owned(),
-                next_hop: rest.to_owned(),
-                via_google: is_google(host),
-            },
-            at(1),
-        );
-        let relay = (domain.is_empty() && !host.is_empty()).then(|| {
-            Located::new(
-                RelayTarget {
-                    host: host.to_owned(),
-                    port,
-                    no_mx: true,
-                    raw: rest.to_owned(),
-                },
-                at(column(line, host_at)),
-            )
-        });
-        let key = domain.to_ascii_lowercase();
-        if let Some(&earlier) = seen.get(&key) {
-            let shown = if domain.is_empty() {
-                "the default route (empty domain)".to_owned()
-            } else {
-                format!("`{domain}'")
-            };
-            add_problem(
-                problems,
-                format!(
-                    "{shown} is routed again on line {n}: qmail-remote uses the last line only"
-                ),
-                entries[earlier].1.span.clone(),
-            );
+        // Most lines are lower case already: no allocation for their key.
+        let key = if domain.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(domain.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(domain)
+        };
+        let line_route = Kept {
+            n,
+            line,
+            domain,
+            rest,
+            host,
+            host_at,
+            port,
+        };
+        match seen.get(&key) {
+            Some(&i) => {
+                if problems.len() < MAX_PROBLEMS {
+                    let shown = if domain.is_empty() {
+                        "the default route (empty domain)".to_owned()
+                    } else {
+                        format!("`{domain}'")
+                    };
+                    add_problem(
+                        problems,
+                        format!("{shown} is routed again on line {n}: qmail-remote uses the last line only"),
+                        Span::new(&f.name, kept[i].n, 1),
+                    );
+                }
+                kept[i] = line_route;
+            }
+            None if kept.len() >= MAX_ROUTES => {
+                add_problem(
+                    problems,
+                    format!("more than {MAX_ROUTES} routes: the rest of the file is not read"),
+                    at(1),
+                );
+                break;
+            }
+            None => {
+                seen.insert(key, kept.len());
+                kept.push(line_route);
+            }
         }
-        seen.insert(key, entries.len());
-        entries.push((domain.to_owned(), route, relay));
     }
-    // Only the last line per domain counts.
-    for (i, (domain, route, relay)) in entries.into_iter().enumerate() {
-        if seen.get(&domain.to_ascii_lowercase()) != Some(&i) {
-            continue;
-        }
-        if !domain.is_empty() {
-            plan.routes.push(route);
-        } else if let Some(r) = relay {
+    for k in kept {
+        let at = |col: u32| Span::new(&f.name, k.n, col);
+        if !k.domain.is_empty() {
+            plan.routes.push(Located::new(
+                Route {
+                    domain: k.domain.to_owned(),
+                    next_hop: k.rest.to_owned(),
+                    via_google: is_google(k.host),
+                },
+                at(1),
+            ));
+        } else if !k.host.is_empty() {
+            let span = at(column(k.line, k.host_at));
             // Stock qmail-remote speaks neither STARTTLS nor AUTH, and connects over IPv4
             // only (RELAY-FACTS-NOW §3; gen/qmail.rs says the same in its notes).
-            plan.tls = Some(Located::new(ObservedTls::Off, r.span.clone()));
-            plan.sasl = Some(Located::new(false, r.span.clone()));
-            plan.families = Some(Located::new(Families::Ipv4, r.span.clone()));
-            plan.relay = Some(r);
+            plan.tls = Some(Located::new(ObservedTls::Off, span.clone()));
+            plan.sasl = Some(Located::new(false, span.clone()));
+            plan.families = Some(Located::new(Families::Ipv4, span.clone()));
+            plan.relay = Some(Located::new(
+                RelayTarget {
+                    host: k.host.to_owned(),
+                    port: k.port,
+                    no_mx: true,
+                    raw: k.rest.to_owned(),
+                },
+                span,
+            ));
         }
     }
+}
+
+/// One smtproutes line, as parts of the text, kept until a later line replaces it.
+#[derive(Clone, Copy)]
+struct Kept<'t> {
+    n: u32,
+    line: &'t str,
+    domain: &'t str,
+    rest: &'t str,
+    host: &'t str,
+    host_at: usize,
+    port: Option<u16>,
 }
 
 /// helohost: control.c `control_readline` takes the first line, trailing blanks

@@ -22,6 +22,9 @@ const MAX_ARG_CHARS: usize = 64 * 1024;
 const MAX_ARGS: usize = 16;
 /// Other defined names remembered for `ifdef`.
 const MAX_NAMES: usize = 10_000;
+/// Entries kept from a map source (AuthInfo, TLS tags, mailertable lines); real files
+/// have a handful, garbage could have millions.
+const MAX_ENTRIES: usize = 10_000;
 
 /// The macros whose values the plan needs; any other `define` only counts for `ifdef`.
 const WANTED: [&str; 10] = [
@@ -694,7 +697,7 @@ fn lookup_tag(file: &SourceFile, tag: &str, host: &str) -> Option<(String, Span)
             .key
             .get(..prefix.len())
             .is_some_and(|p| p.eq_ignore_ascii_case(&prefix));
-        if is_tag {
+        if is_tag && found.len() < MAX_ENTRIES {
             found
                 .entry(l.key[prefix.len()..].to_ascii_lowercase())
                 .or_insert_with(|| (l.value.to_owned(), Span::new(&file.name, l.line, l.column)));
@@ -721,6 +724,9 @@ fn auth_entries(file: &SourceFile) -> (Vec<Located<CredentialEntry>>, Vec<(Strin
     let mut creds = Vec::new();
     let mut problems = Vec::new();
     for l in map_lines(&file.text) {
+        if creds.len() + problems.len() >= MAX_ENTRIES {
+            break;
+        }
         let Some(key) = l
             .key
             .get(..9)
@@ -777,6 +783,7 @@ fn auth_items(v: &str) -> Vec<&str> {
 /// The routes of a mailertable source: `domain mailer:host` lines.
 fn mailertable_routes(file: &SourceFile) -> Vec<Located<Route>> {
     map_lines(&file.text)
+        .take(MAX_ENTRIES)
         .map(|l| {
             let (_, host, _) = mailer_host(l.value);
             Located::new(
