@@ -22,6 +22,11 @@ const MAX_DEPTH: usize = 100;
 const MAX_EXPANSION: usize = 64 * 1024;
 /// Parameter look-ups per expander: a bound on work whatever the nesting.
 const MAX_STEPS: usize = 100_000;
+/// Distinct parameters (or master.cf services) kept per file; Postfix knows about a
+/// thousand, so more is noise, and the cap bounds memory.
+const MAX_PARAMS: usize = 100_000;
+/// Map entries kept per file.
+const MAX_ENTRIES: usize = 10_000;
 /// How much of a file's start is checked for binary content.
 const BINARY_SNIFF: usize = 8 * 1024;
 
@@ -77,6 +82,8 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
             &mut HashSet::new(),
             &mut plan,
         );
+        // Without main.cf, the HELO default is not known either.
+        plan.helo_default = None;
     } else if base.starts_with("sasl_passwd") {
         plan.credentials = read_credentials(primary, &mut plan.syntax);
     } else if base == "transport" {
@@ -143,12 +150,17 @@ impl<'p> Sink<'p> {
         }
     }
 
-    fn push(&mut self, (line, column): (u32, u32), message: String) {
+    fn push(&mut self, at: (u32, u32), message: String) {
+        self.push_with(at, || message);
+    }
+
+    /// [`Sink::push`], building the message only when it will be kept.
+    fn push_with(&mut self, (line, column): (u32, u32), message: impl FnOnce() -> String) {
         self.count += 1;
         self.last_line = line;
         if self.count <= MAX_PROBLEMS {
             self.out.push(SyntaxProblem {
-                message,
+                message: message(),
                 span: Span::new(&self.file, line, column),
             });
         }
@@ -212,7 +224,12 @@ fn floor_boundary(s: &str, mut n: usize) -> usize {
 /// non-blank character is `#` and blank lines are skipped (also between a line and its
 /// continuations), and a line starting with white space continues the logical line.
 fn logical_lines(text: &str, sink: &mut Sink<'_>, mut each: impl FnMut(&Logical, &mut Sink<'_>)) {
-    let mut cur: Option<Logical> = None;
+    // One buffer for every logical line: no allocation per line on large inputs.
+    let mut cur = Logical {
+        text: String::new(),
+        segs: Vec::new(),
+    };
+    let mut open = false;
     let mut capped = false;
     for (i, raw) in text.split('\n').enumerate() {
         let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
@@ -229,8 +246,8 @@ fn logical_lines(text: &str, sink: &mut Sink<'_>, mut each: impl FnMut(&Logical,
             continue;
         }
         if body.len() < line.len() {
-            if let Some(l) = cur.as_mut() {
-                if l.text.len() + line.len() > MAX_LOGICAL {
+            if open {
+                if cur.text.len() + line.len() > MAX_LOGICAL {
                     if !capped {
                         sink.push(
                             (line_no, 1),
@@ -239,8 +256,8 @@ fn logical_lines(text: &str, sink: &mut Sink<'_>, mut each: impl FnMut(&Logical,
                         capped = true;
                     }
                 } else {
-                    l.segs.push((l.text.len(), line_no));
-                    l.text.push_str(line);
+                    cur.segs.push((cur.text.len(), line_no));
+                    cur.text.push_str(line);
                 }
                 continue;
             }
@@ -250,17 +267,18 @@ fn logical_lines(text: &str, sink: &mut Sink<'_>, mut each: impl FnMut(&Logical,
                 "a line starting with white space continues the previous line, but there is none; remove the indentation".to_owned(),
             );
         }
-        if let Some(l) = cur.take() {
-            each(&l, sink);
+        if open {
+            each(&cur, sink);
         }
+        open = true;
         capped = false;
-        cur = Some(Logical {
-            text: line.to_owned(),
-            segs: vec![(0, line_no)],
-        });
+        cur.text.clear();
+        cur.text.push_str(line);
+        cur.segs.clear();
+        cur.segs.push((0, line_no));
     }
-    if let Some(l) = cur {
-        each(&l, sink);
+    if open {
+        each(&cur, sink);
     }
 }
 
@@ -276,7 +294,7 @@ type Params = HashMap<String, Param>;
 
 /// Splits `name = value` (postconf(5); split_nameval(3)): white space around `=` and at
 /// the end is ignored. Returns the name, the value and the value's byte offset.
-fn split_assignment(text: &str) -> Result<(&str, &str, usize), String> {
+fn split_assignment(text: &str) -> Result<(&str, &str, usize), &'static str> {
     let start = text.len() - text.trim_start_matches(is_space).len();
     let rest = text.get(start..).unwrap_or("");
     let name_len = rest.find(|c| is_space(c) || c == '=').unwrap_or(rest.len());
@@ -286,16 +304,10 @@ fn split_assignment(text: &str) -> Result<(&str, &str, usize), String> {
         .unwrap_or("")
         .trim_start_matches(is_space);
     let Some(value) = after.strip_prefix('=') else {
-        return Err(format!(
-            "not a `name = value` line: {}; Postfix stops with a fatal error",
-            snippet(text)
-        ));
+        return Err("not a `name = value` line");
     };
     if name.is_empty() {
-        return Err(format!(
-            "no parameter name before `=`: {}; Postfix stops with a fatal error",
-            snippet(text)
-        ));
+        return Err("no parameter name before `=`");
     }
     let value = value.trim_start_matches(is_space);
     let off = text.len() - value.len();
@@ -310,6 +322,22 @@ fn parse_main(file: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> Params {
         match split_assignment(&l.text) {
             Ok((name, value, off)) => {
                 let (line, column) = l.at(off);
+                if params.len() >= MAX_PARAMS && !params.contains_key(name) {
+                    if params.len() == MAX_PARAMS {
+                        sink.push(
+                            (line, 1),
+                            format!("more than {MAX_PARAMS} parameters; the rest of the file is not read"),
+                        );
+                        params.insert(
+                            String::new(),
+                            Param {
+                                value: String::new(),
+                                span: Span::new(&file.name, line, 1),
+                            },
+                        );
+                    }
+                    return;
+                }
                 params.insert(
                     name.to_owned(),
                     Param {
@@ -318,7 +346,12 @@ fn parse_main(file: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> Params {
                     },
                 );
             }
-            Err(message) => sink.push(l.at(0), message),
+            Err(what) => sink.push_with(l.at(0), || {
+                format!(
+                    "{what}: {}; Postfix stops with a fatal error",
+                    snippet(&l.text)
+                )
+            }),
         }
     });
     sink.finish();
@@ -668,7 +701,10 @@ fn report_expansion(ex: &Expander<'_>, seen: &mut HashSet<String>, out: &mut Vec
         });
     }
     for (what, name) in [
-        ("nested more than 100 deep", &ex.too_deep),
+        (
+            "nested more than 100 deep (or needs too many look-ups)",
+            &ex.too_deep,
+        ),
         ("longer than 64 KiB", &ex.too_big),
     ] {
         if let Some(span) = name.as_deref().and_then(span_of) {
@@ -879,9 +915,8 @@ fn smtp_settings(
 
     let helo = ex.resolve("smtp_helo_name");
     match (helo.known, helo.span) {
-        (true, Some(span)) if !helo.text.is_empty() => {
-            plan.helo = Some(Located::new(helo.text, span));
-        }
+        // An empty name is kept: it is what Postfix would send (and Google refuses).
+        (true, Some(span)) => plan.helo = Some(Located::new(helo.text, span)),
         _ => {
             plan.helo_default = Some(if helo.text == "$myhostname" {
                 "$myhostname (the machine's host name)".to_owned()
@@ -1038,7 +1073,18 @@ fn map_entries(
     mut each: impl FnMut(&str, &str, Span),
 ) {
     let mut sink = Sink::new(&file.name, problems);
+    let mut entries = 0usize;
     logical_lines(&file.text, &mut sink, |l, sink| {
+        if entries >= MAX_ENTRIES {
+            if entries == MAX_ENTRIES {
+                sink.push(
+                    l.at(0),
+                    format!("more than {MAX_ENTRIES} map entries; the rest are not read"),
+                );
+                entries += 1;
+            }
+            return;
+        }
         let start = l.text.len() - l.text.trim_start_matches(is_space).len();
         let rest = l.text.get(start..).unwrap_or("");
         let key_len = rest.find(is_space).unwrap_or(rest.len());
@@ -1048,16 +1094,16 @@ fn map_entries(
             return;
         }
         if value.is_empty() {
-            sink.push(
-                l.at(start),
+            sink.push_with(l.at(start), || {
                 format!(
                     "map entry {} has a key but no value; postmap rejects it",
                     snippet(key)
-                ),
-            );
+                )
+            });
             return;
         }
         let (line, column) = l.at(start);
+        entries += 1;
         each(key, value, Span::new(&file.name, line, column));
     });
     sink.finish();
@@ -1191,9 +1237,9 @@ fn parse_master(file: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> HashMap
     logical_lines(&file.text, &mut sink, |l, sink| {
         let toks = tokens(&l.text);
         if toks.len() < 8 {
-            sink.push(
+            sink.push_with(
                 l.at(toks.first().map_or(0, |t| t.0)),
-                format!(
+                || format!(
                     "master.cf entry {} has {} fields; a service needs 8 (service type private unpriv chroot wakeup maxproc command)",
                     snippet(&l.text),
                     toks.len()
@@ -1204,10 +1250,9 @@ fn parse_master(file: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> HashMap
         let field = |i: usize| toks.get(i).map_or("", |t| t.1);
         let ty = field(1);
         if !matches!(ty, "inet" | "unix" | "unix-dgram" | "fifo" | "pass") {
-            sink.push(
-                l.at(toks.get(1).map_or(0, |t| t.0)),
-                format!("unknown master.cf service type {}", snippet(ty)),
-            );
+            sink.push_with(l.at(toks.get(1).map_or(0, |t| t.0)), || {
+                format!("unknown master.cf service type {}", snippet(ty))
+            });
             return;
         }
         let mut params = Params::new();
@@ -1258,7 +1303,7 @@ fn parse_master(file: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> HashMap
                 ),
             }
         }
-        if ty == "unix" {
+        if ty == "unix" && services.len() < MAX_PARAMS {
             services.insert(field(0).to_owned(), params);
         }
     });
@@ -1961,5 +2006,89 @@ default.example :
         let _ = main_only(&big.replace('\n', " "));
         let _ = main_only(&big.replace('\n', "\n "));
         assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+    }
+
+    /// 50 MB inputs of several shapes; run in release:
+    /// `cargo test --release --lib mta::postfix -- --ignored`.
+    #[test]
+    #[ignore = "slow in debug builds; a release-mode bound check"]
+    fn fifty_megabytes() {
+        const MB50: usize = 50 * 1024 * 1024;
+        let syntax = b"$${}()?:=#[] \t\n,abc_019-o.smtp_helo_name";
+        let shapes: Vec<(&str, String)> = vec![
+            ("noise", noise(3, MB50, syntax)),
+            ("one line", "x".repeat(MB50)),
+            (
+                "endless continuation",
+                format!("a = b\n{}", " c\n".repeat(MB50 / 3)),
+            ),
+            (
+                "distinct assignments",
+                (0..MB50 / 12)
+                    .map(|i| format!("p{i} = $p{}\n", i + 1))
+                    .collect(),
+            ),
+            ("bad lines", "not an assignment\n".repeat(MB50 / 18)),
+        ];
+        for (name, text) in &shapes {
+            let t = Instant::now();
+            let _ = main_only(text);
+            let one = t.elapsed();
+            assert!(one < Duration::from_secs(2), "{name}: {one:?}");
+            let t = Instant::now();
+            let p = read_with(text, &[("master.cf", text), ("sasl_passwd", text)]);
+            let _ = read(&file("master.cf", text), &|_| None);
+            let _ = read(&file("transport", text), &|_| None);
+            eprintln!(
+                "{name}: main.cf alone {one:?}; five readers {:?}, {} problems",
+                t.elapsed(),
+                p.syntax.len()
+            );
+            assert!(t.elapsed() < Duration::from_secs(10), "{name}");
+        }
+    }
+
+    /// tests/fixtures/postfix: a Debian-style main.cf with the relay appended, master.cf,
+    /// sasl_passwd and transport.
+    #[test]
+    fn debian_style_fixture() {
+        let main = include_str!("../../tests/fixtures/postfix/main.cf");
+        let beside = [
+            (
+                "master.cf",
+                include_str!("../../tests/fixtures/postfix/master.cf"),
+            ),
+            (
+                "sasl_passwd",
+                include_str!("../../tests/fixtures/postfix/sasl_passwd"),
+            ),
+            (
+                "transport",
+                include_str!("../../tests/fixtures/postfix/transport"),
+            ),
+        ];
+        let p = read_with(main, &beside);
+        assert!(p.syntax.is_empty(), "{:?}", p.syntax);
+        let relay = p.relay.unwrap();
+        assert_eq!(
+            (relay.value.raw.as_str(), relay.span.line),
+            ("[smtp-relay.gmail.com]:587", 31)
+        );
+        let tls = p.tls.unwrap();
+        assert_eq!(
+            (tls.value, tls.span),
+            (ObservedTls::Mandatory, at("master.cf", 12, 30))
+        );
+        let helo = p.helo.unwrap();
+        assert_eq!(
+            (helo.value.as_str(), helo.span),
+            ("mx1.example.com", at("main.cf", 16, 14))
+        );
+        assert_eq!(p.sasl.unwrap().span.line, 33);
+        assert_eq!(p.credentials.len(), 1);
+        assert_eq!(p.routes.len(), 2);
+        assert_eq!(p.families.unwrap().span.line, 38);
+        assert_eq!(p.max_rcpt_per_transaction.unwrap().value, 100);
+        assert!(!p.connection_reuse.unwrap().value);
     }
 }
