@@ -1398,6 +1398,7 @@ mod tests {
             ("trailing blanks ignored", "smtp_helo_name = mail.example.com   \t\n", Some(("mail.example.com", 1, 18))),
             ("unicode columns count characters", "myhostname = é\nsmtp_helo_name = mail.example.com\n", Some(("mail.example.com", 2, 18))),
             ("unset", "myorigin = x\n", None),
+            ("empty is kept", "smtp_helo_name =\n", Some(("", 1, 17))),
         ];
         for (name, text, want) in cases {
             let p = main_only(text);
