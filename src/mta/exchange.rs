@@ -16,6 +16,10 @@ use crate::relay::DEFAULT_RELAY_HOST;
 const MAX_TOKEN_BYTES: usize = 64 * 1024;
 /// A statement (with its continuation lines) may hold this many tokens.
 const MAX_STATEMENT_TOKENS: usize = 100_000;
+/// And this many bytes of token text.
+const MAX_STATEMENT_BYTES: usize = 4 << 20;
+/// Credential expressions are looked into this many brackets deep.
+const MAX_DEPTH: usize = 4;
 /// At most this many problems per file; the rest are counted in one last problem.
 const MAX_PROBLEMS: usize = 100;
 /// At most this many connectors and variables are kept.
@@ -154,24 +158,26 @@ fn ends_word(c: char) -> bool {
 
 /// Splits `text` into statements (newline or `;` separated; a line ending with a
 /// backtick, `|` or `,` goes on), each a list of tokens.
-fn statements(text: &str, problems: &mut Problems) -> Vec<Vec<Token>> {
+fn statements(text: &str, problems: &mut Problems, on: &mut dyn FnMut(Vec<Token>, &mut Problems)) {
     let mut lx = Lexer {
         text,
         pos: 0,
         line: 1,
         col: 1,
     };
-    let mut out = Vec::new();
     let mut stmt: Vec<Token> = Vec::new();
+    let mut stmt_bytes = 0usize;
     let mut broken = false;
 
-    let end = |stmt: &mut Vec<Token>, out: &mut Vec<Vec<Token>>, broken: &mut bool| {
-        if !*broken && !stmt.is_empty() {
-            out.push(std::mem::take(stmt));
-        }
-        stmt.clear();
-        *broken = false;
-    };
+    let mut end =
+        |stmt: &mut Vec<Token>, bytes: &mut usize, broken: &mut bool, problems: &mut Problems| {
+            if !*broken && !stmt.is_empty() {
+                on(std::mem::take(stmt), problems);
+            }
+            stmt.clear();
+            *bytes = 0;
+            *broken = false;
+        };
 
     while let Some(c) = lx.peek() {
         let (line, col) = (lx.line, lx.col);
@@ -184,13 +190,13 @@ fn statements(text: &str, problems: &mut Problems) -> Vec<Vec<Token>> {
                 lx.bump();
                 let goes_on = stmt.last().is_some_and(|t| t.is('|') || t.is(','));
                 if !goes_on {
-                    end(&mut stmt, &mut out, &mut broken);
+                    end(&mut stmt, &mut stmt_bytes, &mut broken, problems);
                 }
                 continue;
             }
             ';' => {
                 lx.bump();
-                end(&mut stmt, &mut out, &mut broken);
+                end(&mut stmt, &mut stmt_bytes, &mut broken, problems);
                 continue;
             }
             '`' if lx.at_continuation() => {
@@ -260,17 +266,30 @@ fn statements(text: &str, problems: &mut Problems) -> Vec<Vec<Token>> {
                 problems.at(line, col, format!("`{c}` without its opening bracket"));
                 None
             }
-            _ => Some((Kind::Word, word(&mut lx))),
+            _ => {
+                let w = word(&mut lx);
+                if w.len() > MAX_TOKEN_BYTES {
+                    problems.at(
+                        line,
+                        col,
+                        format!("word longer than {MAX_TOKEN_BYTES} bytes: not a command line"),
+                    );
+                    None
+                } else {
+                    Some((Kind::Word, w))
+                }
+            }
         };
         let Some((kind, text)) = token else {
             broken = true;
             continue;
         };
-        if stmt.len() >= MAX_STATEMENT_TOKENS {
+        stmt_bytes += text.len();
+        if stmt.len() >= MAX_STATEMENT_TOKENS || stmt_bytes > MAX_STATEMENT_BYTES {
             problems.at(
                 line,
                 col,
-                format!("statement longer than {MAX_STATEMENT_TOKENS} tokens; skipped"),
+                format!("statement longer than {MAX_STATEMENT_TOKENS} tokens or {MAX_STATEMENT_BYTES} bytes; skipped"),
             );
             broken = true;
             continue;
@@ -282,8 +301,24 @@ fn statements(text: &str, problems: &mut Problems) -> Vec<Vec<Token>> {
             col,
         });
     }
-    end(&mut stmt, &mut out, &mut broken);
-    out
+    end(&mut stmt, &mut stmt_bytes, &mut broken, problems);
+}
+
+/// The first statement of `text` (a group's inside), its problems dropped: they belong to
+/// the statement that holds the group, which is read anyway.
+fn first_statement(text: &str) -> Option<Vec<Token>> {
+    let mut quiet = Problems {
+        file: String::new(),
+        list: Vec::new(),
+        dropped: 0,
+    };
+    let mut first = None;
+    statements(text, &mut quiet, &mut |s, _| {
+        if first.is_none() {
+            first = Some(s);
+        }
+    });
+    first
 }
 
 /// A bare word; a backtick escapes the next character. A word that starts with `$` also
@@ -318,6 +353,14 @@ fn quoted(lx: &mut Lexer<'_>, q: char, problems: &mut Problems) -> Option<(Kind,
     lx.bump();
     let mut s = String::new();
     while let Some(c) = lx.bump() {
+        if s.len() > MAX_TOKEN_BYTES {
+            problems.at(
+                line,
+                col,
+                format!("string longer than {MAX_TOKEN_BYTES} bytes: unterminated quote?"),
+            );
+            return None;
+        }
         if c == q {
             if lx.peek() == Some(q) {
                 lx.bump();
@@ -336,14 +379,6 @@ fn quoted(lx: &mut Lexer<'_>, q: char, problems: &mut Problems) -> Option<(Kind,
             }
         } else {
             s.push(c);
-        }
-        if s.len() > MAX_TOKEN_BYTES {
-            problems.at(
-                line,
-                col,
-                format!("string longer than {MAX_TOKEN_BYTES} bytes: unterminated quote?"),
-            );
-            return None;
         }
     }
     problems.at(line, col, format!("unterminated string: no closing {q}"));
@@ -531,7 +566,7 @@ fn boolean(s: &str) -> Option<bool> {
 
 /// The user name in a credential expression: `Get-Credential 'u'`, `Get-Credential
 /// -UserName u`, `New-Object ...PSCredential('u', $p)`, `[pscredential]::new('u', $p)`.
-fn credential_user(toks: &[Token], problems: &mut Problems) -> Option<String> {
+fn credential_user(toks: &[Token], depth: usize) -> Option<String> {
     for (i, t) in toks.iter().enumerate() {
         let lower = t.text.to_ascii_lowercase();
         if t.kind == Kind::Word && lower == "get-credential" {
@@ -556,11 +591,9 @@ fn credential_user(toks: &[Token], problems: &mut Problems) -> Option<String> {
         }
         if t.kind == Kind::Word && lower.contains("pscredential") {
             if let Some(g) = toks.get(i + 1).filter(|g| g.kind == Kind::Group) {
-                let inner = statements(&g.text, problems);
-                return inner
-                    .first()
-                    .and_then(|s| s.first())
-                    .map(|t| t.text.clone());
+                return first_statement(&g.text)
+                    .and_then(|s| s.into_iter().next())
+                    .map(|t| t.text);
             }
         }
         if t.param()
@@ -568,9 +601,8 @@ fn credential_user(toks: &[Token], problems: &mut Problems) -> Option<String> {
         {
             return toks.get(i + 1).map(|t| t.text.clone());
         }
-        if t.kind == Kind::Group {
-            let inner = statements(&t.text, problems);
-            if let Some(u) = inner.first().and_then(|s| credential_user(s, problems)) {
+        if t.kind == Kind::Group && depth < MAX_DEPTH {
+            if let Some(u) = first_statement(&t.text).and_then(|s| credential_user(&s, depth + 1)) {
                 return Some(u);
             }
         }
@@ -591,7 +623,7 @@ impl Shell<'_> {
                 return;
             }
             let rhs = &toks[2..];
-            if let Some(user) = credential_user(rhs, problems) {
+            if let Some(user) = credential_user(rhs, 0) {
                 self.credentials.insert(name.clone(), user);
             }
             if let [v] = rhs {
@@ -876,8 +908,7 @@ impl Shell<'_> {
                         .get(&v.first.text[1..].to_ascii_lowercase())
                         .cloned(),
                     Kind::Group => {
-                        let inner = statements(&v.first.text, problems);
-                        inner.first().and_then(|s| credential_user(s, problems))
+                        first_statement(&v.first.text).and_then(|s| credential_user(&s, 0))
                     }
                     _ => None,
                 };
@@ -946,8 +977,20 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
         connectors: Vec::new(),
         by_name: HashMap::new(),
     };
-    for s in statements(&primary.text, &mut problems) {
-        shell.statement(&s, &mut problems);
+    let mut commands = 0usize;
+    // Statements are read as they end: memory holds one statement, not the file.
+    statements(&primary.text, &mut problems, &mut |s, problems| {
+        commands += usize::from(s.iter().any(|t| {
+            t.kind == Kind::Word && t.text.to_ascii_lowercase().ends_with("-sendconnector")
+        }));
+        shell.statement(&s, problems);
+    });
+    if commands == 0 {
+        problems.at(
+            1,
+            1,
+            "no New-SendConnector or Set-SendConnector line: nothing here tells Exchange where to send".to_owned(),
+        );
     }
     let mut plan = ObservedPlan {
         suppressions: super::suppressions(file, &primary.text),
@@ -1348,6 +1391,13 @@ mod tests {
                 "spaces after the line-ending backtick",
             ),
             ("splat", "New-SendConnector @params", 1, 19, "splatting"),
+            (
+                "no connector lines",
+                "Get-Mailbox | Format-List\n",
+                1,
+                1,
+                "no New-SendConnector or Set-SendConnector line",
+            ),
             ("binary", "New-Send\u{0}Connector", 1, 9, "U+0000"),
             (
                 "dns routing on",
@@ -1472,6 +1522,13 @@ mod tests {
         let q = parse(&format!("Set-SendConnector '{}", "x".repeat(4 << 20)));
         assert!(q.syntax[0].message.contains("longer than"));
         let _ = parse(&"(".repeat(1 << 20));
+        for text in [
+            "\"".repeat(1 << 20),
+            "a".repeat(1 << 20),
+            "((".repeat(1 << 10) + "Get-Credential",
+        ] {
+            assert!(!parse(&text).syntax.is_empty());
+        }
         let _ = parse(&"a,\n".repeat(500_000));
         assert!(start.elapsed() < Duration::from_secs(30));
     }

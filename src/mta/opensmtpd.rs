@@ -16,6 +16,10 @@ use crate::relay::DEFAULT_RELAY_HOST;
 const MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// A statement (with its continuation lines and `{ }` lists) may hold this many tokens.
 const MAX_STATEMENT_TOKENS: usize = 100_000;
+/// And this many bytes of token text.
+const MAX_STATEMENT_BYTES: usize = 4 << 20;
+/// At most this many tables, actions and match lines are kept.
+const MAX_NAMES: usize = 10_000;
 /// At most this many problems per file; the rest are counted in one last problem.
 const MAX_PROBLEMS: usize = 100;
 /// At most this many entries are read from a table file beside the configuration.
@@ -233,7 +237,7 @@ impl Lexer<'_> {
 }
 
 /// The statements of a file: token lists, one per logical line.
-fn statements(text: &str, problems: &mut Problems) -> Vec<Vec<Token>> {
+fn statements(text: &str, problems: &mut Problems, on: &mut dyn FnMut(&[Token], &mut Problems)) {
     let mut lx = Lexer {
         text,
         pos: 0,
@@ -243,8 +247,8 @@ fn statements(text: &str, problems: &mut Problems) -> Vec<Vec<Token>> {
         pending_at: (1, 1),
     };
     let mut macros: HashMap<String, String> = HashMap::new();
-    let mut out = Vec::new();
     let mut stmt: Vec<Token> = Vec::new();
+    let mut stmt_bytes = 0usize;
     let mut depth = 0usize;
     let mut broken = false;
 
@@ -261,10 +265,12 @@ fn statements(text: &str, problems: &mut Problems) -> Vec<Vec<Token>> {
                 lx.bump();
                 if broken {
                     stmt.clear();
+                    stmt_bytes = 0;
                     depth = 0;
                     broken = false;
                 } else if depth == 0 && !stmt.is_empty() {
-                    define_or_keep(&mut stmt, &mut macros, &mut out, problems);
+                    define_or_keep(&mut stmt, &mut macros, on, problems);
+                    stmt_bytes = 0;
                 }
                 continue;
             }
@@ -336,7 +342,15 @@ fn statements(text: &str, problems: &mut Problems) -> Vec<Vec<Token>> {
                     broken = true;
                     continue;
                 }
-                push(&mut stmt, Kind::Quoted, s, line, col, problems, &mut broken);
+                broken |= !push(
+                    &mut stmt,
+                    &mut stmt_bytes,
+                    Kind::Quoted,
+                    s,
+                    line,
+                    col,
+                    problems,
+                );
             }
             '$' if lx.pending.is_empty() => {
                 lx.bump();
@@ -366,14 +380,14 @@ fn statements(text: &str, problems: &mut Problems) -> Vec<Vec<Token>> {
                     '}' => depth = depth.saturating_sub(1),
                     _ => {}
                 }
-                push(
+                broken |= !push(
                     &mut stmt,
+                    &mut stmt_bytes,
                     Kind::Punct,
                     c.to_string(),
                     line,
                     col,
                     problems,
-                    &mut broken,
                 );
             }
             c if c.is_ascii_graphic() => {
@@ -393,7 +407,15 @@ fn statements(text: &str, problems: &mut Problems) -> Vec<Vec<Token>> {
                     broken = true;
                     continue;
                 }
-                push(&mut stmt, Kind::Word, s, line, col, problems, &mut broken);
+                broken |= !push(
+                    &mut stmt,
+                    &mut stmt_bytes,
+                    Kind::Word,
+                    s,
+                    line,
+                    col,
+                    problems,
+                );
             }
             c => {
                 fail(
@@ -409,29 +431,29 @@ fn statements(text: &str, problems: &mut Problems) -> Vec<Vec<Token>> {
         }
     }
     if !broken && !stmt.is_empty() {
-        define_or_keep(&mut stmt, &mut macros, &mut out, problems);
+        define_or_keep(&mut stmt, &mut macros, on, problems);
     }
-    out
 }
 
-/// Adds a token to the statement, or marks it broken when it has grown too long.
+/// Adds a token to the statement; `false` (and a problem) when the statement has grown
+/// too long, which breaks it.
 fn push(
     stmt: &mut Vec<Token>,
+    bytes: &mut usize,
     kind: Kind,
     text: String,
     line: u32,
     col: u32,
     problems: &mut Problems,
-    broken: &mut bool,
-) {
-    if stmt.len() >= MAX_STATEMENT_TOKENS {
+) -> bool {
+    *bytes += text.len();
+    if stmt.len() >= MAX_STATEMENT_TOKENS || *bytes > MAX_STATEMENT_BYTES {
         problems.at(
             line,
             col,
-            format!("statement longer than {MAX_STATEMENT_TOKENS} tokens; skipped"),
+            format!("statement longer than {MAX_STATEMENT_TOKENS} tokens or {MAX_STATEMENT_BYTES} bytes; skipped"),
         );
-        *broken = true;
-        return;
+        return false;
     }
     stmt.push(Token {
         kind,
@@ -439,6 +461,7 @@ fn push(
         line,
         col,
     });
+    true
 }
 
 /// A finished statement: a macro definition (`name = value`) is applied now, because
@@ -446,7 +469,7 @@ fn push(
 fn define_or_keep(
     stmt: &mut Vec<Token>,
     macros: &mut HashMap<String, String>,
-    out: &mut Vec<Vec<Token>>,
+    on: &mut dyn FnMut(&[Token], &mut Problems),
     problems: &mut Problems,
 ) {
     let toks = std::mem::take(stmt);
@@ -469,7 +492,7 @@ fn define_or_keep(
         }
         return;
     }
-    out.push(toks);
+    on(&toks, problems);
 }
 
 /// A relay URL, `scheme://[label@]host[:port]` (smtpd.conf(5), "relay host").
@@ -686,6 +709,17 @@ impl Config<'_> {
             );
             return;
         };
+        let kept = self.tables.len() + self.actions.len() + self.matches.len();
+        if kept >= MAX_NAMES && matches!(keyword, "table" | "action" | "match") {
+            problems.at(
+                first.line,
+                first.col,
+                format!(
+                    "more than {MAX_NAMES} tables, actions and match lines; the rest are not read"
+                ),
+            );
+            return;
+        }
         match keyword {
             "table" => self.table(toks, problems),
             "action" => self.action(toks, problems),
@@ -1089,7 +1123,6 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
         list: Vec::new(),
         dropped: 0,
     };
-    let stmts = statements(&primary.text, &mut problems);
     let mut cfg = Config {
         file,
         beside,
@@ -1098,9 +1131,9 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
         action_names: HashMap::new(),
         matches: Vec::new(),
     };
-    for s in &stmts {
-        cfg.statement(s, &mut problems);
-    }
+    statements(&primary.text, &mut problems, &mut |s, problems| {
+        cfg.statement(s, problems)
+    });
     let mut plan = ObservedPlan {
         suppressions: super::suppressions(file, &primary.text),
         ..ObservedPlan::default()
