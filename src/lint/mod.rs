@@ -92,7 +92,7 @@ rules! {
         "Use port 465 with TLS on connect, or STARTTLS on 587.",
         "RELAY-FACTS, The relay endpoint";
     TLS_NOT_MANDATORY = "tls-not-mandatory", Warning,
-        "TLS towards the relay is opportunistic or off: a failed STARTTLS sends mail in clear. An error when the console requires TLS (--config).",
+        "TLS towards the relay is opportunistic or off: a failed STARTTLS sends mail in clear. An error when the console requires TLS, a note when relay.toml says it does not (--config).",
         "Make TLS mandatory (Postfix smtp_tls_security_level = encrypt).",
         "RELAY-FACTS, The relay endpoint: with Require TLS, Google rejects unencrypted mail";
     SASL_OVER_OPPORTUNISTIC_TLS = "sasl-over-opportunistic-tls", Error,
@@ -374,8 +374,12 @@ pub fn check(o: &ObservedPlan, ctx: &Context) -> Vec<Finding> {
     );
     let sasl_on = o.sasl.as_ref().is_some_and(|s| s.value);
     if tls_optional && o.relay.is_some() {
+        // The issue's own example: `may` is fine without Require TLS (a note), an error
+        // with it; without --config nobody knows, so a warning.
         let sev = if require_tls || smtp_auth_required {
             Severity::Error
+        } else if console.is_some() {
+            Severity::Note
         } else {
             Severity::Warning
         };

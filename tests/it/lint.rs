@@ -133,6 +133,21 @@ fn generated_configs_lint_clean() {
                 "relay@example.com",
             ][..],
         ),
+        ("qmail", &["--no-require-tls"][..]),
+        ("exchange", &["--edition", "2016", "--as", "commands"][..]),
+        (
+            "exchange",
+            &[
+                "--edition",
+                "2019",
+                "--as",
+                "commands",
+                "--auth",
+                "smtp-auth",
+                "--auth-user",
+                "relay@example.com",
+            ][..],
+        ),
     ] {
         let dir = tree(&[("relay.toml", RELAY_TOML)]);
         let mut args = vec!["gen", target, "--config", "relay.toml", "--format", "json"];
@@ -153,6 +168,17 @@ fn generated_configs_lint_clean() {
                 .collect();
             fs::write(etc.join(name), lines.join("\n") + "\n").expect("write");
         }
+        // Exchange's output is commands, not files: they go into a .ps1 script.
+        let ems: Vec<&str> = doc["data"]["commands"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["shell"] == "powershell")
+            .filter_map(|c| c["line"].as_str())
+            .collect();
+        if !ems.is_empty() {
+            fs::write(etc.join("connector.ps1"), ems.join("\n") + "\n").expect("write");
+        }
         // The console in relay.toml follows the flags, so lint sees the same setting.
         let mut lint_args = vec![
             "lint",
@@ -165,8 +191,12 @@ fn generated_configs_lint_clean() {
             "json",
         ];
         let toml;
-        if extra.contains(&"smtp-auth") {
-            toml = RELAY_TOML.replace("authentication = \"ip\"", "authentication = \"smtp-auth\"");
+        if extra.contains(&"smtp-auth") || extra.contains(&"--no-require-tls") {
+            toml = if extra.contains(&"smtp-auth") {
+                RELAY_TOML.replace("authentication = \"ip\"", "authentication = \"smtp-auth\"")
+            } else {
+                RELAY_TOML.replace("require_tls = true", "require_tls = false")
+            };
             fs::write(dir.path().join("auth.toml"), &toml).expect("write");
             lint_args[3] = "auth.toml";
         }
