@@ -645,10 +645,14 @@ pub fn check(o: &ObservedPlan, ctx: &Context) -> Vec<Finding> {
 /// Whether a credential key names the relay as the MTA looks it up: the next hop exactly
 /// as written (Postfix `[host]:port`), or the bare host name (Postfix also looks up the
 /// remote host name; Exim's passwd.client and sendmail's AuthInfo are keyed by host), or a
-/// wildcard. A key with another port or other brackets does not match (RELAY-FACTS-NOW §8).
+/// wildcard, or the label an OpenSMTPD relay URL names. A key with another port or other brackets does not match (RELAY-FACTS-NOW §8).
 fn key_matches(key: &str, raw: &str, host: &str) -> bool {
     let key = key.trim();
-    key.eq_ignore_ascii_case(raw.trim()) || key.eq_ignore_ascii_case(host) || key == "*"
+    key.eq_ignore_ascii_case(raw.trim())
+        || key.eq_ignore_ascii_case(host)
+        || key == "*"
+        // OpenSMTPD: the relay URL names the secrets-table label (`smtp+tls://label@host`).
+        || (!key.is_empty() && raw.contains(&format!("//{key}@")))
 }
 
 /// Marks findings covered by a `relayctl: allow <rule>` comment of their file and line.

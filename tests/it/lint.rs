@@ -121,6 +121,10 @@ fn generated_configs_lint_clean() {
             &["--auth", "smtp-auth", "--auth-user", "relay@example.com"][..],
         ),
         ("opensmtpd", &[][..]),
+        (
+            "opensmtpd",
+            &["--auth", "smtp-auth", "--auth-user", "relay@example.com"][..],
+        ),
         ("msmtp", &[][..]),
         (
             "msmtp",
