@@ -1,0 +1,27 @@
+//! What every fuzz target does: arbitrary bytes become the primary file (lossy UTF-8, as
+//! the lint command hands files to a reader) and every file beside it, so map, include and
+//! beside-file parsing get the same hostile text; the plan then goes through the rules.
+//! A reader must not panic, loop or blow up memory on any input (src/mta/mod.rs).
+
+use relayctl::lint::{check, Context};
+use relayctl::mta::{Beside, ObservedPlan, SourceFile};
+
+/// A reader's entry point (`relayctl::mta::<syntax>::read`).
+pub type Reader = fn(&SourceFile, Beside<'_>) -> ObservedPlan;
+
+/// Reads `data` as the file `primary_name` with `read`, then lints the plan.
+pub fn run(primary_name: &str, read: Reader, data: &[u8]) {
+    let text = String::from_utf8_lossy(data).into_owned();
+    let primary = SourceFile {
+        name: primary_name.to_owned(),
+        text: text.clone(),
+    };
+    let beside = |name: &str| {
+        Some(SourceFile {
+            name: name.to_owned(),
+            text: text.clone(),
+        })
+    };
+    let plan = read(&primary, &beside);
+    let _ = check(&plan, &Context::default());
+}
