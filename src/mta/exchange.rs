@@ -704,10 +704,13 @@ impl Shell<'_> {
                     }
                     (Some(val), j)
                 }
-                Some(_) => {
+                // `-Param:` with the value as the next word; nothing after it is no value
+                // (found by the fuzzer: `New-SendConnector -l:`).
+                Some(_) if seg.get(i + 1).is_some() => {
                     let (v, next) = self.value(seg, i + 1);
                     (Some(v), next)
                 }
+                Some(_) => (None, i + 1),
                 None if SWITCHES.contains(&lower.as_str()) => (None, i + 1),
                 None => match seg.get(i + 1) {
                     Some(n) if n.param().is_none() && !n.is(',') => {
@@ -1130,6 +1133,18 @@ mod tests {
     }
 
     const NEW: &str = "New-SendConnector -Name 'Outbound to Google' -Usage Internet -AddressSpaces * -DNSRoutingEnabled $false -SmartHosts smtp-relay.gmail.com -Port 587 -RequireTLS $true -Fqdn mail.example.com -SmartHostAuthMechanism None";
+
+    #[test]
+    fn fuzz_regression_param_colon_without_value() {
+        // cargo fuzz (exchange target) found an index past the statement here.
+        for text in [
+            "New-SendConnector -l:",
+            "Set-SendConnector x -Port:",
+            "New-SendConnector -Name:",
+        ] {
+            let _ = parse(text);
+        }
+    }
 
     #[test]
     fn new_connector_and_spans() {
