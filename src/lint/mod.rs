@@ -208,12 +208,13 @@ pub struct LintReport {
 }
 
 impl LintReport {
-    /// Unsuppressed findings at or above `threshold`.
+    /// Unsuppressed findings at or above `threshold`, not counting files that could not
+    /// be read (those are an input error, exit 3, not a finding about the configuration).
     pub fn count_at(&self, threshold: Severity) -> usize {
         self.files
             .iter()
             .flat_map(|f| &f.findings)
-            .filter(|x| !x.suppressed && x.severity >= threshold)
+            .filter(|x| !x.suppressed && x.severity >= threshold && x.rule != UNREADABLE.id)
             .count()
     }
 }
