@@ -7,8 +7,8 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::{
-    Beside, CredentialEntry, Families, Located, ObservedPlan, ObservedTls, RelayTarget, Route,
-    SourceFile, Span, SyntaxProblem,
+    column, Beside, CredentialEntry, Families, Located, ObservedPlan, ObservedTls, RelayTarget,
+    Route, SourceFile, Span, SyntaxProblem,
 };
 
 /// Most syntax problems kept per file set: garbage would otherwise give millions.
@@ -178,17 +178,8 @@ fn push(out: &mut String, c: char) {
 
 /// Whether `host` is Google's relay or another Google mail host.
 fn is_google(host: &str) -> bool {
-    let h = host.trim().trim_end_matches('.').to_ascii_lowercase();
-    let h = h.split(['/', ':']).next().unwrap_or("");
-    ["gmail.com", "google.com", "googlemail.com"]
-        .iter()
-        .any(|g| h == *g || h.ends_with(&format!(".{g}")))
-}
-
-/// 1-based column of byte `at` in `line`, in characters.
-fn column(line: &str, at: usize) -> u32 {
-    let n = line.get(..at).map_or(0, |p| p.chars().count());
-    u32::try_from(n + 1).unwrap_or(u32::MAX)
+    let h = host.trim();
+    super::in_google_domains(h.split(['/', ':']).next().unwrap_or(""))
 }
 
 fn line_no(i: usize) -> u32 {

@@ -216,6 +216,22 @@ pub struct SourceFile {
 /// The command implements it over the file system, tests over a map.
 pub type Beside<'a> = &'a dyn Fn(&str) -> Option<SourceFile>;
 
+/// The 1-based character column of byte offset `at` in `line` (spans count characters,
+/// readers index bytes).
+pub(crate) fn column(line: &str, at: usize) -> u32 {
+    let chars = line.get(..at).map_or(0, |s| s.chars().count());
+    u32::try_from(chars + 1).unwrap_or(u32::MAX)
+}
+
+/// Whether `host` is in one of Google's mail domains (`gmail.com`, `google.com`,
+/// `googlemail.com` or under them), for readers whose routes name MX-style hosts.
+pub(crate) fn in_google_domains(host: &str) -> bool {
+    let h = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    ["gmail.com", "google.com", "googlemail.com"]
+        .iter()
+        .any(|g| h == *g || h.ends_with(&format!(".{g}")))
+}
+
 /// Finds `# relayctl: allow rule-a, rule-b` comments in `text` (any comment leader:
 /// `#`, `dnl`, `//`). A comment after code covers its own line; a comment alone on its
 /// line covers the next.

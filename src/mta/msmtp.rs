@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use super::{
-    Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, SourceFile, Span,
-    SyntaxProblem,
+    column, Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, SourceFile,
+    Span, SyntaxProblem,
 };
 
 /// Longer lines are reported and skipped: no msmtprc setting needs more.
@@ -148,12 +148,6 @@ impl Problems {
         }
         self.list
     }
-}
-
-/// The 1-based character column of byte offset `at` in `line`.
-fn column(line: &str, at: usize) -> u32 {
-    let chars = line.get(..at).map_or(0, |s| s.chars().count());
-    u32::try_from(chars + 1).unwrap_or(u32::MAX)
 }
 
 /// A command line split into its command and argument, with the argument's byte offset.

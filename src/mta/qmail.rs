@@ -7,8 +7,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::{
-    Beside, Families, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile, Span,
-    SyntaxProblem,
+    column, Beside, Families, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile,
+    Span, SyntaxProblem,
 };
 
 /// Most syntax problems kept per file set: garbage would otherwise give millions.
@@ -76,20 +76,6 @@ fn numbered(text: &str) -> impl Iterator<Item = (u32, &str)> {
 /// qmail's control.c strips trailing blanks (spaces, tabs), not carriage returns.
 fn strip_trailing(line: &str) -> &str {
     line.trim_end_matches([' ', '\t'])
-}
-
-/// Whether `host` is Google's relay or another Google mail host.
-fn is_google(host: &str) -> bool {
-    let h = host.trim().trim_end_matches('.').to_ascii_lowercase();
-    ["gmail.com", "google.com", "googlemail.com"]
-        .iter()
-        .any(|g| h == *g || h.ends_with(&format!(".{g}")))
-}
-
-/// 1-based column of byte `at` in `line`, in characters.
-fn column(line: &str, at: usize) -> u32 {
-    let n = line.get(..at).map_or(0, |p| p.chars().count());
-    u32::try_from(n + 1).unwrap_or(u32::MAX)
 }
 
 /// Reads smtproutes. control.c `control_readfile` drops empty lines and lines starting
@@ -218,7 +204,7 @@ fn smtproutes(f: &SourceFile, plan: &mut ObservedPlan, problems: &mut Vec<Syntax
                 Route {
                     domain: k.domain.to_owned(),
                     next_hop: k.rest.to_owned(),
-                    via_google: is_google(k.host),
+                    via_google: super::in_google_domains(k.host),
                 },
                 at(1),
             ));

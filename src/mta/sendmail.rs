@@ -790,20 +790,12 @@ fn mailertable_routes(file: &SourceFile) -> Vec<Located<Route>> {
                 Route {
                     domain: l.key.to_owned(),
                     next_hop: l.value.to_owned(),
-                    via_google: is_google(host),
+                    via_google: super::in_google_domains(host),
                 },
                 Span::new(&file.name, l.line, l.column),
             )
         })
         .collect()
-}
-
-/// Whether `host` is Google's relay or another Google mail host.
-fn is_google(host: &str) -> bool {
-    let h = host.trim().trim_end_matches('.').to_ascii_lowercase();
-    ["gmail.com", "google.com", "googlemail.com"]
-        .iter()
-        .any(|g| h == *g || h.ends_with(&format!(".{g}")))
 }
 
 /// A sendmail time value in seconds (readcf.c, convtime): numbers each followed by a unit
