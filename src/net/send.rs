@@ -619,18 +619,22 @@ fn client_id(helo: &str) -> ClientId {
 
 /// Dials each address in turn; the first that accepts the TCP connection is the relay.
 fn dial(addrs: &[SocketAddr], timeout: Duration) -> Result<(TcpStream, SocketAddr), SendError> {
+    // The probe's dialer: one place maps connect errors (refused, timeout, no route).
     let mut last = None;
     for &addr in addrs {
-        match TcpStream::connect_timeout(&addr, timeout) {
+        match super::smtp::dial(addr, timeout) {
             Ok(sock) => return Ok((sock, addr)),
             Err(e) => last = Some((addr, e)),
         }
     }
-    let (addr, e) = last.expect("resolve() returns at least one address");
-    if matches!(
-        e.kind(),
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-    ) {
+    let Some((addr, e)) = last else {
+        return Err(SendError::Unreachable {
+            endpoint: "(no address)".to_owned(),
+            step: Step::Connect,
+            why: "no address to connect to".to_owned(),
+        });
+    };
+    if e == super::DialError::Timeout {
         return Err(SendError::Timeout {
             endpoint: endpoint(addr),
             step: Step::Connect,
