@@ -27,10 +27,12 @@ fn main() -> ExitCode {
             });
         }
     };
-    let stdout = io::stdout();
-    let stderr = io::stderr();
-    let mut out = stdout.lock();
-    let mut err = stderr.lock();
+    relayctl::terminal::install();
+    // Unlocked handles: each write takes the stream's lock for that write only. Holding a
+    // process-wide lock for the whole run deadlocked `probe` on a terminal, where the
+    // spinners draw on stderr from another thread (issue 9).
+    let mut out = io::stdout();
+    let mut err = io::stderr();
     let result = commands::run(
         cli,
         &mut Io {

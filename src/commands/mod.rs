@@ -11,6 +11,7 @@ mod init;
 mod lint;
 pub mod meta;
 mod probe;
+mod progress;
 mod send_test;
 
 use std::io::Write;

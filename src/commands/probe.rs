@@ -3,13 +3,12 @@
 //! adapters (hickory resolver, TCP + rustls dialer) and the spinners; the probe itself
 //! sees only traits.
 
-use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::net::IpAddr;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use super::connect::{self, Target};
+use super::progress::Progress;
 use super::Io;
 use crate::cli::{ProbeArgs, ProbeFormatArg};
 use crate::error::Error;
@@ -95,16 +94,19 @@ fn probe(args: &ProbeArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     let resolver = resolver(args, &target)?;
     let dialer = TcpDialer { trust };
 
-    let spinners = (text && std::io::stderr().is_terminal()).then(Spinners::new);
-    let on_event = |ev: Event| {
-        if let Some(s) = &spinners {
-            s.update(&ev);
-        }
+    let progress = Progress::spinners(text && std::io::stderr().is_terminal());
+    let on_event = |ev: Event| match ev {
+        Event::Started { port, addr } => progress.start(
+            format!("{port} {addr}"),
+            format!("port {port} {}: probing", addr.ip()),
+        ),
+        Event::Finished { port, addr, status } => progress.finish(
+            format!("{port} {addr}"),
+            format!("port {port} {}: {}", addr.ip(), status.as_str()),
+        ),
     };
     let result = probe::run(&req, &ctx, resolver.as_ref(), &dialer, &on_event);
-    if let Some(s) = &spinners {
-        s.clear();
-    }
+    progress.clear();
     let report = result.map_err(|e| Error::Network {
         endpoint: target.host.clone(),
         message: e.to_string(),
@@ -201,49 +203,5 @@ impl Resolve for NoDns {
     }
     fn lookup_ptr(&self, _: IpAddr) -> Result<Vec<String>, DnsError> {
         Err(DnsError::Other("no DNS for an address literal".into()))
-    }
-}
-
-/// One spinner per connection on stderr, only on a terminal.
-struct Spinners {
-    multi: indicatif::MultiProgress,
-    bars: Mutex<HashMap<String, indicatif::ProgressBar>>,
-}
-
-impl Spinners {
-    fn new() -> Spinners {
-        Spinners {
-            multi: indicatif::MultiProgress::with_draw_target(
-                indicatif::ProgressDrawTarget::stderr(),
-            ),
-            bars: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn update(&self, ev: &Event) {
-        let Ok(mut bars) = self.bars.lock() else {
-            return;
-        };
-        match ev {
-            Event::Started { port, addr } => {
-                let bar = self.multi.add(indicatif::ProgressBar::new_spinner());
-                bar.set_message(format!("port {port} {}: probing", addr.ip()));
-                bar.enable_steady_tick(Duration::from_millis(100));
-                bars.insert(format!("{port} {addr}"), bar);
-            }
-            Event::Finished { port, addr, status } => {
-                if let Some(bar) = bars.get(&format!("{port} {addr}")) {
-                    bar.finish_with_message(format!(
-                        "port {port} {}: {}",
-                        addr.ip(),
-                        status.as_str()
-                    ));
-                }
-            }
-        }
-    }
-
-    fn clear(&self) {
-        let _ = self.multi.clear();
     }
 }

@@ -1,0 +1,93 @@
+//! The process and its terminal: what happens on Ctrl-C (SIGINT) and SIGTERM, and how the
+//! terminal is given back. Only `main` installs the handler; the progress display
+//! (`commands::progress`) registers how to clear its lines.
+//!
+//! Why a handler at all: the default SIGINT action kills the process where it stands, which
+//! leaves spinner lines half drawn and, when Ctrl-C lands during the password prompt, the
+//! terminal with echo off. The handler runs on its own thread (signal-hook's iterator, so no
+//! code runs in signal context), clears the progress lines, restores the terminal settings
+//! saved at start, and exits with 128 + the signal number (130 for Ctrl-C), as shells report.
+
+use std::io::{IsTerminal, Write};
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+
+/// How long the handler waits for the progress display to clear its lines before it exits
+/// anyway: a terminal that does not take output (Ctrl-S) must not keep the process alive.
+const CLEAR_WAIT: Duration = Duration::from_millis(300);
+
+/// The one clean-up registered by the progress display: it is asked to clear its lines and
+/// answers on the given channel when done.
+type Cleanup = Box<dyn Fn(mpsc::Sender<()>) + Send>;
+
+static CLEANUP: Mutex<Option<Cleanup>> = Mutex::new(None);
+
+/// Registers (or, with `None`, removes) the clean-up run before the process exits on a
+/// signal. One at a time: relayctl shows at most one progress display.
+pub fn set_cleanup(cleanup: Option<Cleanup>) {
+    if let Ok(mut slot) = CLEANUP.lock() {
+        *slot = cleanup;
+    }
+}
+
+/// Installs the SIGINT/SIGTERM handler. Called once, by `main`, before any command runs.
+/// A failure to install leaves the default actions (the process still ends on Ctrl-C).
+pub fn install() {
+    let saved = SavedTerminal::capture();
+    let Ok(mut signals) = Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                run_cleanup();
+                saved.restore();
+                if signal == SIGINT && std::io::stderr().is_terminal() {
+                    // After the cleared lines, so the shell prompt starts on a fresh line.
+                    let _ = writeln!(std::io::stderr(), "relayctl: interrupted");
+                }
+                std::process::exit(128 + signal);
+            }
+        });
+}
+
+fn run_cleanup() {
+    // try_lock: a clean-up being replaced at this very moment is not worth waiting for.
+    let Ok(slot) = CLEANUP.try_lock() else {
+        return;
+    };
+    if let Some(cleanup) = slot.as_ref() {
+        let (done, wait) = mpsc::channel();
+        cleanup(done);
+        let _ = wait.recv_timeout(CLEAR_WAIT);
+    }
+}
+
+/// The terminal settings of stdin at start, when stdin is a terminal: the password prompt
+/// turns echo off, and an interrupted prompt must not leave it off.
+struct SavedTerminal(Option<rustix::termios::Termios>);
+
+impl SavedTerminal {
+    fn capture() -> SavedTerminal {
+        let stdin = std::io::stdin();
+        if !stdin.is_terminal() {
+            return SavedTerminal(None);
+        }
+        SavedTerminal(rustix::termios::tcgetattr(&stdin).ok())
+    }
+
+    fn restore(&self) {
+        if let Some(t) = &self.0 {
+            let _ = rustix::termios::tcsetattr(
+                std::io::stdin(),
+                rustix::termios::OptionalActions::Now,
+                t,
+            );
+        }
+    }
+}
