@@ -14,7 +14,7 @@ use crate::relay::Port;
 #[derive(Debug, Parser)]
 #[command(name = "relayctl", version, about, max_term_width = 100)]
 #[command(
-    after_help = "Exit codes: 0 ok, 1 findings, 2 usage error, 3 input error, 4 network error."
+    after_help = "Exit codes: 0 ok, 1 findings, 2 usage error, 3 input error, 4 network error, 130 interrupted (Ctrl-C)."
 )]
 pub struct Cli {
     /// What to do.

@@ -47,6 +47,9 @@ pub enum Error {
     /// Writing the output failed (other than a broken pipe, which is not an error).
     #[error("cannot write output: {0}")]
     Output(#[source] io::Error),
+    /// Ctrl-C (SIGINT) arrived while relayctl waited for the user (the password prompt).
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl Error {
@@ -63,6 +66,7 @@ impl Error {
             | Error::Write { .. }
             | Error::Output(_) => ExitStatus::Input,
             Error::Network { .. } => ExitStatus::Network,
+            Error::Interrupted => ExitStatus::Interrupted,
             // A missing --edition, --edge on the wrong target, an --as form the target
             // lacks: the command line is wrong, as with clap's own usage errors.
             Error::Gen(_) => ExitStatus::Usage,

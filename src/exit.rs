@@ -14,6 +14,9 @@ pub enum ExitStatus {
     Input,
     /// 4: network error before any verdict.
     Network,
+    /// 130: interrupted by Ctrl-C (128 + SIGINT, as shells report it); 143 for SIGTERM is
+    /// set by the signal handler itself (`terminal.rs`).
+    Interrupted,
     /// `--format nagios` only: the monitoring-plugins codes (0 OK, 1 WARNING, 2 CRITICAL,
     /// 3 UNKNOWN), which monitoring systems read instead of the codes above.
     Plugin(u8),
@@ -28,6 +31,7 @@ impl ExitStatus {
             ExitStatus::Usage => 2,
             ExitStatus::Input => 3,
             ExitStatus::Network => 4,
+            ExitStatus::Interrupted => 130,
             ExitStatus::Plugin(code) => code.min(3),
         }
     }

@@ -43,6 +43,11 @@ fn main() -> ExitCode {
     match result {
         Ok(status) => ExitCode::from(status.code()),
         Err(Error::Output(e)) if e.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Error::Interrupted) => {
+            // The signal handler is clearing up and exits 130 itself, saying so once.
+            relayctl::terminal::await_exit();
+            ExitCode::from(ExitStatus::Interrupted.code())
+        }
         Err(e) => {
             let _ = out.flush();
             let _ = writeln!(err, "relayctl: {e}");

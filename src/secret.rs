@@ -92,8 +92,14 @@ pub fn prompt(question: &str) -> Result<Secret, Error> {
             "{question}: no terminal to ask on; set {PASSWORD_ENV} or use --password-file"
         )));
     }
-    let v = rpassword::prompt_password(format!("{question}: "))
-        .map_err(|e| Error::Value(format!("cannot read the password: {e}")))?;
+    let v = rpassword::prompt_password(format!("{question}: ")).map_err(|e| {
+        if e.kind() == io::ErrorKind::Interrupted {
+            // Ctrl-C: the read was cut by SIGINT, whose handler restores the terminal.
+            Error::Interrupted
+        } else {
+            Error::Value(format!("cannot read the password: {e}"))
+        }
+    })?;
     check_value(&v).map_err(|why| Error::Value(format!("password: {why}")))?;
     Ok(Secret(v))
 }

@@ -56,6 +56,12 @@ pub fn install() {
         });
 }
 
+/// Called when a wait was cut short by a signal: gives the handler thread, which is
+/// already restoring the terminal, time to finish and exit the process with its code.
+pub fn await_exit() {
+    std::thread::sleep(CLEAR_WAIT * 4);
+}
+
 fn run_cleanup() {
     // try_lock: a clean-up being replaced at this very moment is not worth waiting for.
     let Ok(slot) = CLEANUP.try_lock() else {

@@ -68,10 +68,12 @@ pub(super) fn run(args: CidrArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> 
     let report = checker.finish();
     let written = match (args.format, args.canonical) {
         (FormatArg::Json, _) => report::cidr::write_json(&report, io.out),
-        (FormatArg::Text, false) => report::cidr::write_findings(&report, io.out)
-            .and_then(|()| report::cidr::write_summary(&report, io.err)),
+        (FormatArg::Text, false) => {
+            report::cidr::write_findings(&report, super::stdout_paint(), io.out)
+                .and_then(|()| report::cidr::write_summary(&report, io.err))
+        }
         (FormatArg::Text, true) => report::cidr::write_canonical(&report, io.out)
-            .and_then(|()| report::cidr::write_findings(&report, io.err))
+            .and_then(|()| report::cidr::write_findings(&report, super::stderr_paint(), io.err))
             .and_then(|()| report::cidr::write_summary(&report, io.err)),
     };
     written.map_err(Error::Output)?;

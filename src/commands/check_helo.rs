@@ -57,6 +57,7 @@ pub(super) fn run(args: HeloArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> 
         FormatArg::Text => crate::report::helo::write_text(
             &report,
             endpoint.as_deref(),
+            super::stdout_paint(),
             &mut *io.out,
             &mut *io.err,
         ),

@@ -63,7 +63,7 @@ pub(super) fn run(args: LintArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> 
     }
     let out = &mut *io.out;
     match args.format {
-        LintFormatArg::Text => crate::report::lint::write_text(&report, out),
+        LintFormatArg::Text => crate::report::lint::write_text(&report, super::stdout_paint(), out),
         LintFormatArg::Json => crate::report::lint::write_json(&report, out),
         LintFormatArg::Sarif => crate::report::sarif::write(&report, out),
         LintFormatArg::Github => crate::report::github::write(&report, out),

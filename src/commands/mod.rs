@@ -14,7 +14,7 @@ mod probe;
 mod progress;
 mod send_test;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::check::Severity;
@@ -49,6 +49,24 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
         Command::Lint(args) => lint::run(args, io),
         Command::Completions(args) => meta::completions(args, io),
         Command::Man(args) => meta::man(args),
+    }
+}
+
+/// Colour for what goes to stdout: a terminal, and NO_COLOR unset or empty
+/// (https://no-color.org).
+fn stdout_paint() -> crate::report::Paint {
+    paint_for(std::io::stdout().is_terminal())
+}
+
+/// Colour for findings written to stderr (with `--canonical`, stdout holds the list).
+fn stderr_paint() -> crate::report::Paint {
+    paint_for(std::io::stderr().is_terminal())
+}
+
+fn paint_for(terminal: bool) -> crate::report::Paint {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    crate::report::Paint {
+        color: terminal && !no_color,
     }
 }
 

@@ -12,7 +12,9 @@ use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
 use crate::terminal;
 
@@ -112,9 +114,56 @@ impl Drop for Progress {
     }
 }
 
+/// stderr as indicatif's terminal, two columns narrower than it is.
+///
+/// indicatif pads every line to the terminal's width, which leaves the cursor in the
+/// last column: the terminal's own echo of Ctrl-C (`^C`) then wraps onto a new line, and
+/// the clearing that follows misses the top spinner line. With two columns left free the
+/// echo fits on the last spinner line, which the clearing erases.
+#[derive(Debug)]
+struct EchoRoom(console::Term);
+
+/// The columns left free for the terminal's `^C`.
+const ECHO_ROOM: u16 = 2;
+
+impl TermLike for EchoRoom {
+    fn width(&self) -> u16 {
+        self.0.size().1.saturating_sub(ECHO_ROOM).max(1)
+    }
+    fn height(&self) -> u16 {
+        self.0.size().0
+    }
+    fn move_cursor_up(&self, n: usize) -> io::Result<()> {
+        self.0.move_cursor_up(n)
+    }
+    fn move_cursor_down(&self, n: usize) -> io::Result<()> {
+        self.0.move_cursor_down(n)
+    }
+    fn move_cursor_right(&self, n: usize) -> io::Result<()> {
+        self.0.move_cursor_right(n)
+    }
+    fn move_cursor_left(&self, n: usize) -> io::Result<()> {
+        self.0.move_cursor_left(n)
+    }
+    fn write_line(&self, s: &str) -> io::Result<()> {
+        self.0.write_line(s)
+    }
+    fn write_str(&self, s: &str) -> io::Result<()> {
+        self.0.write_str(s)
+    }
+    fn clear_line(&self) -> io::Result<()> {
+        self.0.clear_line()
+    }
+    fn flush(&self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
 /// The drawing thread: the only code that touches indicatif.
 fn draw(rx: &mpsc::Receiver<Msg>) {
-    let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+    let target =
+        ProgressDrawTarget::term_like_with_hz(Box::new(EchoRoom(console::Term::stderr())), 20);
+    let multi = MultiProgress::with_draw_target(target);
     let style = ProgressStyle::with_template("{spinner} {msg}")
         .unwrap_or_else(|_| ProgressStyle::default_spinner());
     let mut bars: HashMap<String, ProgressBar> = HashMap::new();

@@ -7,6 +7,7 @@ use std::io::{self, BufWriter, Write};
 
 use serde::{Serialize, Serializer};
 
+use super::Paint;
 use crate::check::cidr::{thousands, Report, Rule, MAX_FINDINGS_PER_RULE};
 use crate::check::Severity;
 
@@ -14,7 +15,7 @@ use crate::check::Severity;
 pub const SCHEMA: &str = "relayctl/check-cidr/1";
 
 /// Writes the findings, one per line plus its fix.
-pub fn write_findings(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_findings(r: &Report, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
     // Buffered here: a locked stdout flushes at every newline, and a large list has
     // thousands of findings.
     let mut out = BufWriter::with_capacity(64 << 10, out);
@@ -22,7 +23,13 @@ pub fn write_findings(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         if let (Some(source), Some(line)) = (f.source, f.line) {
             write!(out, "{source}:{line}: ")?;
         }
-        writeln!(out, "{}: {} [{}]", f.severity.word(), f.message, f.rule)?;
+        writeln!(
+            out,
+            "{}: {} [{}]",
+            paint.severity(f.severity.word()),
+            f.message,
+            f.rule
+        )?;
         if let Some(fix) = &f.fix {
             writeln!(out, "    fix: {fix}")?;
         }
@@ -157,7 +164,7 @@ mod tests {
     fn text_layout() {
         let r = report("203.0.114.0/28\n10.0.0.0/8 lan\n203.0.114.0/28\n");
         let mut out = Vec::new();
-        write_findings(&r, &mut out).unwrap();
+        write_findings(&r, Paint::PLAIN, &mut out).unwrap();
         let out = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), 4, "{out}");

@@ -7,6 +7,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
+use super::Paint;
 use crate::check::helo::{shown, HeloReport, NameKind, Query};
 use crate::check::{Finding, Severity};
 use crate::net::DnsError;
@@ -182,6 +183,7 @@ fn result_text<T: ToString>(q: &Query<T>) -> String {
 pub fn write_text(
     r: &HeloReport,
     nameserver: Option<&str>,
+    paint: Paint,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<()> {
@@ -251,7 +253,13 @@ pub fn write_text(
         writeln!(out)?;
     }
     for f in &r.findings {
-        writeln!(out, "{}: {} [{}]", f.severity.word(), f.message, f.rule)?;
+        writeln!(
+            out,
+            "{}: {} [{}]",
+            paint.severity(f.severity.word()),
+            f.message,
+            f.rule
+        )?;
         if let Some(fix) = &f.fix {
             writeln!(out, "  fix: {fix}")?;
         }

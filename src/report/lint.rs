@@ -7,6 +7,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::Paint;
 use crate::lint::{LintReport, Severity, RULES};
 
 fn location(file: &str, span: Option<&crate::mta::Span>) -> String {
@@ -17,14 +18,14 @@ fn location(file: &str, span: Option<&crate::mta::Span>) -> String {
 }
 
 /// One line per finding (suppressed ones left out), the fix indented below it.
-pub fn write_text(r: &LintReport, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_text(r: &LintReport, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
     for f in &r.files {
         for x in f.findings.iter().filter(|x| !x.suppressed) {
             writeln!(
                 out,
                 "{}: {}: {} [{}]",
                 location(&f.file, x.span.as_ref()),
-                x.severity.as_str(),
+                paint.severity(x.severity.as_str()),
                 x.message,
                 x.rule
             )?;

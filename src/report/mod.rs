@@ -11,3 +11,30 @@ pub mod lint;
 pub mod probe;
 pub mod sarif;
 pub mod send_test;
+
+/// Colour for text output: on for a terminal without NO_COLOR (the caller decides; a
+/// renderer never asks the terminal). Severity words only, so a pasted line reads the same.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Paint {
+    /// Whether to colour at all.
+    pub color: bool,
+}
+
+impl Paint {
+    /// No colour: files, pipes, NO_COLOR.
+    pub const PLAIN: Paint = Paint { color: false };
+
+    /// A severity word coloured by its weight: `error` red, `warning` yellow, anything
+    /// lower (note, info) cyan.
+    pub fn severity(self, word: &str) -> String {
+        if !self.color {
+            return word.to_owned();
+        }
+        let code = match word {
+            "error" => "31",
+            "warning" => "33",
+            _ => "36",
+        };
+        format!("\x1b[{code}m{word}\x1b[0m")
+    }
+}

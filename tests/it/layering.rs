@@ -77,7 +77,6 @@ const RULES: &[(&str, &str, &str)] = &[
         "std::fs",
         "renderers write to the Write they are given",
     ),
-    ("", "process::exit", "only main returns an exit code"),
     (
         "check/",
         "crate::net::dns",
@@ -186,6 +185,21 @@ const ONLY_IN: &[(&str, &str, &str)] = &[
         "lettre",
         "net/send.rs",
         "lettre sends the test message and nothing else",
+    ),
+    (
+        "process::exit",
+        "terminal.rs",
+        "only the signal handler ends the process; everything else returns to main",
+    ),
+    (
+        "signal_hook",
+        "terminal.rs",
+        "one handler for the process, installed by main",
+    ),
+    (
+        "indicatif",
+        "commands/progress.rs",
+        "progress is drawn by one module, on its own thread",
     ),
     (
         "x509_parser",

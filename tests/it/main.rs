@@ -11,6 +11,7 @@ mod generated;
 mod layering;
 mod lint;
 mod probe;
+mod pty;
 #[path = "../relay/mod.rs"]
 mod relay;
 mod relay_selftest;
