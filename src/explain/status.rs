@@ -127,7 +127,7 @@ const DETAILS: &[(u16, u16, &str, Option<&str>, &str)] = &[
     (5, 0, "other or undefined protocol status", None, "RFC 3463 §3.6"),
     (5, 1, "invalid command", None, "RFC 3463 §3.6"),
     (5, 2, "syntax error", None, "RFC 3463 §3.6"),
-    (5, 3, "too many recipients", Some("Send at most 100 recipients per transaction to smtp-relay.gmail.com (RELAY-FACTS-NOW §6)."), "RFC 3463 §3.6"),
+    (5, 3, "too many recipients", Some("Send at most 100 recipients per transaction to smtp-relay.gmail.com (Google 6140680 \"SMTP relay service error messages\")."), "RFC 3463 §3.6"),
     (5, 4, "invalid command arguments", None, "RFC 3463 §3.6"),
     (5, 5, "wrong protocol version", None, "RFC 3463 §3.6"),
     (5, 6, "authentication exchange line is too long", None, "RFC 4954 §6"),

@@ -15,4 +15,5 @@ mod probe;
 mod relay;
 mod relay_selftest;
 mod send_test;
+mod sources;
 mod support;
