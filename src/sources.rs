@@ -200,6 +200,10 @@ sources! {
         "HCL Domino Administrator documentation: Router/SMTP settings",
         "https://help.hcl-software.com/domino/",
         "Relay host for messages leaving the local internet domain, outbound STARTTLS.";
+    Manual "Apple macOS Server Service Migration Guide",
+        "Apple: macOS Server Service Migration Guide (2018)",
+        "https://developer.apple.com/support/macos-server/macOS-Server-Service-Migration-Guide.pdf",
+        "What became of macOS Server's mail service (Postfix underneath) and its relay-host setting.";
     Manual "relayctl README",
         "relayctl's own documentation: README.md (relay.toml, lint's input limits, exit codes)",
         "README.md",
@@ -300,10 +304,13 @@ pub fn unknown_references(text: &str) -> Vec<String> {
     if text.contains(private) || text.contains("../shared") {
         bad.push(format!("a private note: {text}"));
     }
-    let known = |key: &str| SOURCES.iter().any(|s| s.key == key || s.key.starts_with(&format!("{key} ")));
-    let digits_after = |i: usize| -> String {
-        text[i..].chars().take_while(char::is_ascii_digit).collect()
+    let known = |key: &str| {
+        SOURCES
+            .iter()
+            .any(|s| s.key == key || s.key.starts_with(&format!("{key} ")))
     };
+    let digits_after =
+        |i: usize| -> String { text[i..].chars().take_while(char::is_ascii_digit).collect() };
     for (i, _) in text.match_indices("RFC ") {
         let n = digits_after(i + 4);
         if !n.is_empty() && !known(&format!("RFC {n}")) {
@@ -373,7 +380,9 @@ pub fn markdown() -> String {
         (Kind::Manual, "MTA and tool documentation"),
         (Kind::Observed, "Observed behaviour (public threads)"),
     ] {
-        s.push_str(&format!("\n## {heading}\n\n| key | source | what relayctl takes from it |\n|---|---|---|\n"));
+        s.push_str(&format!(
+            "\n## {heading}\n\n| key | source | what relayctl takes from it |\n|---|---|---|\n"
+        ));
         for e in SOURCES.iter().filter(|e| e.kind == kind) {
             s.push_str(&format!(
                 "| `{}` | [{}]({}) | {} |\n",
@@ -420,20 +429,29 @@ mod tests {
         assert!(check_citation("").is_err());
         assert!(check_citation("RFC 32071").is_err());
         assert!(check_citation("RFC 9999").is_err());
-        assert!(check_citation("Google 6140680").is_err(), "the title is part of the key");
+        assert!(
+            check_citation("Google 6140680").is_err(),
+            "the title is part of the key"
+        );
         assert!(check_citation("RFC 3207; see the notes").is_err());
         assert!(check_citation(concat!("RELAY", "-FACTS-NOW §2")).is_err());
         assert!(check_citation("RFC 3207 (and RFC 9999)").is_err());
         assert!(check_citation("observed: go-mail/mail#63, someone/else#4").is_err());
         assert!(check_citation("observed: go-mail/mail#63, dawidd6/action-send-mail#196").is_ok());
-        assert!(check_citation("Google 3726730 \"Gmail SMTP errors and codes\", answer/1").is_err());
+        assert!(
+            check_citation("Google 3726730 \"Gmail SMTP errors and codes\", answer/1").is_err()
+        );
     }
 
     #[test]
     fn markdown_lists_every_key() {
         let md = markdown();
         for e in SOURCES {
-            assert!(md.contains(&format!("`{}`", e.key.replace('|', "\\|"))), "{}", e.key);
+            assert!(
+                md.contains(&format!("`{}`", e.key.replace('|', "\\|"))),
+                "{}",
+                e.key
+            );
         }
     }
 }

@@ -7,7 +7,7 @@
 
 pub mod catalog;
 pub mod normalise;
-mod status;
+pub mod status;
 
 use std::net::IpAddr;
 

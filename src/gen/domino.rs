@@ -61,7 +61,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     if plan.tls != TlsMode::Off {
         notes.push(Note::info(
             "HCL's help says both servers need a TLS certificate for negotiated TLS: the Domino server needs its own key ring (Domino 12: TLS credentials) before it encrypts outbound SMTP",
-            "HCL Domino admin help, outbound STARTTLS",
+            "HCL Domino Administrator help: outbound STARTTLS",
         ));
     }
     if plan.tls == TlsMode::StartTls {

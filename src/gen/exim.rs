@@ -207,17 +207,17 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         )),
         TlsMode::Opportunistic => notes.push(Note::info(
             "Exim uses STARTTLS whenever the relay offers it and sends in clear otherwise",
-            "Exim spec.txt, hosts_require_tls",
+            "Exim specification, hosts_require_tls",
         )),
         TlsMode::Off => notes.push(Note::info(
             "hosts_avoid_tls on the smarthost transport: no STARTTLS towards the relay",
-            "Exim spec.txt, hosts_avoid_tls",
+            "Exim specification, hosts_avoid_tls",
         )),
     }
     match plan.egress {
         Egress::Ipv4Only => notes.push(Note::info(
             "disable_ipv6 stops all IPv6 in Exim, listening included; it takes effect on restart",
-            "Exim spec.txt, disable_ipv6",
+            "Exim specification, disable_ipv6",
         )),
         Egress::Ipv6Only => notes.push(Note::warning(
             "Exim has no switch to use IPv6 only; make sure this host has IPv6 egress, or register its public IPv4 address as well",

@@ -41,7 +41,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 
     notes.push(Note::warning(
         "macOS Server 5.7 (2018) dropped the mail service; on a current Mac, the built-in Postfix is configured directly: use `relayctl gen postfix`",
-        "Apple, macOS Server Service Migration Guide (2018)",
+        "Apple macOS Server Service Migration Guide (2018)",
     ));
     if plan.sasl.is_some() {
         notes.push(Note::info(

@@ -119,7 +119,8 @@ const FACT_PORTS: &str =
     "Google 2956491 \"Route outgoing SMTP relay messages through Google\": ports 25, 465 (TLS on connect), 587 (STARTTLS)";
 const FACT_TLS_AUTH: &str =
     "Google 2956491 \"Route outgoing SMTP relay messages through Google\": SMTP AUTH requires TLS";
-const FACT_RFC3207: &str = "RFC 3207 (STARTTLS); Google 3726730 \"Gmail SMTP errors and codes\": STARTTLS replies";
+const FACT_RFC3207: &str =
+    "RFC 3207 (STARTTLS); Google 3726730 \"Gmail SMTP errors and codes\": STARTTLS replies";
 const FACT_TLS_VERSION: &str =
     "observed: ChristopherSargent/swc_postfix (the relay negotiates TLSv1.3)";
 const FACT_TIMEOUTS: &str = "RFC 5321 §4.5.3.2 (timeouts)";
@@ -613,7 +614,10 @@ mod tests {
     #[test]
     fn every_cited_source_is_a_listed_constant() {
         let src = include_str!("verdict.rs");
-        let code = src.split("#[cfg(test)]").next().expect("code before the tests");
+        let code = src
+            .split("#[cfg(test)]")
+            .next()
+            .expect("code before the tests");
         let mut prev = "";
         let mut defined = 0;
         for line in code.lines() {

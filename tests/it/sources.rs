@@ -31,7 +31,8 @@ impl Audit {
 
     fn text(&mut self, where_: &str, text: &str) {
         for r in unknown_references(text) {
-            self.problems.push(format!("{where_}: {r} is not in docs/sources.md"));
+            self.problems
+                .push(format!("{where_}: {r} is not in docs/sources.md"));
         }
     }
 
@@ -157,9 +158,7 @@ fn probe_findings_cite_known_sources() {
 #[test]
 fn check_helo_and_cidr_findings_cite_known_sources() {
     let mut a = Audit::default();
-    let domains = ["example.com"
-        .parse()
-        .expect("a domain")];
+    let domains = ["example.com".parse().expect("a domain")];
     for name in [
         "",
         "localhost",
@@ -180,7 +179,10 @@ fn check_helo_and_cidr_findings_cite_known_sources() {
         &"a".repeat(300),
     ] {
         let c = relayctl::check::helo::check_name(name, &domains);
-        a.text(&format!("check helo {name:?}"), &format!("{:?}", c.findings));
+        a.text(
+            &format!("check helo {name:?}"),
+            &format!("{:?}", c.findings),
+        );
         a.citations += 1;
     }
     let dir = tempfile::tempdir().expect("temp dir");
@@ -221,18 +223,34 @@ fn gen_notes_and_plan_errors_cite_known_sources() {
         &["--auth", "smtp-auth", "--auth-user", "relay@example.com"],
         &["--auth", "smtp-auth"],
         &[
-            "--port", "465", "--auth", "both", "--auth-user", "relay@example.com", "--range",
+            "--port",
+            "465",
+            "--auth",
+            "both",
+            "--auth-user",
+            "relay@example.com",
+            "--range",
             "203.0.114.0/28",
         ],
         &[
-            "--port", "25", "--no-require-tls", "--range", "203.0.114.0/28",
-            "--internal-domain", "corp.example.com=hub.corp.example.com",
+            "--port",
+            "25",
+            "--no-require-tls",
+            "--range",
+            "203.0.114.0/28",
+            "--internal-domain",
+            "corp.example.com=hub.corp.example.com",
         ],
         &["--range", "2001:db8::/112"],
         &["--range", "203.0.114.0/28", "--range", "2001:db8::/112"],
         &["--no-require-tls", "--tls", "none"],
         &["--no-require-tls", "--tls", "opportunistic"],
-        &["--allowed-senders", "any-addresses", "--internal-domain", "lab.example.com"],
+        &[
+            "--allowed-senders",
+            "any-addresses",
+            "--internal-domain",
+            "lab.example.com",
+        ],
         &["--allowed-senders", "domain-addresses"],
         &["--allowed-senders", "registered-users"],
         &["--licences", "50"],
@@ -267,7 +285,14 @@ fn gen_notes_and_plan_errors_cite_known_sources() {
         }
     }
     // Text output too: notes are printed with their source.
-    let out = run(&["gen", "postfix", "--helo", "mail.example.com", "--domain", "example.com"]);
+    let out = run(&[
+        "gen",
+        "postfix",
+        "--helo",
+        "mail.example.com",
+        "--domain",
+        "example.com",
+    ]);
     a.text("gen postfix (text)", &out.stdout);
     a.text("gen postfix (text)", &out.stderr);
     a.finish(200);
