@@ -26,7 +26,7 @@ pub fn machine_name() -> Option<String> {
 }
 
 /// What the kernel says about this host's IPv6 egress, for `check cidr`'s hint
-/// (RELAY-FACTS-NOW §3, "the IPv6 trap": a host with IPv6 egress reaches the relay over
+/// (observed in OpenSMTPD/OpenSMTPD#1076, "the IPv6 trap": a host with IPv6 egress reaches the relay over
 /// IPv6, and the relay denies it when only IPv4 ranges are registered). Read from /proc;
 /// no packet is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

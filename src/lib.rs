@@ -21,4 +21,5 @@ pub mod relay;
 pub mod report;
 pub mod secret;
 pub mod smtp;
+pub mod sources;
 pub mod terminal;

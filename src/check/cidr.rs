@@ -3,9 +3,9 @@
 //! and returns a [`Report`] of compact findings whose messages are written only when asked
 //! for. No files, no environment, no printing (the command does those).
 //!
-//! Facts: RELAY-FACTS, "The admin-console setting" / "IP ranges" (at most 65,536 addresses
+//! Facts: Google help 2956491, the SMTP relay service setting and its IP ranges (at most 65,536 addresses
 //! per range, IPv4 /16 or IPv6 /112 or longer; use your public IP; keep ranges as small as
-//! possible; three IPv6 spellings accepted) and RELAY-FACTS-NOW §3 (the relay names the
+//! possible; three IPv6 spellings accepted) and observed in Ombi-app/Ombi#1442 and firebase/extensions#632 (the relay names the
 //! address it sees; the IPv6 trap; private addresses registered from behind NAT).
 
 use std::borrow::Cow;
@@ -32,7 +32,7 @@ pub const MAX_RELATED: usize = 32;
 /// Host bits of the largest range the console accepts: 16 (65,536 addresses).
 const MAX_HOST_BITS: u8 = MAX_RANGE_ADDRESSES.trailing_zeros() as u8;
 
-/// "Keep ranges as small as possible" (RELAY-FACTS): more than 256 addresses (an IPv4 /24,
+/// "Keep ranges as small as possible" (Google help 2956491): more than 256 addresses (an IPv4 /24,
 /// an IPv6 /120) is called broad. A /24 is the largest block one site commonly holds, and
 /// the same count is used for IPv6 so the two families are judged alike.
 const BROAD_HOST_BITS: u8 = 8;
@@ -139,7 +139,7 @@ pub enum ReadError {
 /// What the checker knows about the host that relays, found by the caller.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Options {
-    /// The relaying host sends over IPv6 (RELAY-FACTS-NOW §3).
+    /// The relaying host sends over IPv6 (observed in Ombi-app/Ombi#1442 and firebase/extensions#632).
     pub ipv6_egress: bool,
     /// Its global IPv6 address, when known, to name in the fix.
     pub ipv6_address: Option<Ipv6Addr>,
@@ -670,7 +670,7 @@ impl Checker {
     pub fn finish(mut self) -> Report {
         let (pieces4, canon4) = set_checks(std::mem::take(&mut self.v4), false, &mut self.hits);
         let (pieces6, canon6) = set_checks(std::mem::take(&mut self.v6), true, &mut self.hits);
-        // RELAY-FACTS-NOW §3, the IPv6 trap: only said when there is an IPv4 list to
+        // the IPv6 trap (observed in OpenSMTPD/OpenSMTPD#1076): only said when there is an IPv4 list to
         // compare with (an empty or broken list has its own findings).
         if self.opts.ipv6_egress && canon6.is_empty() && !canon4.is_empty() {
             let address = self.opts.ipv6_address;
@@ -1256,7 +1256,7 @@ fn not_public_message(net: &IpNet, kind: &str) -> (String, Option<String>) {
         );
     }
     let message = format!("{net} is {kind}; Google sees your public address, never this one");
-    // RELAY-FACTS-NOW §3: the relay names the address it sees, in the denial and in the
+    // The relay names the address it sees (observed in Ombi-app/Ombi#1442), in the denial and in the
     // EHLO greeting.
     let fix = match net {
         IpNet::V6(n) if n.prefix_len() >= 96 && n.network().to_ipv4_mapped().is_some() => {

@@ -3,9 +3,9 @@
 //! [`Resolve`] handed in ([`gather`]), and the report that turns both into findings
 //! ([`report`]). Never names a concrete resolver, never prints.
 //!
-//! Facts: RELAY-FACTS "HELO / EHLO" (a unique identifier, never `localhost` or
+//! Facts: Google help 2956491 (HELO) (a unique identifier, never `localhost` or
 //! `smtp-relay.gmail.com`; a customer domain in HELO for "Any addresses" and empty envelope
-//! senders); RELAY-FACTS-NOW §4 (Google asks for the sending device's FQDN; `localhost`,
+//! senders); Google help 6140680 and 3726730 (Google asks for the sending device's FQDN; `localhost`,
 //! container ids and `.local` names get `421 4.7.0` at EHLO; a non-domain HELO can still pass
 //! with a registered IP) and §7 (a private address literal in `Mail relay denied`).
 
@@ -130,7 +130,7 @@ pub fn check_name(input: &str, domains: &[Domain]) -> NameCheck {
     let show = shown(input);
 
     if input.trim().is_empty() {
-        // Google: `501 5.5.4 Empty HELO/EHLO argument not allowed` (RELAY-FACTS-NOW §4).
+        // Google: `501 5.5.4 Empty HELO/EHLO argument not allowed` (Google help 3726730).
         return invalid(
             "the HELO name is empty; the relay answers 501 5.5.4 (empty HELO/EHLO argument)"
                 .to_owned(),
@@ -196,7 +196,7 @@ pub fn check_name(input: &str, domains: &[Domain]) -> NameCheck {
 
     let mut findings = Vec::new();
     if let Some(why) = generic_reason(hostname.as_str()) {
-        // RELAY-FACTS "HELO / EHLO"; RELAY-FACTS-NOW §4: 421 4.7.0 ... (EHLO).
+        // Google help 2956491 (HELO) and 3726730: 421 4.7.0 ... (EHLO).
         findings.push(finding(
             "helo-generic",
             Severity::Error,
@@ -213,7 +213,7 @@ pub fn check_name(input: &str, domains: &[Domain]) -> NameCheck {
         findings.push(finding(
             "helo-single-label",
             Severity::Error,
-            format!("{show} is {what}; the relay answers 421 4.7.0 at EHLO (RELAY-FACTS-NOW §4)"),
+            format!("{show} is {what}; the relay answers 421 4.7.0 at EHLO (Google 3726730 \"Gmail SMTP errors and codes\"; observed: go-mail/mail#63)"),
             set_helo(&format!("{hostname}.{}", example_domain(domains))),
         ));
     }
@@ -253,7 +253,7 @@ fn label_problem(label: &str) -> Option<String> {
 }
 
 /// Docker and Kubernetes use the first 12 (or all 64) hex digits of the container id as
-/// the host name, so an unset HELO becomes one (RELAY-FACTS-NOW §4).
+/// the host name, so an unset HELO becomes one (Google help 3726730).
 fn looks_like_container_id(label: &str) -> bool {
     (label.len() == 12 || label.len() == 64) && label.bytes().all(|b| b.is_ascii_hexdigit())
 }
@@ -293,7 +293,7 @@ fn check_literal(input: &str, show: &str, ex: &str) -> NameCheck {
     };
     let private = non_public_kind(ip).filter(|_| !is_documentation(&IpNet::from(ip)));
     let f = match private {
-        // RELAY-FACTS-NOW §7: `Mail relay denied ... one of the domains in: [192.168.1.176]`.
+        // Google help 6140680: `Mail relay denied ... one of the domains in: [192.168.1.176]`.
         Some(kind) => finding(
             "helo-private-literal",
             Severity::Error,
@@ -586,7 +586,7 @@ fn domain_finding(h: &Hostname, domains: &[Domain], yes: bool, ex: &str) -> Find
         };
     }
     let list: Vec<String> = domains.iter().map(Domain::to_string).collect();
-    // RELAY-FACTS "HELO / EHLO" and "Allowed senders" 3; RELAY-FACTS-NOW §7 (#invalidcred).
+    // Google help 2956491 (HELO, "Any addresses") and 6140680#invalidcred.
     finding(
         "helo-not-in-domain",
         Severity::Warning,
@@ -608,7 +608,7 @@ fn dns_findings(ev: &Evidence, ex: &str) -> Vec<Finding> {
         out.push(finding(
             "helo-nxdomain",
             Severity::Warning,
-            format!("{show} does not exist in DNS (NXDOMAIN); Google asks for the sending device's FQDN (RELAY-FACTS-NOW §4), though with a registered IP such a HELO can still pass"),
+            format!("{show} does not exist in DNS (NXDOMAIN); Google asks for the sending device's FQDN (Google 6140680 \"SMTP relay service error messages\"), though with a registered IP such a HELO can still pass"),
             publish,
         ));
     } else if !answered && nodata(a) && nodata(aaaa) {

@@ -1,6 +1,6 @@
 //! `relayctl check cidr`: read the range list (a file or stdin, relay.toml, --range), check
 //! it with `check::cidr`, render, and return 1 when a finding reaches --fail-on. The I/O
-//! lives here: opening the inputs and asking `host` about IPv6 egress (RELAY-FACTS-NOW §3).
+//! lives here: opening the inputs and asking `host` about IPv6 egress (observed in Ombi-app/Ombi#1442 and firebase/extensions#632).
 
 use std::io::{self, BufReader};
 use std::path::Path;

@@ -102,7 +102,7 @@ fn check_helo(h: &str) -> Result<String, Error> {
     Ok(h.to_owned())
 }
 
-/// Why a HELO name may be refused by the relay (RELAY-FACTS-NOW §4: `421 4.7.0 ... (EHLO)`
+/// Why a HELO name may be refused by the relay (Google help 3726730 and go-mail/mail#63: `421 4.7.0 ... (EHLO)`
 /// is what localhost, container ids and single labels get).
 fn helo_warning(helo: &str) -> Option<String> {
     if let Some(why) = generic_reason(helo) {

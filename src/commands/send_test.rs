@@ -19,8 +19,8 @@ use crate::net::{AddressRecord, Resolve};
 use crate::report::send_test::{self as render, Advice, SendResult};
 use crate::smtp::{Credentials, PortSpec, TlsStart};
 
-/// The port when neither --port nor relay.toml names one: 587, STARTTLS (RELAY-FACTS,
-/// "The relay endpoint").
+/// The port when neither --port nor relay.toml names one: 587, STARTTLS (Google help
+/// 2956491, "Route outgoing SMTP relay messages through Google").
 const DEFAULT_PORT: u16 = 587;
 
 /// Runs `relayctl send-test`.

@@ -1,5 +1,5 @@
 //! Explains a reply of the relay: cause, fix and the fact it rests on. Known Google replies
-//! are matched by their TEXT first (one code can mean two things: RELAY-FACTS-NOW §5, §7);
+//! are matched by their TEXT first (one code can mean two things: Google help 6140680);
 //! unknown ones fall back to the meaning of the enhanced status code (RFC 3463), then of
 //! the basic code (RFC 5321 §4.2). Pure: text in, values out; no I/O, never panics, and
 //! looks at the first 64 KiB of its input only. `relayctl explain`, probe and send-test
@@ -7,7 +7,7 @@
 
 pub mod catalog;
 pub mod normalise;
-mod status;
+pub mod status;
 
 use std::net::IpAddr;
 
@@ -33,7 +33,7 @@ pub struct Explanation {
     pub cause: String,
     /// What to change.
     pub fix: String,
-    /// The source it rests on (a RELAY-FACTS section, a Google help page, an RFC).
+    /// The source it rests on (keys of docs/sources.md: a Google help page, an RFC, an observed thread).
     pub fact: &'static str,
     /// The reply matched a catalogue entry by its text (false: explained by its code).
     pub known: bool,
@@ -58,7 +58,7 @@ pub fn explain(reply: &str) -> Explanation {
     }
 }
 
-/// The phrases after which the relay shows the client's address (RELAY-FACTS-NOW §3).
+/// The phrases after which the relay shows the client's address (observed in Ombi-app/Ombi#1442 and firebase/extensions#632).
 const IP_MARKERS: &[&str] = &[
     "mail relay denied",
     "invalid credentials for relay",
@@ -158,14 +158,14 @@ fn known(e: &'static Entry, n: &Normalised, ip: Option<IpAddr>) -> Explanation {
             cause.push_str(&format!(" Names found in HELO and MAIL FROM: {list}."));
             let folded = list.to_ascii_lowercase();
             if folded.contains('[') || folded.contains(']') || folded.contains(".local") {
-                // RELAY-FACTS-NOW §3 (Ombi#1442: a private literal in HELO) and §7 (a
+                // Ombi-app/Ombi#1442 (a private literal in HELO) and Google help 6140680 (a
                 // `.local` HELO): neither names a domain of the customer.
                 cause.push_str(" An address literal or a .local name there is no domain of yours: the HELO name is likely a private address or a container's or LAN name.");
                 fix.push_str(" Set the HELO name to an FQDN in your domain (check it with `relayctl check helo NAME`).");
             }
         }
         if ip.is_some_and(|ip| ip.is_ipv6()) {
-            // RELAY-FACTS-NOW §3, "The IPv6 trap".
+            // The IPv6 trap (observed in OpenSMTPD/OpenSMTPD#1076).
             cause.push_str(" The relay saw an IPv6 address: a host with IPv6 egress reaches Google over IPv6, and mail is denied when only IPv4 ranges are registered.");
             fix.push_str(" Register the IPv6 address too (a /112 or longer), or make the MTA connect over IPv4 (Postfix inet_protocols = ipv4).");
         }
@@ -319,11 +319,9 @@ mod tests {
                     e.id
                 );
             }
-            assert!(
-                e.fact.contains("RELAY-FACTS"),
-                "{}: facts cite their source",
-                e.id
-            );
+            if let Err(why) = crate::sources::check_citation(e.fact) {
+                panic!("{}: facts cite sources of docs/sources.md: {why}", e.id);
+            }
             let x = explain(e.example);
             assert_eq!(x.id, e.id, "{}: its own example matches it", e.id);
             assert!(x.known);
@@ -997,7 +995,7 @@ mod tests {
         assert_eq!(x.id, "rfc5321");
         assert!(x.cause.contains("HELO"), "{}", x.cause);
         let x = explain("550 5.1.1 no such user");
-        assert!(!x.cause.contains("RELAY-FACTS"), "{}", x.cause);
+        assert!(!x.cause.contains("Google 6140680"), "{}", x.cause);
     }
 
     #[test]

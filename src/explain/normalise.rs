@@ -226,7 +226,7 @@ fn strip_codes<'a>(
 }
 
 /// Removes Google's trailer: `<session id> - gsmtp` (every Google error ends so,
-/// RELAY-FACTS-NOW §7, "Observed response shapes"). `- gcdp` stays: it tells that an
+/// as go-mail/mail#63 and Ombi-app/Ombi#1442 show). `- gcdp` stays: it tells that an
 /// administrator's rule answered.
 fn strip_trailer(tokens: &mut Vec<&str>) {
     let n = tokens.len();

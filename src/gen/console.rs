@@ -21,7 +21,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     let auth = setting.authentication;
     let mut notes = Vec::new();
 
-    // RELAY-FACTS-NOW §2: the console path, the privilege and the top-level-only rule.
+    // Google help 2956491: the console path, the privilege and the top-level-only rule.
     let mut steps = vec![
         "Sign in to the Google Admin console (admin.google.com) as a super administrator, or as an administrator with the Gmail settings privilege (a Workspace account, not one ending in @gmail.com)".to_owned(),
         "Go to Apps > Google Workspace > Gmail > Routing".to_owned(),
@@ -29,7 +29,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         "Find SMTP relay service and click Configure; if a setting already exists, click Edit to change it, or Add another rule for a second one".to_owned(),
         format!("Description: \"{}\" (unique among your relay settings)", setting.description),
         format!("Allowed senders: select \"{}\"", setting.allowed_senders.label()),
-        // RELAY-FACTS, "The admin-console setting": at least one box is ticked.
+        // Google help 2956491, the SMTP relay service setting: at least one box is ticked.
         format!(
             "Authentication: {} \"{}\"; {} \"{}\"",
             tick(auth.uses_ip()),
@@ -48,7 +48,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             ));
         }
         if setting.enabled_ranges().next().is_none() {
-            // RELAY-FACTS, "IP ranges": the server's own public address, as small as possible.
+            // Google help 2956491, IP ranges: the server's own public address, as small as possible.
             steps.push("Click Add IP range and enter the sending server's PUBLIC address (a single address, or the smallest range that covers your servers; at most 65,536 addresses); `relayctl probe` run on the server shows the address Google sees; tick Enabled; Save".to_owned());
         }
     }
@@ -64,30 +64,30 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     steps.extend([
         "Click Save (Add setting for a new one); if the page then shows a Save button at the bottom, click it too".to_owned(),
         "Allow up to an hour before the change applies; the Admin console's audit log records it".to_owned(),
-        // RELAY-FACTS, "Before you start".
+        // Google help 2956491, comprehensive mail storage.
         "If these servers send on behalf of users (ticketing, notifications) and the mail should also appear in the users' Gmail, or Google Vault must keep it: Apps > Google Workspace > Gmail > Compliance > Comprehensive mail storage: turn it on; Save".to_owned(),
     ]);
     if let Some(s) = &plan.sasl {
-        // RELAY-FACTS-NOW §2: app passwords, and unmanaged accounts are refused.
+        // Google help 176600: app passwords, and unmanaged accounts are refused.
         steps.push(format!(
             "SMTP AUTH user {}: it must be a registered, active Google Workspace user; turn on 2-Step Verification for it and create an app password, which the mail server uses instead of the account password",
             s.username
         ));
         notes.push(Note::warning(
             "some organisations turn app passwords off; then SMTP AUTH cannot work and IP authentication is the only option",
-            "RELAY-FACTS-NOW §2",
+            "observed: docker-mailserver/docker-mailserver#4726 (app passwords turned off)",
         ));
     }
 
     if setting.allowed_senders == AllowedSenders::DomainAddresses {
         notes.push(Note::info(
             "Google's current text for \"Only addresses in my domains\" says the sender must be in your primary domain (sub-domains allowed), where the G Suite-era article said any of your registered domains: test a sender in a secondary domain before relying on it",
-            "RELAY-FACTS-NOW §2",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": allowed senders",
         ));
     }
     notes.push(Note::info(
         "the relay setting can be changed at the top-level organisation only, and a change may take up to an hour to apply",
-        "RELAY-FACTS, \"The admin-console setting\"",
+        "Google 2956491 \"Route outgoing SMTP relay messages through Google\": the SMTP relay service setting",
     ));
 
     Ok(Artifact {

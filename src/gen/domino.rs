@@ -27,7 +27,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     check_form(Target::Domino, form, &[Form::Steps], "steps")?;
     let mut notes = Vec::new();
 
-    // RELAY-FACTS, "Per-MTA instructions": the article's Domino R5/R6 procedure.
+    // Google help 2956491, per-MTA instructions: the article's Domino R5/R6 procedure.
     let mut steps = vec![
         "Open Domino Administrator, click the Configuration tab, expand Messaging and click Configurations".to_owned(),
         "Double-click the Configuration Settings document of your Domino server and click Edit Configuration".to_owned(),
@@ -61,29 +61,29 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     if plan.tls != TlsMode::Off {
         notes.push(Note::info(
             "HCL's help says both servers need a TLS certificate for negotiated TLS: the Domino server needs its own key ring (Domino 12: TLS credentials) before it encrypts outbound SMTP",
-            "HCL Domino admin help, outbound STARTTLS",
+            "HCL Domino Administrator help: outbound STARTTLS",
         ));
     }
     if plan.tls == TlsMode::StartTls {
         notes.push(Note::warning(
             "Domino's Negotiated SSL continues without encryption when the server does not offer STARTTLS, so Domino cannot insist on TLS; the relay offers it, and with \"Require TLS encryption\" on it refuses mail sent in clear",
-            "HCL Domino admin help, outbound STARTTLS; RELAY-FACTS, \"The relay endpoint\"",
+            "HCL Domino Administrator help: outbound STARTTLS; Google 2956491 \"Route outgoing SMTP relay messages through Google\"",
         ));
     }
     for r in &plan.internal {
-        // RELAY-FACTS, "Per-MTA instructions" (qmail): internal domains keep their own route.
+        // Google help 2956491, per-MTA instructions (qmail): internal domains keep their own route.
         notes.push(Note::warning(
             format!(
                 "{} must not go to Google: the relay host takes all mail leaving the local Internet domain, so route that domain to {} through its own Domino routing documents (relayctl does not spell them); the outbound port above applies to those connections too",
                 r.domain,
                 r.host.as_ref().map_or("its MX hosts".to_owned(), |h| h.to_string())
             ),
-            "RELAY-FACTS, \"Per-MTA instructions\"",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions",
         ));
     }
     notes.push(Note::info(
         "Google's article: Domino's default timeouts are fine; only the initial transfer retry interval changes",
-        "RELAY-FACTS, \"Per-MTA instructions\": Domino",
+        "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions: Domino",
     ));
 
     Ok(Artifact {

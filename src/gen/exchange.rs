@@ -11,7 +11,7 @@ use crate::relay::plan::{ClientPlan, Egress, InternalRoute, Note, TlsMode};
 const CONNECTOR: &str = "Outbound to Google";
 
 /// How the EdgeSync connector is found: its name is "EdgeSync - <site> to Internet"
-/// (RELAY-FACTS, "Per-MTA instructions": Exchange 2007/2010 with Edge).
+/// (Google help 2956491, per-MTA instructions: Exchange 2007/2010 with Edge).
 const EDGESYNC_FILTER: &str =
     "Get-SendConnector | Where-Object { $_.Name -like 'EdgeSync - * to Internet' }";
 
@@ -22,7 +22,7 @@ fn ps_quote(s: &str) -> String {
 
 /// What Exchange's TLS switches are for `tls`.
 ///
-/// RELAY-FACTS-NOW §1: the relay also takes TLS from the first byte on 465, but an
+/// firebase/extensions#632: the relay also takes TLS from the first byte on 465, but an
 /// Exchange connector only ever negotiates STARTTLS after connecting, so 465 cannot be
 /// spelled here.
 fn tls_switches(tls: TlsMode) -> Result<&'static str, GenError> {
@@ -43,7 +43,7 @@ fn tls_switches(tls: TlsMode) -> Result<&'static str, GenError> {
 /// credential Exchange prompts for (the password never appears on a command line).
 fn auth_switches(plan: &ClientPlan) -> String {
     match &plan.sasl {
-        // RELAY-FACTS, "The admin-console setting": SMTP AUTH requires TLS, so only the
+        // Google help 2956491, the SMTP relay service setting: SMTP AUTH requires TLS, so only the
         // mechanism that refuses to authenticate outside TLS is spelled.
         Some(s) => format!(
             "-SmartHostAuthMechanism BasicAuthRequireTLS -AuthenticationCredential (Get-Credential {})",
@@ -54,7 +54,7 @@ fn auth_switches(plan: &ClientPlan) -> String {
 }
 
 /// The switches every Google connector gets, new or edited: smart host, port, TLS,
-/// HELO name and authentication. Ports never go into -SmartHosts (RELAY-FACTS-NOW §8).
+/// HELO name and authentication. Ports never go into -SmartHosts (Microsoft Learn, Set-SendConnector; MicrosoftDocs/office-docs-powershell#5599).
 fn relay_switches(plan: &ClientPlan) -> Result<String, GenError> {
     Ok(format!(
         "-DNSRoutingEnabled $false -SmartHosts {} -Port {} {} -Fqdn {} {}",
@@ -227,7 +227,7 @@ fn steps_2003(plan: &ClientPlan, edition: Edition, notes: &mut Vec<Note>) -> Vec
     let port = plan.port.number();
     let mut steps = vec![
         "Open Exchange System Manager and go to Servers > <your server> > Protocols > SMTP (below Administrative Groups > <group> when administrative groups are shown); right-click the SMTP virtual server that sends outbound mail (usually Default SMTP Virtual Server) and choose Properties".to_owned(),
-        // RELAY-FACTS, "Per-MTA instructions": retry intervals 1, 1, 3, then 5 minutes.
+        // Google help 2956491, per-MTA instructions: retry intervals 1, 1, 3, then 5 minutes.
         format!("Delivery tab, Outbound: set First retry interval to {first}, Second retry interval to {second}, Third retry interval to {third} and Subsequent retry interval to {subsequent} (minutes)"),
     ];
     steps.push(if port == 25 {
@@ -252,7 +252,7 @@ fn steps_2003(plan: &ClientPlan, edition: Edition, notes: &mut Vec<Note>) -> Vec
         _ => {
             notes.push(Note::warning(
                 format!("this plan does not require TLS, and relayctl knows no \"encrypt when offered\" setting in Exchange {year}: with TLS encryption unticked, mail crosses the Internet in clear"),
-                "RELAY-FACTS, \"The relay endpoint\": without Require TLS, any port works",
+                "Google 2956491 \"Route outgoing SMTP relay messages through Google\": without Require TLS, any port works",
             ));
             "leave TLS encryption unticked"
         }
@@ -282,7 +282,7 @@ fn steps_2003(plan: &ClientPlan, edition: Edition, notes: &mut Vec<Note>) -> Vec
     if !plan.internal.is_empty() && port != 25 {
         notes.push(Note::warning(
             format!("Exchange {year} sets the outbound TCP port per virtual server: the internal connectors above would also connect to port {port}; give them their own virtual server (bridgehead) with TCP port 25"),
-            "RELAY-FACTS, \"Per-MTA instructions\" (qmail: internal domains keep their own route)",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions (qmail: internal domains keep their own route)",
         ));
     }
     steps.push("Click OK to save the connector; if mail still leaves with the old settings, right-click the virtual server, choose Stop, then Start".to_owned());
@@ -398,12 +398,12 @@ pub(super) fn render(
         if plan.sasl.is_some() {
             notes.push(Note::info(
                 "Get-Credential prompts for the password: enter the user's app password; it is stored in the connector, never on the command line",
-                "RELAY-FACTS-NOW §2: SMTP AUTH needs an app password",
+                "Google 176600 \"Send email from a printer, scanner, or app\": app passwords",
             ));
             if edge {
                 notes.push(Note::warning(
                     "relayctl could not confirm that EdgeSync copies the smart-host credential to the Edge: after Start-EdgeSynchronization, check SmartHostAuthMechanism on the Edge, and watch for 530 5.7.0 or 535 5.7.8 from the relay in the test below",
-                    "RELAY-FACTS-NOW §7",
+                    "observed: axllent/mailpit#596 (530 5.7.0); observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
                 ));
             }
         }
@@ -418,7 +418,7 @@ pub(super) fn render(
 
     notes.push(Note::info(
         "Exchange takes the port in its own field (-Port; 2000/2003: the virtual server's TCP port), never in the smart host name: smtp-relay.gmail.com:587 is rejected as a smart host",
-        "RELAY-FACTS-NOW §8, Exchange",
+        "Microsoft Learn Set-SendConnector: -SmartHosts, -Port; observed: MicrosoftDocs/office-docs-powershell#5599",
     ));
     if plan.egress != Egress::Any {
         notes.push(Note::warning(
@@ -428,7 +428,7 @@ pub(super) fn render(
                 plan.relay_host,
                 if plan.egress == Egress::Ipv4Only { 4 } else { 6 }
             ),
-            "RELAY-FACTS-NOW §3, the IPv6 trap",
+            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         ));
     }
 

@@ -16,7 +16,7 @@ const EXIM_MAX_RCPT: u32 = 100;
 
 /// The dc_smarthost value: update-exim4.conf.conf(5) takes the port after two colons.
 fn smarthost(plan: &ClientPlan) -> String {
-    // RELAY-FACTS-NOW §8, Exim: dc_smarthost='smtp-relay.gmail.com::587'.
+    // update-exim4.conf.conf(5): dc_smarthost='smtp-relay.gmail.com::587'.
     format!("{}::{}", plan.relay_host, plan.port.number())
 }
 
@@ -51,7 +51,7 @@ fn dc_values(plan: &ClientPlan) -> Vec<(&'static str, String)> {
 /// The exim4.conf.localmacros lines: macros of Debian's exim4-config 4.96 templates
 /// (transport/30_exim4-config_remote_smtp_smarthost) and one main option.
 fn macros(plan: &ClientPlan) -> Vec<String> {
-    // RELAY-FACTS-NOW §4 and §8, Exim: the HELO name is the primary host name unless
+    // Exim specification, helo_data; Google help 6140680: the HELO name is the primary host name unless
     // helo_data says otherwise; the macro sets it on both remote transports.
     let mut l = vec![format!("REMOTE_SMTP_HELO_DATA = {}", plan.helo)];
     match plan.tls {
@@ -60,7 +60,7 @@ fn macros(plan: &ClientPlan) -> Vec<String> {
         }
         TlsMode::Implicit => {
             l.push("REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *".to_owned());
-            // RELAY-FACTS-NOW §1: port 465 is TLS from the first byte (protocol smtps).
+            // RFC 8314; firebase/extensions#632: port 465 is TLS from the first byte (protocol smtps).
             l.push("REMOTE_SMTP_SMARTHOST_PROTOCOL = smtps".to_owned());
         }
         // The transport tries STARTTLS whenever offered: nothing to add.
@@ -68,7 +68,7 @@ fn macros(plan: &ClientPlan) -> Vec<String> {
         TlsMode::Off => l.push("REMOTE_SMTP_SMARTHOST_HOSTS_AVOID_TLS = *".to_owned()),
     }
     if plan.egress == Egress::Ipv4Only {
-        // RELAY-FACTS-NOW §3, the IPv6 trap. localmacros is read at the top of the main
+        // the IPv6 trap (observed in OpenSMTPD/OpenSMTPD#1076). localmacros is read at the top of the main
         // section, so a main option is valid here.
         l.push("disable_ipv6 = true".to_owned());
     }
@@ -165,12 +165,12 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         commands.push(sh(format!("chmod 640 {PASSWD_CLIENT}"), "and nobody else"));
         notes.push(Note::info(
             "Debian's client authenticators send PLAIN/LOGIN only inside TLS; Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8",
-            "RELAY-FACTS-NOW §2",
+            "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
         ));
     } else {
         notes.push(Note::info(
             format!("IP authentication: leave {PASSWD_CLIENT} without an entry matching the relay, or Exim will try AUTH"),
-            "RELAY-FACTS-NOW §8, Exim",
+            "exim4-config_files(5): passwd.client",
         ));
     }
     if !plan.internal.is_empty() {
@@ -199,42 +199,42 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     match plan.tls {
         TlsMode::StartTls => notes.push(Note::info(
             "hosts_require_tls on the smarthost transport: mail waits in the queue rather than leave without STARTTLS",
-            "RELAY-FACTS, \"The relay endpoint\"",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\"",
         )),
         TlsMode::Implicit => notes.push(Note::info(
             "protocol = smtps on the smarthost transport: TLS from the first byte on port 465",
-            "RELAY-FACTS-NOW §1",
+            "RFC 8314; observed: firebase/extensions#632 (port 465 with TLS on connect)",
         )),
         TlsMode::Opportunistic => notes.push(Note::info(
             "Exim uses STARTTLS whenever the relay offers it and sends in clear otherwise",
-            "Exim spec.txt, hosts_require_tls",
+            "Exim specification, hosts_require_tls",
         )),
         TlsMode::Off => notes.push(Note::info(
             "hosts_avoid_tls on the smarthost transport: no STARTTLS towards the relay",
-            "Exim spec.txt, hosts_avoid_tls",
+            "Exim specification, hosts_avoid_tls",
         )),
     }
     match plan.egress {
         Egress::Ipv4Only => notes.push(Note::info(
             "disable_ipv6 stops all IPv6 in Exim, listening included; it takes effect on restart",
-            "Exim spec.txt, disable_ipv6",
+            "Exim specification, disable_ipv6",
         )),
         Egress::Ipv6Only => notes.push(Note::warning(
             "Exim has no switch to use IPv6 only; make sure this host has IPv6 egress, or register its public IPv4 address as well",
-            "RELAY-FACTS-NOW §3",
+            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
         Egress::Any => {}
     }
     if plan.max_rcpt_per_transaction != EXIM_MAX_RCPT {
         notes.push(Note::warning(
             format!("Exim's smtp transport sends up to {EXIM_MAX_RCPT} recipients per transaction (max_rcpt) and Debian's template has no macro for it; set max_rcpt = {} in the remote_smtp_smarthost transport", plan.max_rcpt_per_transaction),
-            "RELAY-FACTS-NOW §6",
+            "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
         ));
     }
     if plan.connection_reuse {
         notes.push(Note::info(
             "Exim already sends several messages over one connection (connection_max_messages, default 500) and at most 100 recipients per transaction (max_rcpt)",
-            "RELAY-FACTS, \"Denial-of-service protection\"; RELAY-FACTS-NOW §6",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": connection caching; Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
         ));
     }
 

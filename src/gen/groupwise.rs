@@ -25,7 +25,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     let mut files = Vec::new();
     let mut notes = Vec::new();
 
-    // RELAY-FACTS, "Per-MTA instructions": GroupWise timeouts first, then the relay host.
+    // Google help 2956491, per-MTA instructions: GroupWise timeouts first, then the relay host.
     // Field labels as the Japanese seed keeps them (ConsoleOne's English UI).
     let mut steps = vec![
         "Open ConsoleOne, right-click the GroupWise Internet Agent object and choose Properties (GroupWise 2014 and later: open the GroupWise Administration Console and click the GWIA)".to_owned(),
@@ -52,7 +52,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ));
         notes.push(Note::warning(
             "relayctl could not confirm that the Internet Agent can reach a relay host on a port other than 25",
-            "RELAY-FACTS, \"The relay endpoint\": ports 25, 465, 587",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": ports 25, 465, 587",
         ));
     }
     if plan.tls != TlsMode::Off {
@@ -60,7 +60,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             "TLS: if your Internet Agent has SSL settings for SMTP (GroupWise 6.5 and later document securing the agent's connections with SSL; page names differ by version), give it its certificate and key file and set SSL for SMTP to Enabled".to_owned());
         notes.push(Note::warning(
             "relayctl could not confirm that the Internet Agent uses TLS towards its relay host; in the test below, 530 5.7.0 Must issue a STARTTLS command first from the relay means it sent in clear",
-            "RELAY-FACTS-NOW §7",
+            "Google 3726730 \"Gmail SMTP errors and codes\": 530 5.7.0 Must issue a STARTTLS command first",
         ));
     }
     if let Some(s) = &plan.sasl {
@@ -105,7 +105,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     for r in plan.internal.iter().filter(|r| r.host.is_none()) {
         notes.push(Note::warning(
             format!("{} must not go to Google, but route.cfg needs a host to send it to: give one (--internal-domain {}=host)", r.domain, r.domain),
-            "RELAY-FACTS, \"Per-MTA instructions\"",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions",
         ));
     }
     steps.push("Restart the Internet Agent so it reads the new settings".to_owned());

@@ -10,7 +10,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     check_form(Target::Macos, form, &[Form::Steps], "steps")?;
     let mut notes = Vec::new();
 
-    // RELAY-FACTS, "Per-MTA instructions": Server Admin > Mail > Settings, relay host,
+    // Google help 2956491, per-MTA instructions: Server Admin > Mail > Settings, relay host,
     // restart the mail service.
     let mut steps = vec![
         "Mac OS X Server 10.x: open Server Admin, select the server's Mail service and click Settings. OS X Server 2 to macOS Server 5.6: open the Server app and select Mail".to_owned(),
@@ -41,18 +41,18 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 
     notes.push(Note::warning(
         "macOS Server 5.7 (2018) dropped the mail service; on a current Mac, the built-in Postfix is configured directly: use `relayctl gen postfix`",
-        "Apple, macOS Server Service Migration Guide (2018)",
+        "Apple macOS Server Service Migration Guide (2018)",
     ));
     if plan.sasl.is_some() {
         notes.push(Note::info(
             "Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth; the account password is refused with 535 5.7.8",
-            "RELAY-FACTS-NOW §2",
+            "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
         ));
     }
     if !plan.internal.is_empty() {
         notes.push(Note::warning(
             "the consoles have no per-domain routing: keep internal domains away from Google with the transport map that `relayctl gen postfix` writes, in the mail service's Postfix configuration",
-            "RELAY-FACTS, \"Per-MTA instructions\" (qmail: internal domains keep their own route)",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions (qmail: internal domains keep their own route)",
         ));
     }
 

@@ -95,7 +95,7 @@ impl Target {
     /// What the target's stock client can do; the plan refuses what it cannot.
     pub fn capabilities(self) -> Capabilities {
         match self {
-            // RELAY-FACTS, "Per-MTA instructions": stock qmail-remote has neither TLS
+            // Google help 2956491, per-MTA instructions: stock qmail-remote has neither TLS
             // nor SMTP AUTH (both come only from third-party patches).
             Target::Qmail => Capabilities {
                 tls: false,

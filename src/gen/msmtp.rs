@@ -25,7 +25,7 @@ fn rc_lines(plan: &ClientPlan) -> Vec<String> {
         tls => {
             l.push("tls on".to_owned());
             // msmtp(1): tls_starttls on = STARTTLS (the default), off = TLS from the
-            // first byte (RELAY-FACTS-NOW §1: port 465).
+            // first byte (RFC 8314; firebase/extensions#632: port 465).
             let starttls = if tls == TlsMode::Implicit {
                 "off"
             } else {
@@ -42,10 +42,10 @@ fn rc_lines(plan: &ClientPlan) -> Vec<String> {
             // The password stays out of this file (msmtp(1), passwordeval).
             l.push(format!("passwordeval \"cat {PASSWORD_FILE}\""));
         }
-        // RELAY-FACTS-NOW §2: with IP authentication, no AUTH attempt at all.
+        // loganmarchione/docker-postfixrelay#62: with IP authentication, no AUTH attempt at all.
         None => l.push("auth off".to_owned()),
     }
-    // RELAY-FACTS-NOW §4 and §8, msmtp: `domain` is the EHLO argument; its default,
+    // msmtp(1), domain; Google help 6140680: `domain` is the EHLO argument; its default,
     // localhost, draws 421 4.7.0 from the relay.
     l.push(format!("domain {}", plan.helo));
     // An envelope sender in the customer's domain for mail that names none (cron, -t).
@@ -94,7 +94,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         });
         notes.push(Note::info(
             "Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8; msmtp refuses an rc file holding a literal password unless it is yours and mode 0600, which is why the password lives in its own file",
-            "RELAY-FACTS-NOW §2; msmtp(1)",
+            "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8); msmtp(1)",
         ));
     }
     commands.push(Command {
@@ -106,17 +106,17 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     if plan.tls == TlsMode::Opportunistic {
         notes.push(Note::info(
             "msmtp has no \"STARTTLS when offered\" mode: this account requires STARTTLS, which the relay offers on ports 25 and 587",
-            "msmtp(1), tls; RELAY-FACTS-NOW §1",
+            "msmtp(1), tls; Google 2956491 \"Route outgoing SMTP relay messages through Google\": ports 25 and 587",
         ));
     }
     match plan.egress {
         Egress::Ipv4Only => notes.push(Note::warning(
             "msmtp has no address-family setting: add `source_ip <this host's IPv4 address>` to the account to keep it on IPv4; otherwise a host with IPv6 egress reaches Google over IPv6 and is refused",
-            "RELAY-FACTS-NOW §3, the IPv6 trap",
+            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
         Egress::Ipv6Only => notes.push(Note::warning(
             "msmtp has no address-family setting: add `source_ip <this host's IPv6 address>` to the account to keep it on IPv6",
-            "RELAY-FACTS-NOW §3",
+            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
         Egress::Any => {}
     }
@@ -127,7 +127,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
                 "msmtp sends every message to one host and cannot route by recipient domain: mail for {} would also go to Google; use an MTA for those domains",
                 domains.join(", ")
             ),
-            "RELAY-FACTS, \"Per-MTA instructions\" (internal domains)",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions (internal domains)",
         ));
     }
     notes.push(Note::info(
@@ -135,7 +135,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             "msmtp opens one connection per message and sends all its recipients in one transaction: keep messages to at most {} recipients",
             plan.max_rcpt_per_transaction
         ),
-        "RELAY-FACTS-NOW §6",
+        "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
     ));
 
     Ok(Artifact {

@@ -19,7 +19,7 @@ fn scheme(tls: TlsMode) -> &'static str {
     match tls {
         // "Normal SMTP session with mandatory STARTTLS."
         TlsMode::StartTls => "smtp+tls",
-        // "SMTP session with forced TLS on connection" (RELAY-FACTS-NOW §1: port 465).
+        // "SMTP session with forced TLS on connection" (RFC 8314; firebase/extensions#632: port 465).
         TlsMode::Implicit => "smtps",
         // "Normal SMTP session with opportunistic STARTTLS (the default)."
         TlsMode::Opportunistic => "smtp",
@@ -50,7 +50,7 @@ fn internal_action(r: &InternalRoute) -> String {
 
 /// The smtpd.conf lines for `plan`, in the order they are written.
 fn conf_lines(plan: &ClientPlan) -> Vec<String> {
-    // RELAY-FACTS-NOW §4: the FQDN of the sending device, never localhost.
+    // Google help 6140680: the FQDN of the sending device, never localhost.
     let helo = format!("helo {}", plan.helo);
     let mut l = vec![format!("# {}", header(plan))];
     if plan.sasl.is_some() {
@@ -79,7 +79,7 @@ fn conf_lines(plan: &ClientPlan) -> Vec<String> {
             "# IPv4 only: add  src \"<this host's IPv4 address>\"  to the \"{RELAY_ACTION}\" action (see the notes)"
         ));
     }
-    // RELAY-FACTS, "Per-MTA instructions": internal domains before the relay; smtpd.conf
+    // Google help 2956491, per-MTA instructions: internal domains before the relay; smtpd.conf
     // takes the first match line that matches.
     for r in &plan.internal {
         l.push(format!(
@@ -133,7 +133,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         commands.push(sh(format!("chmod 640 {SECRETS}"), "and nobody else"));
         notes.push(Note::info(
             "smtpd.conf(5): credentials are used only with smtp+tls:// and smtps://; Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8",
-            "RELAY-FACTS-NOW §2",
+            "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
         ));
     }
     commands.push(sh(
@@ -162,18 +162,18 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     match plan.egress {
         Egress::Ipv4Only => notes.push(Note::warning(
             format!("OpenSMTPD 6.8 has no address-family setting for relaying; with `src \"<IPv4 address>\"` on the \"{RELAY_ACTION}\" action it skips the relay's IPv6 addresses (mta.c: \"AF mismatch\"). Without it, a host with IPv6 egress reaches Google over IPv6 and is refused"),
-            "RELAY-FACTS-NOW §3, the IPv6 trap",
+            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
         Egress::Ipv6Only => notes.push(Note::warning(
             format!("OpenSMTPD 6.8 has no address-family setting for relaying; add `src \"<this host's IPv6 address>\"` to the \"{RELAY_ACTION}\" action to keep it on IPv6"),
-            "RELAY-FACTS-NOW §3",
+            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
         Egress::Any => {}
     }
     if plan.connection_reuse {
         notes.push(Note::info(
             "OpenSMTPD reuses its connections to the relay by itself (up to 100 messages per session by default)",
-            "RELAY-FACTS, \"Denial-of-service protection\"",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": connection caching",
         ));
     }
     notes.push(Note::info(
@@ -181,7 +181,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             "smtpd.conf has no setting for recipients per outgoing transaction; keep messages to at most {} recipients",
             plan.max_rcpt_per_transaction
         ),
-        "RELAY-FACTS-NOW §6",
+        "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
     ));
 
     Ok(Artifact {

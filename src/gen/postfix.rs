@@ -14,7 +14,7 @@ const CA_FILE: &str = "/etc/ssl/certs/ca-certificates.crt";
 /// The master.cf entry of tlsproxy(8), as Debian's commented-out line has it.
 const TLSPROXY_SERVICE: &str = "tlsproxy/unix='tlsproxy unix - - y - 0 tlsproxy'";
 
-/// The relayhost value: brackets skip the MX lookup (RELAY-FACTS-NOW §8, Postfix).
+/// The relayhost value: brackets skip the MX lookup (postconf(5), relayhost).
 pub(crate) fn relayhost(plan: &ClientPlan) -> String {
     format!("[{}]:{}", plan.relay_host, plan.port.number())
 }
@@ -24,7 +24,7 @@ fn parameters(plan: &ClientPlan) -> Vec<(&'static str, String)> {
     let next_hop = relayhost(plan);
     let mut p: Vec<(&'static str, String)> = vec![
         ("relayhost", next_hop.clone()),
-        // RELAY-FACTS-NOW §4: the FQDN of the sending device, never localhost.
+        // Google help 6140680: the FQDN of the sending device, never localhost.
         ("smtp_helo_name", plan.helo.to_string()),
     ];
     let level = match plan.tls {
@@ -34,7 +34,7 @@ fn parameters(plan: &ClientPlan) -> Vec<(&'static str, String)> {
     };
     p.push(("smtp_tls_security_level", level.to_owned()));
     if plan.tls == TlsMode::Implicit {
-        // RELAY-FACTS-NOW §1: 465 needs wrapper mode, or Postfix refuses to send.
+        // docker-mailserver/docker-mailserver#1428: 465 needs wrapper mode, or Postfix refuses to send.
         p.push(("smtp_tls_wrappermode", "yes".to_owned()));
     }
     if plan.tls != TlsMode::Off {
@@ -47,18 +47,18 @@ fn parameters(plan: &ClientPlan) -> Vec<(&'static str, String)> {
             p.push(("smtp_sasl_security_options", "noanonymous".to_owned()));
             p.push(("smtp_sasl_tls_security_options", "noanonymous".to_owned()));
         }
-        // RELAY-FACTS-NOW §2: with IP authentication, a stray SASL attempt defers mail.
+        // loganmarchione/docker-postfixrelay#62: with IP authentication, a stray SASL attempt defers mail.
         None => p.push(("smtp_sasl_auth_enable", "no".to_owned())),
     }
     if plan.connection_reuse {
-        // RELAY-FACTS, "Denial-of-service protection": several messages per connection.
+        // Google help 2956491, connection caching: several messages per connection.
         p.push(("smtp_connection_cache_destinations", next_hop));
         if plan.tls != TlsMode::Off {
             // Postfix >= 3.4 caches TLS connections only through tlsproxy(8).
             p.push(("smtp_tls_connection_reuse", "yes".to_owned()));
         }
     }
-    // RELAY-FACTS-NOW §6: at most 100 recipients per transaction.
+    // Google help 6140680: at most 100 recipients per transaction.
     p.push((
         "smtp_destination_recipient_limit",
         plan.max_rcpt_per_transaction.to_string(),
@@ -136,7 +136,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ));
         notes.push(Note::info(
             "Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth; the account password is refused with 535 5.7.8",
-            "RELAY-FACTS-NOW §2",
+            "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
         ));
     }
     if !plan.internal.is_empty() {

@@ -14,7 +14,7 @@ const TIMEOUTSMTPD: &str = "/var/qmail/control/timeoutsmtpd";
 /// meaning normal MX delivery and `.domain` matching sub-domains.
 fn smtproutes(plan: &ClientPlan) -> Vec<String> {
     let mut lines = Vec::new();
-    // RELAY-FACTS, "Per-MTA instructions" (Qmail): internal domains get their own line
+    // Google help 2956491, per-MTA instructions (Qmail): internal domains get their own line
     // before the relay's.
     for r in &plan.internal {
         let relay = r.host.as_ref().map(|h| h.to_string()).unwrap_or_default();
@@ -52,7 +52,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             create: true,
             mode: None,
             primary: false,
-            // RELAY-FACTS-NOW §4: the FQDN of the sending device, never localhost.
+            // Google help 6140680: the FQDN of the sending device, never localhost.
             purpose: "the name qmail-remote says HELO with (default: control/me)".to_owned(),
             comment: None,
             lines: vec![plan.helo.to_string()],
@@ -81,7 +81,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             "timeoutsmtpd is {} s (the article: at least {} s, default 1200); qmail-remote's own wait for the relay is control/timeoutremote (default 1200 s)",
             plan.timeouts.qmail_smtpd_s, plan.timeouts.qmail_smtpd_min_s
         ),
-        "RELAY-FACTS, \"Per-MTA instructions\" (Qmail)",
+        "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions (Qmail)",
     )];
     if plan.tls != TlsMode::Off {
         notes.push(Note::warning(
@@ -89,30 +89,30 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
                 "stock qmail-remote never sends STARTTLS: mail goes to port {} in clear, and with \"Require TLS encryption\" the relay answers 530 5.7.0 Must issue a STARTTLS command first; use a TLS-patched qmail-remote or another MTA",
                 plan.port.number()
             ),
-            "RELAY-FACTS, \"The relay endpoint\"; RELAY-FACTS-NOW §7",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": Require TLS; Google 3726730 \"Gmail SMTP errors and codes\": 530 5.7.0 Must issue a STARTTLS command first",
         ));
     }
     if plan.sasl.is_some() {
         notes.push(Note::warning(
             "stock qmail-remote has no SMTP AUTH: no credentials are written, and the relay refuses the mail until IP authentication is used",
-            "RELAY-FACTS, \"The admin-console setting\"",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": the SMTP relay service setting",
         ));
     }
     match plan.egress {
         Egress::Ipv4Only => notes.push(Note::info(
             "stock qmail-remote connects over IPv4 only: nothing to set for the IPv4-only ranges",
-            "RELAY-FACTS-NOW §3, the IPv6 trap",
+            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
         Egress::Ipv6Only => notes.push(Note::warning(
             "stock qmail-remote has no IPv6: register this server's public IPv4 address in the console",
-            "RELAY-FACTS-NOW §3",
+            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
         Egress::Any => {}
     }
     if plan.connection_reuse {
         notes.push(Note::info(
             "qmail-remote opens one connection per delivery and cannot cache connections; at high volume Google asks for several messages per connection, which needs another MTA",
-            "RELAY-FACTS, \"Denial-of-service protection\"",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": connection caching",
         ));
     }
     notes.push(Note::info(
@@ -120,7 +120,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             "qmail delivers each recipient in its own SMTP transaction, well within the relay's {} recipients",
             plan.max_rcpt_per_transaction
         ),
-        "RELAY-FACTS-NOW §6",
+        "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
     ));
 
     Ok(Artifact {

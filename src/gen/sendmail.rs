@@ -48,7 +48,7 @@ fn mc_lines(plan: &ClientPlan) -> Vec<String> {
     let mut l = vec![
         format!("dnl {}", header(plan)),
         "dnl Put these lines before MAILER_DEFINITIONS and the MAILER() lines.".to_owned(),
-        // RELAY-FACTS-NOW §8, Sendmail: Google's own line, with brackets so that no MX
+        // sendmail cf/README, SMART_HOST; Google help 2956491: Google's own line, with brackets so that no MX
         // lookup is made (the relay mailer connects to the host as named).
         define("SMART_HOST", &format!("[{}]", plan.relay_host)),
         // cf/feature/msp.m4 uses the same `TCP $h 587` to reach port 587: the smart
@@ -57,7 +57,7 @@ fn mc_lines(plan: &ClientPlan) -> Vec<String> {
             "RELAY_MAILER_ARGS",
             &format!("TCP $h {}", plan.port.number()),
         ),
-        // RELAY-FACTS-NOW §4: the FQDN of the sending device in EHLO (HeloName, 8.13+).
+        // Google help 6140680: the FQDN of the sending device in EHLO (HeloName, 8.13+).
         define("confHELO_NAME", plan.helo.as_str()),
     ];
     if plan.tls != TlsMode::Off {
@@ -65,21 +65,21 @@ fn mc_lines(plan: &ClientPlan) -> Vec<String> {
         l.push(define("confCACERT_PATH", CA_PATH));
         l.push(define("confCACERT", CA_FILE));
     }
-    // RELAY-FACTS-NOW §6: at most 100 recipients per transaction; this sets r= on the
+    // Google help 6140680: at most 100 recipients per transaction; this sets r= on the
     // smtp, esmtp and relay mailers (cf/mailer/smtp.m4).
     l.push(define(
         "SMTP_MAILER_MAXRCPTS",
         &plan.max_rcpt_per_transaction.to_string(),
     ));
     if plan.connection_reuse {
-        // RELAY-FACTS, "Denial-of-service protection": keep connections open and reuse
+        // Google help 2956491, connection caching: keep connections open and reuse
         // them; these are sendmail's defaults, written out so nobody sets them to 0.
         l.push(define("confMCI_CACHE_SIZE", "2"));
         l.push(define("confMCI_CACHE_TIMEOUT", "5m"));
     } else {
         l.push(define("confMCI_CACHE_SIZE", "0"));
     }
-    // RELAY-FACTS, "Per-MTA instructions": Timeout.datafinal at least 1 hour.
+    // Google help 2956491, per-MTA instructions: Timeout.datafinal at least 1 hour.
     l.push(define(
         "confTO_DATAFINAL",
         &duration(plan.timeouts.data_final_min_s),
@@ -193,7 +193,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ));
         notes.push(Note::info(
             "SMTP AUTH needs sendmail built with SASL (Debian's is) and the PLAIN/LOGIN plugins (Debian: apt-get install libsasl2-modules); Google accepts it only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8",
-            "RELAY-FACTS-NOW §2",
+            "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
         ));
     }
     if !plan.internal.is_empty() {
@@ -225,12 +225,12 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             duration(plan.timeouts.data_final_min_s),
             plan.max_rcpt_per_transaction
         ),
-        "RELAY-FACTS, \"Per-MTA instructions\" (Sendmail); RELAY-FACTS-NOW §6",
+        "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions (Sendmail); Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
     ));
     match plan.tls {
         TlsMode::StartTls | TlsMode::Implicit => notes.push(Note::info(
             format!("sendmail's client uses STARTTLS whenever the server offers it; the access entry TLS_Srv:{} ENCR:128 makes it defer the mail (454 4.7.0) instead of sending in clear", plan.relay_host),
-            "RELAY-FACTS, \"The relay endpoint\"; sendmail cf/m4/proto.m4, tls_server",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\"; sendmail cf/m4/proto.m4, tls_server",
         )),
         TlsMode::Opportunistic => notes.push(Note::info(
             "sendmail's client uses STARTTLS whenever the server offers it, and sends in clear otherwise",
@@ -244,11 +244,11 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     match plan.egress {
         Egress::Ipv4Only => notes.push(Note::warning(
             "sendmail cannot be limited to IPv4 by configuration: ClientPortOptions Family= only chooses which options apply to a family, and the client tries the relay's IPv6 addresses first whenever the host can open an IPv6 socket (sendmail/daemon.c, makeconnection). Register this server's IPv6 /112 in the console as well, or disable IPv6 on the host (kernel parameter ipv6.disable=1)",
-            "RELAY-FACTS-NOW §3, the IPv6 trap",
+            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
         Egress::Ipv6Only => notes.push(Note::info(
             "sendmail tries IPv6 first and falls back to IPv4 only when no IPv6 connection can be made; make sure this host has IPv6 egress",
-            "RELAY-FACTS-NOW §3",
+            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
         Egress::Any => {}
     }

@@ -867,7 +867,7 @@ impl Shell<'_> {
                 let hosts = split_items(&v.items);
                 for h in &hosts {
                     if let (host, Some(port)) = host_part(h) {
-                        // RELAY-FACTS-NOW §8: Exchange refuses a port in -SmartHosts.
+                        // MicrosoftDocs/office-docs-powershell#5599: Exchange refuses a port in -SmartHosts.
                         problems.at(
                             span.line,
                             span.column,

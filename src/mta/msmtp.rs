@@ -470,7 +470,7 @@ fn fill(plan: &mut ObservedPlan, acc: &Account) {
     }
     match &acc.domain {
         Some(d) => plan.helo = Some(d.clone()),
-        // RELAY-FACTS-NOW §8, msmtp: the EHLO argument defaults to localhost.
+        // msmtp(1), domain: the EHLO argument defaults to localhost.
         None => plan.helo_default = Some("localhost (msmtp's default)".to_owned()),
     }
 }

@@ -211,7 +211,7 @@ fn smtproutes(f: &SourceFile, plan: &mut ObservedPlan, problems: &mut Vec<Syntax
         } else if !k.host.is_empty() {
             let span = at(column(k.line, k.host_at));
             // Stock qmail-remote speaks neither STARTTLS nor AUTH, and connects over IPv4
-            // only (RELAY-FACTS-NOW §3; gen/qmail.rs says the same in its notes).
+            // only (stock qmail-remote has no IPv6; gen/qmail.rs says the same in its notes).
             plan.tls = Some(Located::new(ObservedTls::Off, span.clone()));
             plan.sasl = Some(Located::new(false, span.clone()));
             plan.families = Some(Located::new(Families::Ipv4, span.clone()));

@@ -113,11 +113,39 @@ pub struct Recommendation {
     pub gen: Option<String>,
 }
 
+// Every source a probe finding cites is one of these constants (listed in `FACTS`, which
+// tests check against docs/sources.md); findings from a reply cite the explain catalogue.
 const FACT_PORTS: &str =
-    "RELAY-FACTS, The relay endpoint: ports 25, 465 (TLS on connect), 587 (STARTTLS)";
+    "Google 2956491 \"Route outgoing SMTP relay messages through Google\": ports 25, 465 (TLS on connect), 587 (STARTTLS)";
 const FACT_TLS_AUTH: &str =
-    "RELAY-FACTS, The relay endpoint: SMTP AUTH requires TLS; RELAY-FACTS-NOW §2: AUTH is offered only inside TLS";
-const FACT_RFC3207: &str = "RFC 3207 (STARTTLS); RELAY-FACTS-NOW §1";
+    "Google 2956491 \"Route outgoing SMTP relay messages through Google\": SMTP AUTH requires TLS";
+const FACT_RFC3207: &str =
+    "RFC 3207 (STARTTLS); Google 3726730 \"Gmail SMTP errors and codes\": STARTTLS replies";
+const FACT_TLS_VERSION: &str =
+    "observed: ChristopherSargent/swc_postfix (the relay negotiates TLSv1.3)";
+const FACT_TIMEOUTS: &str = "RFC 5321 §4.5.3.2 (timeouts)";
+const FACT_CLOSED: &str = "RFC 5321 §3.8";
+const FACT_REPLY_SYNTAX: &str = "RFC 5321 §4.2";
+const FACT_SMTP: &str = "RFC 5321";
+const FACT_HELO: &str = "Google 2956491 \"Route outgoing SMTP relay messages through Google\": HELO; Google 6140680 \"SMTP relay service error messages\": the FQDN of the sending device; Google 3726730 \"Gmail SMTP errors and codes\": 421 4.7.0; observed: go-mail/mail#63";
+const FACT_CLIENT_IP: &str =
+    "observed: Ombi-app/Ombi#1442, firebase/extensions#632 (the relay names the address it sees)";
+const FACT_CLIENT_IP_RANGES: &str = "Google 2956491 \"Route outgoing SMTP relay messages through Google\": IP ranges; observed: Ombi-app/Ombi#1442, firebase/extensions#632 (the relay names the address it sees); observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)";
+
+/// Every source a probe finding may cite besides the explain catalogue's.
+pub const FACTS: &[&str] = &[
+    FACT_PORTS,
+    FACT_TLS_AUTH,
+    FACT_RFC3207,
+    FACT_TLS_VERSION,
+    FACT_TIMEOUTS,
+    FACT_CLOSED,
+    FACT_REPLY_SYNTAX,
+    FACT_SMTP,
+    FACT_HELO,
+    FACT_CLIENT_IP,
+    FACT_CLIENT_IP_RANGES,
+];
 
 /// Status and findings for one connection, worst first.
 pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Vec<Finding>) {
@@ -199,7 +227,7 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
                 "old-tls",
                 format!("negotiated {}", tls.version),
                 "allow TLS 1.2 or 1.3 in the MTA",
-                "RELAY-FACTS-NOW §1: the relay negotiates TLSv1.3",
+                FACT_TLS_VERSION,
             ));
         }
         if let Some(leaf) = tls.certificates.first() {
@@ -385,28 +413,28 @@ fn stop_finding(step: StepName, stop: &Stop, e: &Endpoint, req: &ProbeRequest<'_
             } else {
                 "the server or the path stalls; raise --timeout to tell slowness from a hang"
             },
-            "RFC 5321 §4.5.3.2 (timeouts)",
+            FACT_TIMEOUTS,
         ),
         Stop::Closed => Finding::new(
             Status::Fail,
             "closed",
             format!("{at}: the server closed the connection"),
             "a firewall or the server drops the session; look at the transcript (--transcript)",
-            "RFC 5321 §3.8",
+            FACT_CLOSED,
         ),
         Stop::Protocol { message } => Finding::new(
             Status::Fail,
             "not-smtp",
             format!("{at}: not a valid SMTP reply ({message})"),
             "something other than an SMTP server answers on this port",
-            "RFC 5321 §4.2",
+            FACT_REPLY_SYNTAX,
         ),
         Stop::Io { message } => Finding::new(
             Status::Fail,
             "io-error",
             format!("{at}: {message}"),
             "check the network path to the relay",
-            "RFC 5321",
+            FACT_SMTP,
         ),
     }
 }
@@ -469,7 +497,7 @@ pub fn run_findings(endpoints: &[Endpoint], ctx: &Context) -> Vec<Finding> {
             "helo-generic",
             w.clone(),
             "present this server's FQDN in your domain (relayctl gen sets it; relayctl check helo checks it)",
-            "RELAY-FACTS, HELO / EHLO; RELAY-FACTS-NOW §4",
+            FACT_HELO,
         ));
     }
     let mut seen: Vec<IpAddr> = Vec::new();
@@ -487,7 +515,7 @@ pub fn run_findings(endpoints: &[Endpoint], ctx: &Context) -> Vec<Finding> {
                 "client-ip",
                 format!("the relay sees this host as {ip}"),
                 "with IP authentication, this is the address the console's ranges must contain",
-                "RELAY-FACTS-NOW §3: the relay names the address it sees",
+                FACT_CLIENT_IP,
             ));
         } else if ctx.ranges.iter().any(|n| n.contains(&ip)) {
             f.push(Finding::new(
@@ -495,7 +523,7 @@ pub fn run_findings(endpoints: &[Endpoint], ctx: &Context) -> Vec<Finding> {
                 "client-ip-registered",
                 format!("the relay sees this host as {ip}, inside relay.toml's ranges"),
                 "",
-                "RELAY-FACTS-NOW §3",
+                FACT_CLIENT_IP_RANGES,
             ));
         } else {
             let ip_auth = !matches!(ctx.authentication, Some(Authentication::SmtpAuth));
@@ -508,7 +536,7 @@ pub fn run_findings(endpoints: &[Endpoint], ctx: &Context) -> Vec<Finding> {
                 } else {
                     "add this address (or its /32) to the console's IP ranges, then allow up to an hour"
                 },
-                "RELAY-FACTS-NOW §3 (the relay names the address it sees; the IPv6 trap)",
+                FACT_CLIENT_IP_RANGES,
             ));
         }
     }
@@ -574,4 +602,38 @@ pub fn recommend(
         text,
         gen,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FACTS;
+
+    /// Every citation a finding here can carry is a `FACT_` constant listed in `FACTS`
+    /// (which tests/it/sources.rs resolves against docs/sources.md): no literal source
+    /// may hide in a `Finding::new` call.
+    #[test]
+    fn every_cited_source_is_a_listed_constant() {
+        let src = include_str!("verdict.rs");
+        let code = src
+            .split("#[cfg(test)]")
+            .next()
+            .expect("code before the tests");
+        let mut prev = "";
+        let mut defined = 0;
+        for line in code.lines() {
+            let t = line.trim_start();
+            if t.starts_with("const FACT_") {
+                defined += 1;
+            }
+            let cites = ["\"RFC ", "\"Google ", "\"observed", "\"postconf"]
+                .iter()
+                .any(|p| t.starts_with(p));
+            assert!(
+                !cites || prev.starts_with("const FACT_") || t.contains("const FACT_"),
+                "a literal source outside the FACT_ constants: {t}"
+            );
+            prev = t;
+        }
+        assert_eq!(defined, FACTS.len(), "every FACT_ constant is in FACTS");
+    }
 }

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-/// "Allowed senders" (RELAY-FACTS, "The admin-console setting").
+/// "Allowed senders" (Google help 2956491, the SMTP relay service setting).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AllowedSenders {
@@ -55,7 +55,7 @@ impl Authentication {
     }
 }
 
-/// RELAY-FACTS, "IP ranges": a range may hold at most 65,536 addresses.
+/// Google help 2956491, IP ranges: a range may hold at most 65,536 addresses.
 pub const MAX_RANGE_ADDRESSES: u128 = 65_536;
 
 /// One entry of the console's IP address list.

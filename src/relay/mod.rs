@@ -11,10 +11,10 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-/// RELAY-FACTS, "The relay endpoint": the relay's host name.
+/// Google help 2956491: the relay's host name.
 pub const DEFAULT_RELAY_HOST: &str = "smtp-relay.gmail.com";
 
-/// The three ports the relay listens on (RELAY-FACTS, "The relay endpoint").
+/// The three ports the relay listens on (Google help 2956491).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Port {
     /// 25: SMTP, STARTTLS offered.

@@ -135,8 +135,8 @@ impl fmt::Display for Domain {
 
 /// The name the client presents in HELO/EHLO: a fully qualified, non-generic host name.
 ///
-/// RELAY-FACTS, "HELO / EHLO": present a unique identifier, never `localhost` or
-/// `smtp-relay.gmail.com`. RELAY-FACTS-NOW §4: Google asks for the FQDN of the sending
+/// Google help 2956491, HELO: present a unique identifier, never `localhost` or
+/// `smtp-relay.gmail.com`. Google help 6140680: Google asks for the FQDN of the sending
 /// device; `localhost`, container ids and `.local` names get `421 4.7.0 ... (EHLO)`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
@@ -161,7 +161,7 @@ pub fn generic_reason(name: &str) -> Option<&'static str> {
     if LOCAL.contains(&n.as_str()) || n.starts_with("localhost.") {
         return Some("it names every machine (localhost)");
     }
-    // RELAY-FACTS, "HELO / EHLO": never the relay's own name.
+    // Google help 2956491, HELO: never the relay's own name.
     const GOOGLE: [&str; 5] = [
         "gmail.com",
         "google.com",

@@ -94,7 +94,7 @@ pub struct SaslPlan {
 }
 
 /// Timeouts and retry intervals from the article's per-MTA instructions
-/// (RELAY-FACTS, "Per-MTA instructions from the article").
+/// (Google help 2956491, per-MTA instructions).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Timeouts {
     /// GroupWise "Connection establishment": 2 min.
@@ -144,7 +144,7 @@ impl Timeouts {
 pub enum Egress {
     /// Whatever the host has.
     Any,
-    /// IPv4 only: the registered ranges are all IPv4 (RELAY-FACTS-NOW §3, the IPv6 trap).
+    /// IPv4 only: the registered ranges are all IPv4 (the IPv6 trap (observed in OpenSMTPD/OpenSMTPD#1076)).
     Ipv4Only,
     /// IPv6 only: the registered ranges are all IPv6.
     Ipv6Only,
@@ -167,7 +167,7 @@ pub struct Note {
     pub level: NoteLevel,
     /// What to know or do, one paragraph.
     pub text: String,
-    /// The source: a RELAY-FACTS section or an RFC.
+    /// The source: keys of docs/sources.md (a Google help page, an RFC, an MTA manual).
     pub fact: &'static str,
 }
 
@@ -191,7 +191,7 @@ impl Note {
     }
 }
 
-/// RELAY-FACTS-NOW §6: "There is a 100-recipient limit per SMTP transaction".
+/// Google help 6140680: "There is a 100-recipient limit per SMTP transaction".
 pub const MAX_RCPT_PER_TRANSACTION: u32 = 100;
 
 /// Everything the client MTA must do to relay through Google with this setting.
@@ -211,8 +211,8 @@ pub struct ClientPlan {
     pub domains: Vec<Domain>,
     /// Domains that stay inside.
     pub internal: Vec<InternalRoute>,
-    /// Reuse connections and send several messages per connection (RELAY-FACTS,
-    /// "Denial-of-service protection": connection caching).
+    /// Reuse connections and send several messages per connection (Google help
+    /// 2956491: connection caching).
     pub connection_reuse: bool,
     /// Address families to use.
     pub egress: Egress,
@@ -286,7 +286,7 @@ pub fn plan(
     let port = site.port.unwrap_or(Port::Submission);
     let sasl_needed = setting.authentication.uses_smtp_auth();
 
-    // RELAY-FACTS, "The relay endpoint": SMTP AUTH only over TLS; Require TLS rejects
+    // Google help 2956491: SMTP AUTH only over TLS; Require TLS rejects
     // unencrypted mail.
     let tls_needed_why = if sasl_needed {
         Some("SMTP AUTH is only accepted inside TLS")
@@ -325,7 +325,7 @@ pub fn plan(
         (_, None) if !caps.tls && tls_needed_why.is_none() => {
             notes.push(Note::info(
                 format!("{mta} sends without TLS: allowed because \"Require TLS encryption\" is off and authentication is by IP address, but mail crosses the Internet in clear"),
-                "RELAY-FACTS, \"The relay endpoint\": without Require TLS, any of 25, 465, 587 works",
+                "Google 2956491 \"Route outgoing SMTP relay messages through Google\": without Require TLS, any of 25, 465, 587 works",
             ));
             TlsMode::Off
         }
@@ -343,7 +343,7 @@ pub fn plan(
             }
             _ => notes.push(Note::warning(
                 format!("{mta} has no TLS in its stock client: this plan asks for TLS it cannot do (--force); the relay will refuse the mail until a TLS-capable client or patch is used"),
-                "RELAY-FACTS, \"The relay endpoint\"",
+                "Google 2956491 \"Route outgoing SMTP relay messages through Google\"",
             )),
         }
     }
@@ -353,7 +353,7 @@ pub fn plan(
         }
         notes.push(Note::warning(
             format!("{mta} has no SMTP AUTH in its stock client (--force): the relay will refuse the mail"),
-            "RELAY-FACTS, \"The admin-console setting\"",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": the SMTP relay service setting",
         ));
     }
 
@@ -374,7 +374,7 @@ pub fn plan(
     if port == Port::Smtp && setting.require_tls {
         notes.push(Note::warning(
             "port 25 with \"Require TLS encryption\": Google's article says to use port 587 when TLS is required, and many networks block outbound port 25; relayctl requires STARTTLS here, but 587 is the safer choice",
-            "RELAY-FACTS, \"The relay endpoint\"",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\"",
         ));
     }
 
@@ -393,7 +393,7 @@ pub fn plan(
                 .unwrap_or_else(|| "example.com".to_owned());
             notes.push(Note::warning(
                 format!("no SMTP AUTH user given: the output uses relay@{domain}; replace it with a registered Workspace user (--auth-user), and use an app password, not the account password"),
-                "RELAY-FACTS-NOW §2: SMTP AUTH needs an app password or OAuth",
+                "Google 176600 \"Send email from a printer, scanner, or app\": app passwords",
             ));
             SaslPlan {
                 username: format!("relay@{domain}"),
@@ -406,7 +406,7 @@ pub fn plan(
     if egress == Egress::Ipv4Only {
         notes.push(Note::info(
             "every registered range is IPv4: the client is limited to IPv4, because a host with IPv6 egress reaches Google over IPv6 and is refused (\"Mail relay denied\"); register an IPv6 /112 instead if you want IPv6",
-            "RELAY-FACTS-NOW §3, the IPv6 trap",
+            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         ));
     }
     for r in setting
@@ -415,27 +415,27 @@ pub fn plan(
     {
         notes.push(Note::warning(
             format!("range {} is a documentation range (RFC 5737/3849), not an address Google can see: replace it with your public range", r.net),
-            "RELAY-FACTS, \"IP ranges\": use your public IP",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": IP ranges: use your public IP",
         ));
     }
     if setting.authentication.uses_ip() && setting.enabled_ranges().next().is_none() {
         notes.push(Note::warning(
             "IP authentication is on but no range is listed: register this server's public address in the console (relayctl probe shows the address Google sees)",
-            "RELAY-FACTS, \"IP ranges\"",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": IP ranges",
         ));
     }
 
-    // RELAY-FACTS, "Additional configuration": foreign-domain and empty envelope senders.
+    // Google help 2956491, additional configuration: foreign-domain and empty envelope senders.
     if !sasl_needed && !in_customer_domain {
         notes.push(Note::info(
             format!("additional configuration: to relay mail from domains you do not own, or with an empty envelope sender (bounces, out-of-office replies), use SMTP AUTH or present one of your domain names in HELO; {helo} is in none of your domains{}", if site.domains.is_empty() { " (none given: --domain)" } else { "" }),
-            "RELAY-FACTS, \"HELO / EHLO\" and \"Envelope rules\"",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": HELO and envelope senders",
         ));
     }
     if setting.allowed_senders == AllowedSenders::AnyAddresses {
         notes.push(Note::warning(
             "\"Any addresses\" exposes the relay to abuse; prefer \"Only addresses in my domains\". Envelope senders outside your domains are rewritten to postmaster@<your domain>",
-            "RELAY-FACTS, \"The admin-console setting\"",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": the SMTP relay service setting",
         ));
     }
 
@@ -447,7 +447,7 @@ pub fn plan(
                 (130 * n).min(4_600_000),
                 (9 * n).min(319_444)
             ),
-            "RELAY-FACTS-NOW §5",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": sending limits; Google 6140680 \"SMTP relay service error messages\" #userlimit, #dailylimit",
         ));
     }
 

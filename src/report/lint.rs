@@ -111,7 +111,8 @@ pub fn rules_markdown() -> String {
          Generated from `src/lint/mod.rs` (`RULES`); `RELAYCTL_BLESS=1 cargo test --test it \
          generated` rewrites this file. Ids are stable: a rule is never renamed or \
          renumbered. `relayctl lint --list-rules` prints the same list. Suppress a rule on \
-         one line with a comment `relayctl: allow <id>` on that line or the line above.\n\n\
+         one line with a comment `relayctl: allow <id>` on that line or the line above. \
+         Sources are keys of [sources.md](sources.md).\n\n\
          | id | severity | what it checks | fix | source |\n|---|---|---|---|---|\n",
     );
     for r in RULES {

@@ -464,7 +464,7 @@ mod tests {
         assert!(helo["help"]["text"]
             .as_str()
             .expect("help text")
-            .contains("Source: RELAY-FACTS"));
+            .contains("Source: Google 2956491"));
         assert_eq!(log["version"], "2.1.0");
         assert_eq!(log["$schema"], SCHEMA_URI);
         assert_eq!(log["runs"][0]["tool"]["driver"]["name"], "relayctl");

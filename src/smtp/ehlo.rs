@@ -65,7 +65,7 @@ impl Capabilities {
     }
 
     /// The client address the server reports in its greeting, as Google does:
-    /// `... at your service, [203.0.113.9]` (RELAY-FACTS-NOW §3).
+    /// `... at your service, [203.0.113.9]` (observed in Ombi-app/Ombi#1442 and firebase/extensions#632).
     pub fn client_ip(&self) -> Option<IpAddr> {
         bracketed_ip(&self.greeting)
     }

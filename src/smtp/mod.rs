@@ -34,7 +34,7 @@ pub struct PortSpec {
 }
 
 impl PortSpec {
-    /// The relay's three ports (RELAY-FACTS, "The relay endpoint": 25, 465 TLS from the
+    /// The relay's three ports (Google help 2956491: 25, 465 TLS from the
     /// first byte, 587 STARTTLS).
     pub const RELAY: [PortSpec; 3] = [
         PortSpec::new(25, TlsStart::StartTls),

@@ -360,7 +360,7 @@ smtpd_sasl_auth_enable = no
 smtpd_sasl_authenticated_header = yes
 smtpd_helo_required = yes
 # HELO restrictions act at EHLO time, not at RCPT, so a bad name is refused where Google
-# refuses it (RELAY-FACTS-NOW section 4: 421 4.7.0 ... (EHLO)); 421 makes smtpd hang up.
+# refuses it (Google help 3726730 and go-mail/mail#63: 421 4.7.0 ... (EHLO)); 421 makes smtpd hang up.
 smtpd_delay_reject = no
 smtpd_helo_restrictions = check_helo_access inline:{{localhost = 421 4.7.0 Try again later, closing connection. (EHLO)}}
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination

@@ -96,7 +96,7 @@ fn arguments_are_joined() {
     );
     assert_eq!(
         lines[3],
-        "source: RELAY-FACTS-NOW §7, §5 (code collision); support.google.com/a/answer/6140680#invalidcred"
+        "source: Google 6140680 \"SMTP relay service error messages\" #invalidcred; observed: mealie-recipes/mealie#4686"
     );
 }
 

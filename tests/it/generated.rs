@@ -73,6 +73,20 @@ fn every_subcommand_has_a_man_page_and_an_example() {
 }
 
 #[test]
+fn docs_sources_md_is_fresh() {
+    let mut stale = Vec::new();
+    check(
+        "docs/sources.md",
+        relayctl::sources::markdown().as_bytes(),
+        &mut stale,
+    );
+    assert!(
+        stale.is_empty(),
+        "docs/sources.md is stale; run `RELAYCTL_BLESS=1 cargo test --test it generated` and commit it"
+    );
+}
+
+#[test]
 fn docs_rules_md_is_fresh() {
     let mut stale = Vec::new();
     check(

@@ -16,4 +16,5 @@ mod pty;
 mod relay;
 mod relay_selftest;
 mod send_test;
+mod sources;
 mod support;

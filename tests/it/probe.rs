@@ -1029,7 +1029,7 @@ fn client_ip_outside_relay_toml_ranges_is_not_registered() {
 
 #[test]
 fn the_address_the_relay_reports_is_checked_not_the_socket() {
-    // The relay names the public address it sees in its EHLO greeting (RELAY-FACTS-NOW §3);
+    // The relay names the public address it sees in its EHLO greeting (observed in Ombi-app/Ombi#1442 and firebase/extensions#632);
     // the probe must judge that one, not 127.0.0.1.
     for (greeting_ip, status, id, code) in [
         ("203.0.113.9", "ok", "client-ip-registered", 0),

@@ -612,7 +612,7 @@ fn envelope_rules() {
     let over = c.cmd("RCPT TO:<r100@example.com>");
     assert_eq!(
         over.code, 452,
-        "RELAY-FACTS-NOW §6: 100 recipients per transaction"
+        "Google help 6140680: 100 recipients per transaction"
     );
     assert!(c.cmd("RSET").text().starts_with("2.1.5 Flushed"));
     // BDAT, since CHUNKING is advertised.

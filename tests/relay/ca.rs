@@ -46,7 +46,7 @@ impl Default for TestCa {
 
 impl TestCa {
     /// A new CA with a fresh ECDSA P-256 key (rcgen's default; also what Google's relay
-    /// presents, RELAY-FACTS-NOW §1).
+    /// presents, RFC 8314; firebase/extensions#632).
     pub fn new() -> TestCa {
         let key = KeyPair::generate().expect("ring generates a P-256 key");
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("no names to check");

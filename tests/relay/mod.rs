@@ -1,5 +1,5 @@
 //! The in-tree test relay: an SMTP server on 127.0.0.1 that plays Google's relay (banner,
-//! capability lists before and after TLS, the real reply texts of RELAY-FACTS-NOW) or a
+//! capability lists before and after TLS, the real reply texts, docs/sources.md) or a
 //! hostile server, with certificates from a throw-away rcgen CA. Test-only: included by
 //! tests/it (`#[path = "../relay/mod.rs"] mod relay;`) and examples/test_relay.rs; never
 //! reads ../shared, never touches the network beyond loopback.

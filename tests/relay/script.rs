@@ -1,18 +1,18 @@
 //! What the test relay says: `Script`, a builder whose default plays Google's relay as
-//! RELAY-FACTS-NOW records it, the hostile modes, and the reply texts in `google`.
+//! Google's help pages and public threads record it (docs/sources.md), the hostile modes, and the reply texts in `google`.
 //! Pure data: the session (session.rs) reads it, nothing here does I/O.
 
 use std::time::Duration;
 
 use super::ca::CertKind;
 
-/// Google's reply texts, as RELAY-FACTS-NOW records them. Placeholders the relay fills
+/// Google's reply texts, as its help pages and public threads show them. Placeholders the relay fills
 /// in: `{id}` (the session id), `{ip}` (the client's address as the relay sees it),
 /// `{helo}` (the EHLO/HELO argument), `{domains}` (HELO name and MAIL FROM domain),
 /// `{verb}` (EHLO or HELO), `{epoch}` (Unix seconds). Multi-line replies separate their
 /// lines with `\n`; the relay sends CRLF.
 pub mod google {
-    /// RELAY-FACTS-NOW §7 "Observed response shapes": banner.
+    /// Google help 6140680 "Observed response shapes": banner.
     pub const BANNER: &str = "220 smtp-relay.gmail.com ESMTP {id} - gsmtp";
     /// §7: EHLO first line (without the `250-`).
     pub const EHLO_GREETING: &str = "smtp-relay.gmail.com at your service, [{ip}]";
@@ -49,7 +49,7 @@ pub mod google {
         "421 4.7.0 Try again later, closing connection. ({verb}) {id} - gsmtp";
     /// §4 (Gmail list): an EHLO/HELO without argument.
     pub const HELO_EMPTY: &str = "501 5.5.4 Empty HELO/EHLO argument not allowed {id} - gsmtp";
-    /// The go-ahead for STARTTLS. Not in RELAY-FACTS; RFC 3207 §4 only fixes the code 220.
+    /// The go-ahead for STARTTLS. Not in Google's pages; RFC 3207 §4 only fixes the code 220.
     pub const STARTTLS_READY: &str = "220 2.0.0 Ready to start TLS";
     /// A refusal to start TLS (RFC 3207 §4: 454 is the temporary failure).
     pub const TLS_NOT_AVAILABLE: &str = "454 4.7.0 TLS not available due to local problem";
@@ -109,7 +109,7 @@ pub mod google {
     /// §6: the 101st RCPT of a transaction. Unverified for the relay (Gmail's list).
     pub const TOO_MANY_RECIPIENTS: &str =
         "452 4.5.3 Your message has too many recipients {id} - gsmtp";
-    /// An unknown command. Not in RELAY-FACTS; shaped like the replies above.
+    /// An unknown command. Not in Google's pages; shaped like the replies above.
     pub const UNRECOGNIZED: &str = "502 5.5.1 Unrecognized command. {id} - gsmtp";
 }
 
@@ -127,7 +127,7 @@ pub enum TlsMode {
 /// Which HELO/EHLO names get `421 4.7.0 ... (EHLO)` and a closed connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeloPolicy {
-    /// RELAY-FACTS-NOW §4: `localhost` and names without a dot (container ids, bare host
+    /// Google help 6140680: `localhost` and names without a dot (container ids, bare host
     /// names). Address literals in brackets pass. (§4 also records `HELO test` passing
     /// from a registered IP: `AcceptAll` plays that.)
     GoogleLike,
@@ -332,7 +332,7 @@ impl Script {
         self
     }
 
-    /// Also list and accept AUTH before STARTTLS (Google does not: RELAY-FACTS-NOW §2).
+    /// Also list and accept AUTH before STARTTLS (Google does not: Google help 2956491).
     pub fn auth_before_tls(mut self, yes: bool) -> Script {
         self.auth_before_tls = yes;
         self

@@ -41,7 +41,7 @@ impl Drop for OpenGuard {
     }
 }
 
-/// RELAY-FACTS-NOW §6: at most 100 recipients per transaction.
+/// Google help 6140680: at most 100 recipients per transaction.
 const MAX_RCPT: usize = 100;
 
 /// XOAUTH2's error challenge: base64 of a JSON status, after which the client sends an
@@ -65,7 +65,7 @@ pub(super) async fn serve(
     _open: OpenGuard,
 ) {
     let n = ctx.shared.accepted.fetch_add(1, Ordering::SeqCst) + 1;
-    // Shaped like Google's session ids (`f10sm1a4899ejl.97`, RELAY-FACTS-NOW §4).
+    // Shaped like Google's session ids (`f10sm1a4899ejl.97`, Google help 6140680).
     let id = format!("r{n}sm{local_port:x}tst.{n}");
     let conn = ctx.shared.open_transcript(peer, id.clone());
     let wire = Wire::new(tcp, ctx.shared.clone());
@@ -284,7 +284,7 @@ impl Session {
             "BDAT" => self.bdat(&arg, at).await,
             "RSET" => {
                 self.reset();
-                // Not in RELAY-FACTS; shaped like the envelope replies.
+                // Not in Google's pages; shaped like the envelope replies.
                 self.reply("250 2.1.5 Flushed {id} - gsmtp", at).await?;
                 Ok(Flow::Go)
             }
@@ -404,7 +404,7 @@ impl Session {
             }
         } else if self.rd.has_buffered() {
             // RFC 3207 §5: commands pipelined after STARTTLS could be injected by a man
-            // in the middle; Google refuses them (RELAY-FACTS-NOW §1).
+            // in the middle; Google refuses them (RFC 8314; firebase/extensions#632).
             self.reply(google::PIPELINED_AFTER_STARTTLS, at).await?;
             return Ok(Flow::Close);
         } else {
@@ -445,7 +445,7 @@ impl Session {
             return Ok(Flow::Go);
         }
         if !self.auth_allowed() {
-            // RELAY-FACTS-NOW §2: AUTH only inside TLS, and §7's reply before it.
+            // Google help 2956491: AUTH only inside TLS, and §7's reply before it.
             let text = if self.tls {
                 google::UNRECOGNIZED
             } else {
