@@ -198,6 +198,7 @@ github\t'GitHub Actions workflow-command annotations'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l fail-on -d 'Exit 1 when a finding of at least this severity is found' -r -f -a "error\t'Exit 1 when there is an error'
 warning\t'Exit 1 when there is a warning or an error'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l list-rules -d 'Print the rules (id, severity, what, fix, source) and exit'
+complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l allow-empty -d 'Exit 0 when the paths hold no configuration file relayctl recognises (default: 3, so a wrong path in CI does not pass)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand man" -l out-dir -d 'The directory to write into' -r -F

@@ -463,7 +463,8 @@ fn parse_timeout_arg(s: &str) -> Result<std::time::Duration, String> {
 /// relay.toml. `# relayctl: allow RULE` on a line (or the line above) suppresses a rule.
 ///
 /// Exit codes: 0 nothing at the --fail-on level, 1 findings at that level, 3 a file could
-/// not be read (the others are still checked).
+/// not be read (the others are still checked), or no configuration file was found in the
+/// paths (unless --allow-empty).
 ///
 /// Example: relayctl lint /etc/postfix --config relay.toml --format sarif > relay.sarif
 #[derive(Debug, Args)]
@@ -486,6 +487,10 @@ pub struct LintArgs {
     /// Print the rules (id, severity, what, fix, source) and exit.
     #[arg(long)]
     pub list_rules: bool,
+    /// Exit 0 when the paths hold no configuration file relayctl recognises (default: 3,
+    /// so a wrong path in CI does not pass).
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 /// File kinds `lint` reads.

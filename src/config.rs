@@ -6,6 +6,7 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::gen::Target;
 use crate::relay::console::{parse_range, AllowedSenders, Authentication, ConsoleSetting, IpRange};
 use crate::relay::names::{Domain, HeloName, Hostname};
 use crate::relay::plan::{InternalRoute, Site, TlsPreference};
@@ -132,6 +133,9 @@ pub fn parse(text: &str) -> Result<RelayConfig, ConfigError> {
         return Ok(cfg);
     };
     if let Some(m) = s.mta {
+        if Target::from_name(m.get_ref()).is_none() {
+            return Err(at(m.span(), unknown_mta(m.get_ref())));
+        }
         cfg.mta = Some(m.into_inner());
     }
     if let Some(h) = s.helo {
@@ -194,6 +198,42 @@ pub fn parse(text: &str) -> Result<RelayConfig, ConfigError> {
         cfg.site.auth_user = Some(v.to_owned());
     }
     Ok(cfg)
+}
+
+/// Why `site.mta = name` is refused: the valid targets, and the nearest one when the name
+/// looks like a typo of it.
+fn unknown_mta(name: &str) -> String {
+    let names = Target::ALL.map(Target::name);
+    let lower = name.trim().to_ascii_lowercase();
+    let near = names
+        .iter()
+        .map(|t| (edit_distance(&lower, t), *t))
+        .min()
+        .filter(|(d, _)| *d <= 2)
+        .map(|(_, t)| format!("; did you mean {t:?}?"))
+        .unwrap_or_default();
+    format!(
+        "site.mta: {name:?} is not a target; use one of: {}{near}",
+        names.join(", ")
+    )
+}
+
+/// Levenshtein distance, on characters; the inputs are short names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diag + usize::from(ca != *cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diag = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// One `[[console.ranges]]` entry as written, before the console's checks.
@@ -431,6 +471,18 @@ licences = 40
             ),
             ("syntax", "[site\n", 1, ""),
             ("bad licences", "[site]\nlicences = -3\n", 2, "positive"),
+            (
+                "unknown mta, a typo",
+                "[site]\n\nmta = \"postfx\"\n",
+                3,
+                "site.mta: \"postfx\" is not a target; use one of: postfix, sendmail, qmail, exchange, domino, groupwise, macos, exim, opensmtpd, msmtp, console; did you mean \"postfix\"?",
+            ),
+            (
+                "unknown mta, nothing near",
+                "[site]\nmta = \"lotus notes\"\n",
+                2,
+                "use one of: postfix,",
+            ),
         ];
         for (why, text, line, needle) in cases {
             let e = parse(text).unwrap_err();
@@ -438,6 +490,31 @@ licences = 40
             assert!(e.message.contains(needle), "{why}: {e}");
             assert!(!e.message.contains('\n'), "{why}: one line");
         }
+    }
+
+    #[test]
+    fn mta_names_every_target_and_suggests_only_near_ones() {
+        for t in Target::ALL {
+            let cfg = parse(&format!("[site]\nmta = {:?}\n", t.name())).unwrap();
+            assert_eq!(cfg.mta.as_deref(), Some(t.name()));
+        }
+        let cases = [
+            ("Postfix", Some("postfix")),
+            ("exim4", Some("exim")),
+            ("opensmtp", Some("opensmtpd")),
+            ("exchang", Some("exchange")),
+            ("lotus notes", None),
+            ("", None),
+        ];
+        for (name, near) in cases {
+            let m = unknown_mta(name);
+            match near {
+                Some(t) => assert!(m.ends_with(&format!("did you mean {t:?}?")), "{name}: {m}"),
+                None => assert!(!m.contains("did you mean"), "{name}: {m}"),
+            }
+        }
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `relayctl gen`: relay.toml + flags -> plan -> artifact -> text or JSON.
 
-use super::{load_setting, Io};
+use super::{default_helo, load_setting, Io};
 use crate::cli::{EditionArg, FormArg, FormatArg, GenArgs, TargetArg};
 use crate::error::Error;
 use crate::exit::ExitStatus;
@@ -9,7 +9,7 @@ use crate::relay::plan;
 use crate::report;
 
 pub(super) fn run(args: GenArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
-    let (console, site, mta) = load_setting(args.config.as_deref(), &args.setting)?;
+    let (console, mut site, mta) = load_setting(args.config.as_deref(), &args.setting)?;
     let target = match (args.target, mta) {
         (Some(t), _) => target(t),
         (None, Some(name)) => Target::from_name(&name).ok_or_else(|| {
@@ -25,13 +25,6 @@ pub(super) fn run(args: GenArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
             ))
         }
     };
-    let plan = plan::plan(
-        &console,
-        &site,
-        target.product(),
-        target.capabilities(),
-        args.force,
-    )?;
     let opts = Options {
         edition: args.edition.map(edition),
         edge: args.edge,
@@ -42,6 +35,13 @@ pub(super) fn run(args: GenArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
             Some(FormArg::Steps) => Form::Steps,
         },
     };
+    // Usage errors (exit 2) before value errors (exit 3) such as this machine's name.
+    gen::check_options(target, &opts)?;
+    let caps = target.capabilities();
+    if site.helo.is_none() {
+        site.helo = default_helo(crate::host::machine_name(), caps.spells_helo)?;
+    }
+    let plan = plan::plan(&console, &site, target.product(), caps, args.force)?;
     let artifact = gen::render(target, &plan, &opts)?;
     let written = match args.format {
         FormatArg::Text => report::gen::write_text(&artifact, io.out, io.err),

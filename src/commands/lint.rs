@@ -59,6 +59,17 @@ pub(super) fn run(args: LintArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> 
         report.files.push(file);
     }
     if files.is_empty() {
+        if !args.allow_empty {
+            // A wrong path in CI must not pass forever: nothing checked is an input error.
+            for n in &notes {
+                writeln!(io.err, "relayctl: note: {n}").map_err(Error::Output)?;
+            }
+            let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+            return Err(Error::Value(format!(
+                "{}: no configuration file relayctl recognises (main.cf, *.mc, smtproutes, update-exim4.conf.conf, smtpd.conf, msmtprc, *.ps1, relay.toml); check the path, or pass --allow-empty",
+                paths.join(", ")
+            )));
+        }
         notes.push("no MTA configuration file found in the given paths".into());
     }
     let out = &mut *io.out;
@@ -200,13 +211,31 @@ fn walk(
 }
 
 /// Reads a file as text for a reader: `Err` with the reason when it is not a text file.
-fn read_text(path: &Path) -> Result<(String, Option<u32>), String> {
-    let bytes = fsx::read_bytes_bounded(path, MAX_FILE_BYTES).map_err(|e| e.to_string())?;
+fn read_text(path: &Path) -> Result<(String, Option<u32>), Unreadable> {
+    let bytes = fsx::read_bytes_bounded(path, MAX_FILE_BYTES).map_err(|e| match &e {
+        Error::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            Unreadable {
+                why: format!("{}: no such file", path.display()),
+                fix: format!(
+                    "Check the path: {} does not exist (a relative path starts from the current directory).",
+                    path.display()
+                ),
+            }
+        }
+        Error::Read { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+            Unreadable {
+                why: e.to_string(),
+                fix: "Run relayctl lint as a user who can read the file, or lint a readable copy."
+                    .to_owned(),
+            }
+        }
+        _ => Unreadable::rule(e.to_string()),
+    })?;
     if bytes.iter().take(8192).any(|&b| b == 0) {
-        return Err(format!(
+        return Err(Unreadable::rule(format!(
             "{}: binary file (NUL bytes); not a configuration file",
             path.display()
-        ));
+        )));
     }
     match String::from_utf8(bytes) {
         Ok(t) => Ok((t, None)),
@@ -219,7 +248,23 @@ fn read_text(path: &Path) -> Result<(String, Option<u32>), String> {
     }
 }
 
-fn unreadable(name: &str, t: Option<FileType>, why: String) -> FileReport {
+/// Why a file could not be linted, and the fix for that cause.
+struct Unreadable {
+    why: String,
+    fix: String,
+}
+
+impl Unreadable {
+    /// A cause the rule's own fix covers (binary, too large, an I/O error).
+    fn rule(why: String) -> Unreadable {
+        Unreadable {
+            why,
+            fix: lint::UNREADABLE.fix.to_owned(),
+        }
+    }
+}
+
+fn unreadable(name: &str, t: Option<FileType>, u: Unreadable) -> FileReport {
     FileReport {
         file: name.to_owned(),
         file_type: t,
@@ -227,8 +272,8 @@ fn unreadable(name: &str, t: Option<FileType>, why: String) -> FileReport {
             rule: lint::UNREADABLE.id,
             severity: Severity::Error,
             span: None,
-            message: why,
-            fix: lint::UNREADABLE.fix.to_owned(),
+            message: u.why,
+            fix: u.fix,
             fact: lint::UNREADABLE.fact,
             suppressed: false,
         }],
@@ -252,7 +297,10 @@ fn lint_file(path: &Path, forced: Option<FileType>, ctx: &Context) -> FileReport
         return unreadable(
             &name,
             None,
-            format!("{name}: cannot tell which MTA this file is for; give --type"),
+            Unreadable {
+                why: format!("{name}: cannot tell which MTA this file is for; give --type"),
+                fix: "Give --type (postfix, sendmail, qmail, exim, opensmtpd, msmtp, exchange, relay-toml), or lint the file under the name the MTA gives it (main.cf, smtpd.conf, ...).".to_owned(),
+            },
         );
     };
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();

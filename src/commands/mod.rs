@@ -74,7 +74,7 @@ fn paint_for(terminal: bool) -> crate::report::Paint {
 const DEFAULT_CONFIG: &str = "relay.toml";
 
 /// Reads relay.toml (the given path, or ./relay.toml when present) and applies the flags
-/// over it. The HELO name falls back to the machine's FQDN.
+/// over it. The HELO name stays `None` when neither gives one (see [`default_helo`]).
 fn load_setting(
     config_path: Option<&Path>,
     flags: &SettingArgs,
@@ -83,9 +83,6 @@ fn load_setting(
     let mut console = cfg.console.unwrap_or_default();
     let mut site = cfg.site;
     apply_flags(flags, &mut console, &mut site)?;
-    if site.helo.is_none() {
-        site.helo = Some(machine_helo()?);
-    }
     Ok((console, site, cfg.mta))
 }
 
@@ -192,7 +189,23 @@ fn apply_flags(
 
 /// The machine's FQDN as a HELO name, or an error that says what to do.
 fn machine_helo() -> Result<HeloName, Error> {
-    let name = crate::host::machine_name().ok_or_else(|| {
+    helo_from_machine(crate::host::machine_name())
+}
+
+/// The HELO name when neither relay.toml nor a flag gives one: the machine's name
+/// (`machine`, from [`crate::host::machine_name`]). When it is missing or unusable, that is
+/// an error if the output `needed` a HELO name, else `None` (the plan then says to set one).
+fn default_helo(machine: Option<String>, needed: bool) -> Result<Option<HeloName>, Error> {
+    match helo_from_machine(machine) {
+        Ok(h) => Ok(Some(h)),
+        Err(e) if needed => Err(e),
+        Err(_) => Ok(None),
+    }
+}
+
+/// [`machine_helo`] on a given machine name.
+fn helo_from_machine(name: Option<String>) -> Result<HeloName, Error> {
+    let name = name.ok_or_else(|| {
         Error::Value(
             "cannot find this machine's host name; set --helo mail.example.com or site.helo in relay.toml"
                 .to_owned(),
@@ -210,5 +223,36 @@ fn threshold(f: FailOnArg) -> Severity {
     match f {
         FailOnArg::Error => Severity::Error,
         FailOnArg::Warning => Severity::Warning,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_helo;
+    use crate::error::Error;
+
+    #[test]
+    fn default_helo_is_refused_only_where_the_output_needs_it() {
+        let fqdn = Some("mail.example.com".to_owned());
+        for needed in [true, false] {
+            let h = default_helo(fqdn.clone(), needed).unwrap();
+            assert_eq!(h.unwrap().as_str(), "mail.example.com", "needed {needed}");
+        }
+        // A single-label host name (a fresh VM's `vm`), or none at all.
+        for machine in [Some("vm".to_owned()), Some("localhost".to_owned()), None] {
+            assert_eq!(
+                default_helo(machine.clone(), false).unwrap(),
+                None,
+                "{machine:?}"
+            );
+            match default_helo(machine.clone(), true) {
+                Err(e @ Error::Value(_)) => {
+                    let m = e.to_string();
+                    assert!(m.contains("set --helo"), "{m}");
+                    assert_eq!(e.exit_status().code(), 3);
+                }
+                other => panic!("{machine:?}: {other:?}"),
+            }
+        }
     }
 }

@@ -52,7 +52,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         "Save & Close".to_owned(),
         format!(
             "Open the server's Server document (Configuration tab > Server > All Server Documents), click Edit Server; Basics tab: set \"Fully qualified Internet host name\" to {} (the name Domino presents in HELO/EHLO)",
-            plan.helo
+            super::helo(plan)
         ),
         port_step(plan),
         "Restart the Router so it reads the new settings: enter `restart task router` at the server console".to_owned(),

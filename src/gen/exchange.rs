@@ -61,7 +61,7 @@ fn relay_switches(plan: &ClientPlan) -> Result<String, GenError> {
         plan.relay_host,
         plan.port.number(),
         tls_switches(plan.tls)?,
-        plan.helo,
+        super::helo(plan),
         auth_switches(plan)
     ))
 }
@@ -159,7 +159,7 @@ fn finish_connector(plan: &ClientPlan, edition: Edition) -> Result<Vec<Command>,
         ps_quote(CONNECTOR),
         plan.port.number(),
         tls_switches(plan.tls)?,
-        plan.helo
+        super::helo(plan)
     );
     let mut cmds = Vec::new();
     match (tls_auth_switches(plan, edition), edition) {
@@ -237,7 +237,7 @@ fn steps_2003(plan: &ClientPlan, edition: Edition, notes: &mut Vec<Note>) -> Vec
     });
     steps.push(format!(
         "Delivery tab > Advanced...: set Fully-qualified domain name to {} (the name this server presents in HELO/EHLO); OK, then OK to close the virtual server's properties",
-        plan.helo
+        super::helo(plan)
     ));
     steps.push(format!(
         "Go to Connectors (below Routing Groups > <group> when routing groups are shown); right-click the SMTP connector that carries Internet mail (it may be called Internet Mail SMTP Connector) and choose Properties; if there is none, right-click Connectors > New > SMTP Connector and name it {CONNECTOR}"

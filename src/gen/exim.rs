@@ -53,7 +53,7 @@ fn dc_values(plan: &ClientPlan) -> Vec<(&'static str, String)> {
 fn macros(plan: &ClientPlan) -> Vec<String> {
     // Exim specification, helo_data; Google help 6140680: the HELO name is the primary host name unless
     // helo_data says otherwise; the macro sets it on both remote transports.
-    let mut l = vec![format!("REMOTE_SMTP_HELO_DATA = {}", plan.helo)];
+    let mut l = vec![format!("REMOTE_SMTP_HELO_DATA = {}", super::helo(plan))];
     match plan.tls {
         TlsMode::StartTls => {
             l.push("REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *".to_owned());

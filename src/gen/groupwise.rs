@@ -41,7 +41,8 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         "SMTP/MIME tab > Settings: set Number of SMTP Send Threads to the number of simultaneous connections this server can safely handle (each send thread is one connection; the default is 8)".to_owned(),
         format!(
             "Same page: set Relay Host for Outbound Messages to {} and Hostname/DNS \"A Record\" name to {} (the name the Internet Agent presents when it greets the relay); Apply, OK",
-            plan.relay_host, plan.helo
+            plan.relay_host,
+            super::helo(plan)
         ),
     ];
 

@@ -29,7 +29,10 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     steps.extend([
         format!(
             "Check that the server's host name is {} (Server app: the server's Overview, Host Name): the mail service presents it in HELO/EHLO",
-            plan.helo
+            plan.helo.as_ref().map_or_else(
+                || "its fully qualified domain name, never a single label or localhost".to_owned(),
+                ToString::to_string
+            )
         ),
         "Click Save (Server app: OK)".to_owned(),
         format!(

@@ -18,6 +18,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::relay::names::HeloName;
 use crate::relay::plan::{Capabilities, ClientPlan, Note};
 
 /// What `relayctl gen` can write for. The names are the CLI's target names.
@@ -101,6 +102,7 @@ impl Target {
                 tls: false,
                 smtp_auth: false,
                 implicit_tls_missing: Some("stock qmail-remote has no TLS at all"),
+                spells_helo: true,
             },
             // Sendmail 8.17 speaks TLS as a client only through STARTTLS (its SMTPS,
             // Modifier=s, is for the daemon side).
@@ -115,7 +117,31 @@ impl Target {
                 ),
                 ..Capabilities::FULL
             },
+            // The console steps never name the HELO; macOS Server's mail service presents
+            // the server's host name, which the steps only ask to check.
+            Target::Console | Target::Macos => Capabilities {
+                spells_helo: false,
+                ..Capabilities::FULL
+            },
             _ => Capabilities::FULL,
+        }
+    }
+
+    /// The forms the target has (the natural one first), and how a message lists them.
+    fn forms(self, edition: Option<Edition>) -> (&'static [Form], &'static str) {
+        match self {
+            Target::Postfix => (&[Form::Config, Form::Commands], "config, commands"),
+            Target::Exchange if edition.is_some_and(Edition::has_shell) => {
+                (&[Form::Steps, Form::Commands], "steps, commands")
+            }
+            Target::Exchange
+            | Target::Domino
+            | Target::Groupwise
+            | Target::Macos
+            | Target::Console => (&[Form::Steps], "steps"),
+            Target::Sendmail | Target::Qmail | Target::Exim | Target::Opensmtpd | Target::Msmtp => {
+                (&[Form::Config], "config")
+            }
         }
     }
 }
@@ -289,10 +315,38 @@ pub enum GenError {
     Unsupported { target: Target, what: String },
 }
 
-/// Spells `plan` for `target`.
-pub fn render(target: Target, plan: &ClientPlan, opts: &Options) -> Result<Artifact, GenError> {
+/// Refuses options `target` does not take (--edition, --edge, --as): usage errors, which
+/// `relayctl gen` reports before any value (the HELO name, the setting) is checked.
+pub fn check_options(target: Target, opts: &Options) -> Result<(), GenError> {
     if target != Target::Exchange && (opts.edition.is_some() || opts.edge) {
         return Err(GenError::EditionNotExchange(target));
+    }
+    if target == Target::Exchange {
+        let edition = opts.edition.ok_or(GenError::NoEdition)?;
+        if opts.edge && !edition.has_shell() {
+            return Err(GenError::EdgeBeforeE2007);
+        }
+    }
+    let (forms, choices) = target.forms(opts.edition);
+    check_form(target, opts.form, forms, choices).map(|_| ())
+}
+
+/// The plan's HELO name as the generators of targets that spell it write it. `render`
+/// refuses a plan without one for such a target first (`Capabilities::spells_helo`), so
+/// the empty string is never written.
+fn helo(plan: &ClientPlan) -> &str {
+    plan.helo.as_ref().map_or("", HeloName::as_str)
+}
+
+/// Spells `plan` for `target`.
+pub fn render(target: Target, plan: &ClientPlan, opts: &Options) -> Result<Artifact, GenError> {
+    check_options(target, opts)?;
+    // relay::plan refuses such a plan first; this guards plans built another way.
+    if plan.helo.is_none() && target.capabilities().spells_helo {
+        return Err(GenError::Unsupported {
+            target,
+            what: "be configured without a HELO name; set --helo NAME (site.helo)".to_owned(),
+        });
     }
     let mut artifact = match target {
         Target::Postfix => postfix::render(plan, opts.form)?,
@@ -397,6 +451,65 @@ fn test_message(plan: &ClientPlan, submit: &str, log: Option<&str>) -> String {
 pub const PASSWORD_PLACEHOLDER: &str = "APP_PASSWORD";
 
 /// Fixtures shared by the generators' unit tests.
+#[cfg(test)]
+mod tests {
+    use super::testing::plan_for;
+    use super::*;
+    use crate::relay::plan::PlanError;
+
+    /// `check_options` (run before the HELO name is looked for) refuses exactly the
+    /// options `render` would: every target x edition x --edge x form.
+    #[test]
+    fn check_options_agrees_with_render() {
+        let editions = [
+            None,
+            Some(Edition::E2000),
+            Some(Edition::E2003),
+            Some(Edition::E2007),
+            Some(Edition::E2019),
+        ];
+        let forms = [Form::Natural, Form::Config, Form::Commands, Form::Steps];
+        for target in Target::ALL {
+            let plan = plan_for(target, true, |_, _| {}).unwrap();
+            for edition in editions {
+                for edge in [false, true] {
+                    for form in forms {
+                        let opts = Options {
+                            edition,
+                            edge,
+                            form,
+                        };
+                        let checked = check_options(target, &opts);
+                        let rendered = render(target, &plan, &opts).map(|_| ());
+                        assert_eq!(checked, rendered, "{target} {opts:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_console_and_macos_do_without_a_helo_name() {
+        for target in Target::ALL {
+            let mentions = matches!(target, Target::Console | Target::Macos);
+            assert_eq!(target.capabilities().spells_helo, !mentions, "{target}");
+            let opts = Options {
+                edition: (target == Target::Exchange).then_some(Edition::E2019),
+                ..Options::default()
+            };
+            let plan = plan_for(target, true, |_, s| s.helo = None);
+            if mentions {
+                let a = render(target, &plan.unwrap(), &opts).unwrap();
+                assert!(a.notes.iter().any(|n| n.text.contains("set --helo NAME")));
+                let all = format!("{:?}{:?}{:?}", a.files, a.commands, a.steps);
+                assert!(!all.contains("mail.example.com"), "{target}: {all}");
+            } else {
+                assert_eq!(plan.unwrap_err(), PlanError::NoHelo, "{target}");
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     use super::Target;

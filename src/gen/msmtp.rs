@@ -47,7 +47,7 @@ fn rc_lines(plan: &ClientPlan) -> Vec<String> {
     }
     // msmtp(1), domain; Google help 6140680: `domain` is the EHLO argument; its default,
     // localhost, draws 421 4.7.0 from the relay.
-    l.push(format!("domain {}", plan.helo));
+    l.push(format!("domain {}", super::helo(plan)));
     // An envelope sender in the customer's domain for mail that names none (cron, -t).
     l.push(format!("from {}", plan.test_sender()));
     l.push("syslog LOG_MAIL".to_owned());

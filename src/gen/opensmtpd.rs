@@ -51,7 +51,7 @@ fn internal_action(r: &InternalRoute) -> String {
 /// The smtpd.conf lines for `plan`, in the order they are written.
 fn conf_lines(plan: &ClientPlan) -> Vec<String> {
     // Google help 6140680: the FQDN of the sending device, never localhost.
-    let helo = format!("helo {}", plan.helo);
+    let helo = format!("helo {}", super::helo(plan));
     let mut l = vec![format!("# {}", header(plan))];
     if plan.sasl.is_some() {
         l.push(format!("table secrets file:{SECRETS}"));

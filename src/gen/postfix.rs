@@ -25,7 +25,7 @@ fn parameters(plan: &ClientPlan) -> Vec<(&'static str, String)> {
     let mut p: Vec<(&'static str, String)> = vec![
         ("relayhost", next_hop.clone()),
         // Google help 6140680: the FQDN of the sending device, never localhost.
-        ("smtp_helo_name", plan.helo.to_string()),
+        ("smtp_helo_name", super::helo(plan).to_owned()),
     ];
     let level = match plan.tls {
         TlsMode::Implicit | TlsMode::StartTls => "encrypt",

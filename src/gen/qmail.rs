@@ -55,7 +55,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             // Google help 6140680: the FQDN of the sending device, never localhost.
             purpose: "the name qmail-remote says HELO with (default: control/me)".to_owned(),
             comment: None,
-            lines: vec![plan.helo.to_string()],
+            lines: vec![super::helo(plan).to_owned()],
         },
         FileEdit {
             path: TIMEOUTSMTPD.to_owned(),

@@ -58,7 +58,7 @@ fn mc_lines(plan: &ClientPlan) -> Vec<String> {
             &format!("TCP $h {}", plan.port.number()),
         ),
         // Google help 6140680: the FQDN of the sending device in EHLO (HeloName, 8.13+).
-        define("confHELO_NAME", plan.helo.as_str()),
+        define("confHELO_NAME", super::helo(plan)),
     ];
     if plan.tls != TlsMode::Off {
         // Lets sendmail verify Google's certificate and log verify=OK.

@@ -1503,7 +1503,11 @@ mod tests {
                 assert_eq!(relay.port, Some(port), "{ctx}");
                 assert_eq!(p.tls.unwrap().value, tls, "{ctx}");
                 assert_eq!(p.sasl.unwrap().value, sasl, "{ctx}");
-                assert_eq!(p.helo.unwrap().value, plan.helo.to_string(), "{ctx}");
+                assert_eq!(
+                    p.helo.unwrap().value,
+                    plan.helo.as_ref().unwrap().to_string(),
+                    "{ctx}"
+                );
                 if sasl {
                     assert_eq!(p.credentials[0].value.user, "relay@example.com", "{ctx}");
                 }

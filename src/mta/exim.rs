@@ -1160,7 +1160,10 @@ mod tests {
             if let Some(s) = &plan.sasl {
                 assert_eq!(o.credentials[0].value.user, s.username);
             }
-            assert_eq!(o.helo.unwrap().value, plan.helo.to_string());
+            assert_eq!(
+                o.helo.unwrap().value,
+                plan.helo.as_ref().unwrap().to_string()
+            );
             assert_eq!(o.routes.len(), 2 * plan.internal.len());
             assert!(o.routes.iter().all(|r| !r.value.via_google));
         }

@@ -1585,7 +1585,11 @@ mod tests {
             assert_eq!(relay.port, Some(port), "{name}");
             assert_eq!(p.tls.unwrap().value, tls, "{name}");
             assert_eq!(p.sasl.map(|s| s.value).unwrap_or(false), sasl, "{name}");
-            assert_eq!(p.helo.unwrap().value, plan.helo.to_string(), "{name}");
+            assert_eq!(
+                p.helo.unwrap().value,
+                plan.helo.as_ref().unwrap().to_string(),
+                "{name}"
+            );
             if sasl {
                 assert_eq!(p.credentials.len(), 1, "{name}");
                 assert_eq!(p.credentials[0].value.user, "relay@example.com");

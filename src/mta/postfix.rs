@@ -1939,7 +1939,11 @@ default.example :
             };
             assert_eq!(p.tls.unwrap().value, tls, "{name}");
             assert_eq!(p.sasl.unwrap().value, plan.sasl.is_some(), "{name}");
-            assert_eq!(p.helo.unwrap().value, plan.helo.to_string(), "{name}");
+            assert_eq!(
+                p.helo.unwrap().value,
+                plan.helo.as_ref().unwrap().to_string(),
+                "{name}"
+            );
             assert_eq!(
                 p.max_rcpt_per_transaction.unwrap().value,
                 plan.max_rcpt_per_transaction,

@@ -521,7 +521,10 @@ mod tests {
             assert_eq!(r.port, Some(plan.port.number()));
             assert_eq!(o.tls.unwrap().value, ObservedTls::Off);
             assert!(!o.sasl.unwrap().value);
-            assert_eq!(o.helo.unwrap().value, plan.helo.to_string());
+            assert_eq!(
+                o.helo.unwrap().value,
+                plan.helo.as_ref().unwrap().to_string()
+            );
             assert_eq!(
                 o.qmail_smtpd_timeout_s.unwrap().value,
                 plan.timeouts.qmail_smtpd_s

@@ -1268,7 +1268,10 @@ mod tests {
             if let Some(s) = &plan.sasl {
                 assert_eq!(o.credentials[0].value.user, s.username);
             }
-            assert_eq!(o.helo.unwrap().value, plan.helo.to_string());
+            assert_eq!(
+                o.helo.unwrap().value,
+                plan.helo.as_ref().unwrap().to_string()
+            );
             assert_eq!(
                 o.data_final_timeout_s.unwrap().value,
                 plan.timeouts.data_final_min_s

@@ -73,6 +73,9 @@ pub struct Capabilities {
     pub smtp_auth: bool,
     /// Why its client cannot do TLS from the first byte (port 465), if it cannot.
     pub implicit_tls_missing: Option<&'static str>,
+    /// Whether its output sets the HELO name (a file, a command or a field to fill in);
+    /// when it only mentions it, an unknown HELO name is a note, not an error.
+    pub spells_helo: bool,
 }
 
 impl Capabilities {
@@ -81,6 +84,7 @@ impl Capabilities {
         tls: true,
         smtp_auth: true,
         implicit_tls_missing: None,
+        spells_helo: true,
     };
 }
 
@@ -205,8 +209,9 @@ pub struct ClientPlan {
     pub tls: TlsMode,
     /// SMTP AUTH, when the setting requires it.
     pub sasl: Option<SaslPlan>,
-    /// The HELO/EHLO name.
-    pub helo: HeloName,
+    /// The HELO/EHLO name; `None` when none is known and the target does not spell it
+    /// (the plan then carries a note saying to set one).
+    pub helo: Option<HeloName>,
     /// The customer's domains.
     pub domains: Vec<Domain>,
     /// Domains that stay inside.
@@ -282,7 +287,17 @@ pub fn plan(
     force: bool,
 ) -> Result<ClientPlan, PlanError> {
     let mut notes = Vec::new();
-    let helo = site.helo.clone().ok_or(PlanError::NoHelo)?;
+    let helo = match (&site.helo, caps.spells_helo) {
+        (Some(h), _) => Some(h.clone()),
+        (None, true) => return Err(PlanError::NoHelo),
+        (None, false) => {
+            notes.push(Note::info(
+                format!("no HELO name: this machine's host name is not a fully qualified domain name, and the {mta} output does not need one; the sending server must still present its fully qualified name in HELO/EHLO (the relay answers 421 4.7.0 to a single label); set --helo NAME (site.helo) to have it checked and spelled here"),
+                "Google Workspace Admin Help, \"Route outgoing SMTP relay messages through Google\" (support.google.com/a/answer/2956491)",
+            ));
+            None
+        }
+    };
     let port = site.port.unwrap_or(Port::Submission);
     let sasl_needed = setting.authentication.uses_smtp_auth();
 
@@ -357,17 +372,26 @@ pub fn plan(
         ));
     }
 
-    let in_customer_domain = site.domains.iter().any(|d| helo.hostname().is_in_domain(d));
+    let in_customer_domain = helo
+        .as_ref()
+        .is_some_and(|h| site.domains.iter().any(|d| h.hostname().is_in_domain(d)));
     if setting.allowed_senders == AllowedSenders::AnyAddresses && !sasl_needed {
         if site.domains.is_empty() {
             return Err(PlanError::AnyAddressesNeedsDomains);
         }
-        if !in_customer_domain {
-            return Err(PlanError::AnyAddressesNeedsIdentity {
-                helo: helo.to_string(),
-                domains: join(&site.domains),
-                first: site.domains[0].to_string(),
-            });
+        match &helo {
+            Some(h) if !in_customer_domain => {
+                return Err(PlanError::AnyAddressesNeedsIdentity {
+                    helo: h.to_string(),
+                    domains: join(&site.domains),
+                    first: site.domains[0].to_string(),
+                })
+            }
+            Some(_) => {}
+            None => notes.push(Note::warning(
+                format!("allowed senders \"Any addresses\" without SMTP AUTH: the sending server must present a HELO name in one of your domains ({}); set --helo NAME to have relayctl check it", join(&site.domains)),
+                "Google Workspace Admin Help, \"Route outgoing SMTP relay messages through Google\" (support.google.com/a/answer/2956491)",
+            )),
         }
     }
 
@@ -388,7 +412,7 @@ pub fn plan(
                 .domains
                 .first()
                 .cloned()
-                .or_else(|| helo.hostname().parent())
+                .or_else(|| helo.as_ref().and_then(|h| h.hostname().parent()))
                 .map(|d| d.to_string())
                 .unwrap_or_else(|| "example.com".to_owned());
             notes.push(Note::warning(
@@ -426,7 +450,7 @@ pub fn plan(
     }
 
     // Google help 2956491, additional configuration: foreign-domain and empty envelope senders.
-    if !sasl_needed && !in_customer_domain {
+    if let (false, false, Some(helo)) = (sasl_needed, in_customer_domain, &helo) {
         notes.push(Note::info(
             format!("additional configuration: to relay mail from domains you do not own, or with an empty envelope sender (bounces, out-of-office replies), use SMTP AUTH or present one of your domain names in HELO; {helo} is in none of your domains{}", if site.domains.is_empty() { " (none given: --domain)" } else { "" }),
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\": HELO and envelope senders",
@@ -507,11 +531,11 @@ impl ClientPlan {
         if self.relay_host.as_str() != DEFAULT_RELAY_HOST {
             cmd.push_str(&format!(" --host {}", self.relay_host));
         }
-        cmd.push_str(&format!(
-            " --port {} --helo {}",
-            self.port.number(),
-            self.helo
-        ));
+        // Without a known HELO name, probe presents the host name of the server it runs on.
+        cmd.push_str(&format!(" --port {}", self.port.number()));
+        if let Some(h) = &self.helo {
+            cmd.push_str(&format!(" --helo {h}"));
+        }
         match self.egress {
             Egress::Ipv4Only => cmd.push_str(" -4"),
             Egress::Ipv6Only => cmd.push_str(" -6"),
@@ -533,8 +557,15 @@ impl ClientPlan {
             .domains
             .first()
             .map(|d| d.to_string())
-            .or_else(|| self.helo.hostname().parent().map(|d| d.to_string()))
-            .unwrap_or_else(|| self.helo.to_string());
+            .or_else(|| {
+                let h = self.helo.as_ref()?;
+                Some(
+                    h.hostname()
+                        .parent()
+                        .map_or_else(|| h.to_string(), |d| d.to_string()),
+                )
+            })
+            .unwrap_or_else(|| "example.com".to_owned());
         format!("postmaster@{domain}")
     }
 }
@@ -627,6 +658,7 @@ mod tests {
             tls: false,
             smtp_auth: false,
             implicit_tls_missing: Some("no TLS at all"),
+            spells_helo: true,
         };
         assert!(matches!(
             plan(&c, &s, "qmail", no_tls, false),
@@ -664,5 +696,44 @@ mod tests {
     #[test]
     fn missing_helo_is_an_error() {
         assert_eq!(with(|_, s| s.helo = None).unwrap_err(), PlanError::NoHelo);
+    }
+
+    #[test]
+    fn missing_helo_is_a_note_for_a_target_that_does_not_spell_it() {
+        let mentions = Capabilities {
+            spells_helo: false,
+            ..Capabilities::FULL
+        };
+        let c = ConsoleSetting::default();
+        let mut s = site();
+        s.helo = None;
+        let p = plan(&c, &s, "console", mentions, false).unwrap();
+        assert_eq!(p.helo, None);
+        assert!(
+            p.notes.iter().any(|n| n.text.contains("set --helo NAME")),
+            "{:?}",
+            p.notes
+        );
+        assert!(
+            !p.probe_command().contains("--helo"),
+            "{}",
+            p.probe_command()
+        );
+        assert_eq!(p.test_sender(), "postmaster@example.com");
+        // "Any addresses" by IP cannot check the HELO name it needs: a warning, not a refusal.
+        let any = ConsoleSetting {
+            allowed_senders: AllowedSenders::AnyAddresses,
+            ..ConsoleSetting::default()
+        };
+        let p = plan(&any, &s, "console", mentions, false).unwrap();
+        assert!(p.notes.iter().any(|n| n.level == NoteLevel::Warning
+            && n.text.contains("Any addresses")
+            && n.text.contains("set --helo NAME")));
+        // A HELO name that is known is still checked.
+        s.helo = Some("relay.other.org".parse().unwrap());
+        assert!(matches!(
+            plan(&any, &s, "console", mentions, false),
+            Err(PlanError::AnyAddressesNeedsIdentity { .. })
+        ));
     }
 }

@@ -7,6 +7,8 @@
 set -euo pipefail
 
 DNSMASQ="${RELAYCTL_DNSMASQ:-/usr/sbin/dnsmasq}"
+# apt_get: apt-get that waits for another apt/dpkg.
+. "$(dirname "${BASH_SOURCE[0]}")/apt-wait.sh"
 
 die() {
   printf 'dns.sh: %s\n' "$*" >&2
@@ -17,9 +19,9 @@ if [ ! -x "$DNSMASQ" ]; then
   [ -z "${RELAYCTL_DNSMASQ:-}" ] || die "RELAYCTL_DNSMASQ=$DNSMASQ is not an executable"
   [ "$(id -u)" = 0 ] || die "$DNSMASQ is missing: run this script as root (it runs apt-get install dnsmasq-base)"
   export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y -qq dnsmasq-base >/dev/null; then
-    apt-get update -qq
-    apt-get install -y -qq dnsmasq-base >/dev/null
+  if ! apt_get install -y -qq dnsmasq-base >/dev/null; then
+    apt_get update -qq
+    apt_get install -y -qq dnsmasq-base >/dev/null
   fi
   [ -x "$DNSMASQ" ] || die "dnsmasq-base installed but $DNSMASQ is still missing"
 fi

@@ -36,6 +36,8 @@ LIBEXEC="$CACHE/libexec"
 LAYOUT_VERSION=3
 
 export DEBIAN_FRONTEND=noninteractive
+# apt_get: apt-get that waits for another apt/dpkg.
+. "$(dirname "${BASH_SOURCE[0]}")/apt-wait.sh"
 
 log() { printf 'fetch-mtas: %s\n' "$*" >&2; }
 die() { printf 'fetch-mtas: error: %s\n' "$*" >&2; exit 1; }
@@ -63,7 +65,7 @@ APT_UPDATED=0
 apt_update_once() {
   if [ "$APT_UPDATED" = 0 ]; then
     log "apt-get update"
-    apt-get update -qq >&2
+    apt_get update -qq >&2
     APT_UPDATED=1
   fi
 }
@@ -107,9 +109,9 @@ fetch_deb() {
     log "downloading $pkg=$ver"
     # remove other cached versions of this package
     rm -f "$DEBS/${pkg}_"*.deb
-    (cd "$DEBS" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2) || {
+    (cd "$DEBS" && apt_get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2) || {
       apt_update_once
-      (cd "$DEBS" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2)
+      (cd "$DEBS" && apt_get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2)
     }
     file="$(first_match "$DEBS/${pkg}_${fver}_"*.deb)"
     [ -n "$file" ] || die "apt-get download $pkg=$ver produced no file"
@@ -165,9 +167,9 @@ mapfile -t WANT < <( { lib_deps "${ALL_DEBS[@]}"; echo m4; echo libnss-wrapper; 
 mapfile -t MISSING < <(not_installed "${WANT[@]}")
 if [ "${#MISSING[@]}" -gt 0 ]; then
   log "apt-get install ${MISSING[*]}"
-  apt-get install -y -q --no-install-recommends "${MISSING[@]}" >&2 || {
+  apt_get install -y -q --no-install-recommends "${MISSING[@]}" >&2 || {
     apt_update_once
-    apt-get install -y -q --no-install-recommends "${MISSING[@]}" >&2
+    apt_get install -y -q --no-install-recommends "${MISSING[@]}" >&2
   }
 fi
 NSS_WRAPPER_LIB="$(dpkg-query -L libnss-wrapper | grep '/libnss_wrapper\.so$' | head -n1)"

@@ -31,6 +31,8 @@
 set -euo pipefail
 
 PROG=postfix-dovecot.sh
+# apt_get: apt-get that waits for another apt/dpkg.
+. "$(dirname "${BASH_SOURCE[0]}")/apt-wait.sh"
 log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 die() {
   printf '%s: error: %s\n' "$PROG" "$*" >&2
@@ -94,9 +96,9 @@ cmd_install() {
     chmod 755 "$policy.new"
     mv -f "$policy.new" "$policy"
     if [ "${APT_UPDATED:-1}" = 0 ]; then
-      apt-get update -qq
+      apt_get update -qq
     fi
-    apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+    apt_get install -y -q --no-install-recommends "${missing[@]}" >&2
     if [ -n "$saved" ]; then mv -f "$saved" "$policy"; else rm -f "$policy"; fi
     trap - EXIT
     mapfile -t missing < <(not_installed "${PACKAGES[@]}")

@@ -84,12 +84,113 @@ fn symlink_loops_end() {
     let dir = tree(&[("etc/postfix/notes", "x")]);
     std::os::unix::fs::symlink(dir.path().join("etc"), dir.path().join("etc/postfix/loop"))
         .expect("symlink");
-    let o = run_in(dir.path(), &["lint", "."]);
+    let o = run_in(dir.path(), &["lint", ".", "--allow-empty"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     assert!(
         o.stderr.contains("no MTA configuration file found"),
         "{}",
         o.stderr
+    );
+}
+
+/// A path with nothing to check is an input error (3), so a wrong path in CI does not pass
+/// forever; --allow-empty keeps the old 0 (issue 9).
+#[test]
+fn nothing_to_check_is_an_input_error_unless_allowed() {
+    let dir = tree(&[("conf/notes.txt", "relayhost = x\n"), ("empty/.keep", "")]);
+    for path in ["empty", "conf"] {
+        for format in ["text", "json", "sarif", "github"] {
+            let o = run_in(dir.path(), &["lint", path, "--format", format]);
+            assert_eq!(o.code, 3, "{path} {format}: {}{}", o.stdout, o.stderr);
+            assert!(o.stdout.is_empty(), "{path} {format}: {}", o.stdout);
+            let errors: Vec<&str> = o
+                .stderr
+                .lines()
+                .filter(|l| !l.starts_with("relayctl: note:"))
+                .collect();
+            assert_eq!(errors.len(), 1, "{path} {format}: {}", o.stderr);
+            assert!(
+                errors[0].starts_with(&format!("relayctl: {path}: no configuration file"))
+                    && errors[0].contains("--allow-empty"),
+                "{path} {format}: {}",
+                o.stderr
+            );
+        }
+        let o = run_in(dir.path(), &["lint", path, "--allow-empty"]);
+        assert_eq!(o.code, 0, "{path}: {}{}", o.stdout, o.stderr);
+        assert!(o.stderr.contains("0 file(s) checked"), "{}", o.stderr);
+    }
+    // A directory with something to check is not affected.
+    fs::write(dir.path().join("empty/relay.toml"), RELAY_TOML).expect("write");
+    let o = run_in(dir.path(), &["lint", "empty"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+}
+
+/// A path that does not exist is said to be one (not "lint the text file itself"), and is an
+/// input error like any unreadable file (exit 3; issue 9).
+#[test]
+fn a_missing_file_is_said_to_be_missing() {
+    let dir = tree(&[]);
+    let o = run_in(dir.path(), &["lint", "nosuch.cf"]);
+    assert_eq!(o.code, 3, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout
+            .contains("nosuch.cf: error: nosuch.cf: no such file [unreadable]"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout
+            .contains("fix: Check the path: nosuch.cf does not exist"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        !o.stdout.contains("Lint the text configuration file itself"),
+        "{}",
+        o.stdout
+    );
+    let o = run_in(dir.path(), &["lint", "nosuch.cf", "--format", "json"]);
+    assert_eq!(o.code, 3, "{}{}", o.stdout, o.stderr);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).expect("json");
+    let f = &v["data"]["files"][0]["findings"][0];
+    assert_eq!(f["rule"], "unreadable", "{f}");
+    assert!(f["fix"].as_str().unwrap().contains("does not exist"), "{f}");
+}
+
+/// An unknown `site.mta` is refused where relay.toml is read, with its line, the targets and
+/// the near one (issue 9: it was accepted until `gen` used it, and lint said nothing).
+#[test]
+fn an_unknown_site_mta_is_refused_at_its_line() {
+    let toml = format!("{RELAY_TOML}mta = \"postfx\"\n");
+    let line = toml.lines().count();
+    let dir = tree(&[
+        ("relay.toml", &toml),
+        ("main.cf", "relayhost = [smtp-relay.gmail.com]:587\n"),
+    ]);
+    let expect = format!(
+        "relay.toml:{line}: site.mta: \"postfx\" is not a target; use one of: postfix, sendmail, qmail, exchange, domino, groupwise, macos, exim, opensmtpd, msmtp, console; did you mean \"postfix\"?"
+    );
+    for args in [
+        &["lint", "--config", "relay.toml", "main.cf"][..],
+        &["gen", "--config", "relay.toml"][..],
+        &["gen", "postfix", "--config", "relay.toml"][..],
+    ] {
+        let o = run_in(dir.path(), args);
+        assert_eq!(o.code, 3, "{args:?}: {}{}", o.stdout, o.stderr);
+        assert_eq!(
+            o.stderr.trim_end(),
+            format!("relayctl: {expect}"),
+            "{args:?}"
+        );
+    }
+    let o = run_in(dir.path(), &["lint", "relay.toml"]);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout
+            .contains(&format!("relay.toml:{line}:1: error: site.mta: \"postfx\"")),
+        "{}",
+        o.stdout
     );
 }
 

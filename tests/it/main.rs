@@ -4,6 +4,7 @@
 mod badinput;
 mod check_cidr;
 mod check_helo;
+mod ci_scripts;
 mod cli;
 mod explain;
 mod gen;

@@ -59,3 +59,11 @@ impl Rng {
         self.0
     }
 }
+
+/// The upper bound for a run that must end by itself within `expected` (relayctl's own
+/// `--timeout`, or next to nothing for a run that needs no network answer). It proves that
+/// the run ends, not that it is fast: a debug build on a busy two-core machine may take
+/// several times the expected time, so it allows five times that plus 10 s.
+pub fn ends_by(expected: std::time::Duration) -> std::time::Duration {
+    expected * 5 + std::time::Duration::from_secs(10)
+}
