@@ -21,3 +21,4 @@ pub mod relay;
 pub mod report;
 pub mod secret;
 pub mod smtp;
+pub mod usage;
