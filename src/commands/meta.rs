@@ -33,21 +33,28 @@ pub fn completion_script(shell: ShellArg) -> Vec<u8> {
 }
 
 /// The man pages: (file name, roff text) for relayctl.1 and each visible subcommand at
-/// every depth (`relayctl-check.1`, `relayctl-check-cidr.1`, ...).
+/// every depth (`relayctl-check.1`, `relayctl-check-cidr.1`, ...). The pages are named
+/// `relayctl-gen` but their synopses read `relayctl gen`, as typed; clap's `help`
+/// subcommand gets no page and is not listed (`--help` is).
 pub fn man_pages() -> Vec<(String, Vec<u8>)> {
+    // Built once from the root, so every subcommand knows its display name
+    // (`relayctl-check-cidr`) and its bin name (`relayctl check cidr`).
+    let mut cmd = crate::cli::command().disable_help_subcommand(true);
+    cmd.build();
     let mut pages = Vec::new();
-    add_pages(crate::cli::command(), "relayctl".to_owned(), &mut pages);
+    add_pages(&cmd, &mut pages);
     pages
 }
 
-fn add_pages(cmd: clap::Command, name: String, pages: &mut Vec<(String, Vec<u8>)>) {
+fn add_pages(cmd: &clap::Command, pages: &mut Vec<(String, Vec<u8>)>) {
+    let man = clap_mangen::Man::new(cmd.clone())
+        .source(format!("relayctl {}", env!("CARGO_PKG_VERSION")));
     let mut buf = Vec::new();
-    clap_mangen::Man::new(cmd.clone().name(name.clone()))
-        .render(&mut buf)
+    man.render(&mut buf)
         .expect("rendering into memory cannot fail");
-    pages.push((format!("{name}.1"), buf));
+    pages.push((man.get_filename(), buf));
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        add_pages(sub.clone(), format!("{name}-{}", sub.get_name()), pages);
+        add_pages(sub, pages);
     }
 }
 

@@ -85,3 +85,38 @@ fn docs_rules_md_is_fresh() {
         "docs/rules.md is stale; run `RELAYCTL_BLESS=1 cargo test --test it generated` and commit it"
     );
 }
+
+#[test]
+fn man_pages_refer_only_to_pages_that_exist_and_show_the_command_as_typed() {
+    let pages = man_pages();
+    let names: Vec<String> = pages.iter().map(|(n, _)| n.clone()).collect();
+    for (name, text) in &pages {
+        let text = String::from_utf8(text.clone()).expect("roff is text");
+        // Every `relayctl-xxx(1)` a page lists has a page of its own (no relayctl-help(1)).
+        for line in text.lines() {
+            let line = line.replace("\\-", "-");
+            if let Some(page) = line.strip_suffix("(1)") {
+                if page.starts_with("relayctl") {
+                    assert!(
+                        names.contains(&format!("{page}.1")),
+                        "{name} refers to {page}(1), which is not generated"
+                    );
+                }
+            }
+        }
+        // The synopsis is the command as typed: `relayctl check cidr`, not `relayctl-check-cidr`.
+        let synopsis = text
+            .lines()
+            .skip_while(|l| *l != ".SH SYNOPSIS")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{name} has a synopsis"))
+            .replace("\\-", "-");
+        let typed = name.trim_end_matches(".1").replace('-', " ");
+        let typed = typed.replace("send test", "send-test");
+        assert!(
+            synopsis.starts_with(&format!("\\fB{typed}\\fR")),
+            "{name}: synopsis {synopsis:?} should start with {typed:?}"
+        );
+    }
+    assert!(!names.iter().any(|n| n.contains("help")), "{names:?}");
+}
