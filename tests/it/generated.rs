@@ -120,3 +120,96 @@ fn man_pages_refer_only_to_pages_that_exist_and_show_the_command_as_typed() {
     }
     assert!(!names.iter().any(|n| n.contains("help")), "{names:?}");
 }
+
+/// What the committed bash completion offers for `COMP_WORDS`, run by a real bash the way
+/// `complete -F` calls it (`_relayctl CMD CUR PREV`); None when there is no bash.
+fn bash_complete(words: &[&str]) -> Option<Vec<String>> {
+    let script = root().join("completions/relayctl.bash");
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let cword = words.len() - 1;
+    let prev = if cword > 0 { words[cword - 1] } else { "" };
+    let prog = format!(
+        "source '{}' || exit 9; COMP_WORDS=({}); COMP_CWORD={cword}; \
+         _relayctl relayctl '{}' '{prev}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display(),
+        quoted.join(" "),
+        words[cword],
+    );
+    let out = match std::process::Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", &prog])
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("skipped: no bash to run the completion script ({e})");
+            return None;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "bash: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
+#[test]
+fn bash_completes_gen_targets_before_flags() {
+    let targets = [
+        "postfix",
+        "sendmail",
+        "qmail",
+        "exchange",
+        "domino",
+        "groupwise",
+        "macos",
+        "exim",
+        "opensmtpd",
+        "msmtp",
+        "console",
+    ];
+    let Some(got) = bash_complete(&["relayctl", "gen", ""]) else {
+        return;
+    };
+    assert!(got.len() > targets.len(), "{got:?}");
+    assert_eq!(
+        &got[..targets.len()],
+        &targets[..],
+        "targets first: {got:?}"
+    );
+    assert!(
+        got[targets.len()..].iter().all(|w| w.starts_with('-')),
+        "then the flags: {got:?}"
+    );
+    // A started word still narrows down; a started flag gives only flags.
+    assert_eq!(
+        bash_complete(&["relayctl", "gen", "ex"]).unwrap_or_default(),
+        ["exchange", "exim"]
+    );
+    let flags = bash_complete(&["relayctl", "gen", "--ed"]).unwrap_or_default();
+    assert_eq!(flags, ["--edition", "--edge"]);
+    // The subcommands come before -h/--help at the top level too.
+    let top = bash_complete(&["relayctl", ""]).unwrap_or_default();
+    assert_eq!(top.first().map(String::as_str), Some("init"), "{top:?}");
+}
+
+#[test]
+fn fish_completes_gen_targets() {
+    let fish = String::from_utf8(completion_script(ShellArg::Fish)).expect("text");
+    let line = fish
+        .lines()
+        .find(|l| l.contains("__fish_relayctl_using_subcommand gen;") && l.contains(" -a \""))
+        .unwrap_or_else(|| panic!("a line completing gen's targets"));
+    assert!(
+        line.contains("and not __fish_seen_subcommand_from postfix sendmail"),
+        "only while no target is given: {line}"
+    );
+    assert!(line.ends_with("-f -a \"postfix\\t''"), "{line}");
+    assert!(fish.contains("\nconsole\\t''\"\n"), "all targets");
+}
