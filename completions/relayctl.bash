@@ -107,7 +107,7 @@ _relayctl() {
 
     case "${cmd}" in
         relayctl)
-            opts="-h -V --help --version init gen check probe send-test explain lint completions man help"
+            opts="init gen check probe send-test explain lint completions man help -h -V --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -121,7 +121,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__check)
-            opts="-h --help cidr helo help"
+            opts="cidr helo help -h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,7 +263,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__completions)
-            opts="-h --help bash zsh fish powershell elvish"
+            opts="bash zsh fish powershell elvish -h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -295,7 +295,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__gen)
-            opts="-h --edition --edge --as --force --format --config --allowed-senders --auth --require-tls --no-require-tls --range --helo --domain --internal-domain --relay-host --port --tls --auth-user --licences --help postfix sendmail qmail exchange domino groupwise macos exim opensmtpd msmtp console"
+            opts="postfix sendmail qmail exchange domino groupwise macos exim opensmtpd msmtp console -h --edition --edge --as --force --format --config --allowed-senders --auth --require-tls --no-require-tls --range --helo --domain --internal-domain --relay-host --port --tls --auth-user --licences --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -25,18 +25,22 @@ pub fn machine_name() -> Option<String> {
     Some(qualified_from_hosts(&short, &hosts).unwrap_or(short))
 }
 
-/// What the kernel says about this host's IPv6 egress, for `check cidr`'s hint
-/// (observed in OpenSMTPD/OpenSMTPD#1076, "the IPv6 trap": a host with IPv6 egress reaches the relay over
-/// IPv6, and the relay denies it when only IPv4 ranges are registered). Read from /proc;
-/// no packet is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// What the kernel says about this host's IPv6 egress, for `check cidr`'s hint (a host
+/// with IPv6 egress reaches the relay over IPv6, and the relay denies it when only IPv4
+/// ranges are registered). Read from /proc; no packet is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Ipv6Egress {
-    /// An IPv6 default route (::/0) on an interface other than `lo` that is not a reject
-    /// route, and a global-scope address to send from.
+    /// An IPv6 default route (::/0, not a reject route, not on `lo`) and a global unicast
+    /// address to send from (scope global, not a ULA fc00::/7, not deprecated, tentative
+    /// or failed). A ULA behind NAT66 or link-local only is not egress to the internet.
     pub egress: bool,
-    /// A stable global unicast address of this host (not ULA, not temporary, deprecated or
-    /// tentative), to suggest as the range to register.
+    /// A global unicast address of this host (not ULA, deprecated or tentative; a stable
+    /// one before a temporary one), to suggest as the range to register.
     pub address: Option<std::net::Ipv6Addr>,
+    /// What was seen, for the finding: "IPv6 default route via eth0, global address
+    /// 2001:db8::5", "only ULA fd00::5: no IPv6 egress to the internet assumed". None when
+    /// the host has no IPv6 beyond loopback and link-local and no default route.
+    pub seen: Option<String>,
 }
 
 /// Reads /proc/net/ipv6_route and /proc/net/if_inet6 (empty when IPv6 is off or this is
@@ -47,45 +51,144 @@ pub fn ipv6_egress() -> Ipv6Egress {
     ipv6_egress_from(&routes, &addrs)
 }
 
-/// [`ipv6_egress`] on the two files' text.
-fn ipv6_egress_from(routes: &str, addrs: &str) -> Ipv6Egress {
-    // ipv6_route: dest, dest prefix, src, src prefix, next hop, metric, refcnt, use, flags,
-    // device; RTF_REJECT is 0x0200 (linux/ipv6_route.h).
-    let default_route = routes.lines().any(|l| {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        f.len() == 10
-            && f[0].bytes().all(|b| b == b'0')
-            && f[1] == "00"
-            && f[9] != "lo"
-            && u32::from_str_radix(f[8], 16).is_ok_and(|flags| flags & 0x0200 == 0)
-    });
-    // if_inet6: address, ifindex, prefix length, scope, flags, device. Scope 0x00 is
-    // global (ULAs included); flags: 0x01 temporary, 0x08 DAD failed, 0x20 deprecated,
-    // 0x40 tentative (linux/if_addr.h).
-    let mut global = false;
-    let mut address = None;
-    for l in addrs.lines() {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        if f.len() != 6 || f[3] != "00" || f[5] == "lo" {
-            continue;
-        }
-        let (Ok(bits), Ok(flags)) = (u128::from_str_radix(f[0], 16), u8::from_str_radix(f[4], 16))
-        else {
-            continue;
-        };
-        if flags & (0x08 | 0x20 | 0x40) != 0 {
-            continue;
-        }
-        global = true;
-        let ip = std::net::Ipv6Addr::from(bits);
-        let ula = (ip.segments()[0] & 0xfe00) == 0xfc00;
-        if !ula && (address.is_none() || flags & 0x01 == 0) {
-            address = Some(ip);
-        }
+/// An IPv6 default route of /proc/net/ipv6_route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefaultRoute {
+    /// The interface.
+    pub dev: String,
+    /// The next hop, when there is one (not `::`).
+    pub via: Option<std::net::Ipv6Addr>,
+}
+
+/// The usable default routes (::/0) of /proc/net/ipv6_route's text: not the kernel's
+/// unreachable route on `lo`, not a reject route (RTF_REJECT 0x0200), up (RTF_UP 0x0001).
+/// Fields: dest, dest prefix, src, src prefix, next hop, metric, refcnt, use, flags,
+/// device (linux/ipv6_route.h, net/ipv6/route.c).
+pub fn default_routes(ipv6_route: &str) -> Vec<DefaultRoute> {
+    ipv6_route
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            if f.len() != 10 || f[0].len() != 32 || f[0].bytes().any(|b| b != b'0') {
+                return None;
+            }
+            let flags = u32::from_str_radix(f[8], 16).ok()?;
+            if f[1] != "00" || f[9] == "lo" || flags & 0x0200 != 0 || flags & 0x0001 == 0 {
+                return None;
+            }
+            let via = u128::from_str_radix(f[4], 16)
+                .ok()
+                .filter(|&b| b != 0)
+                .map(std::net::Ipv6Addr::from);
+            Some(DefaultRoute {
+                dev: f[9].to_owned(),
+                via,
+            })
+        })
+        .collect()
+}
+
+/// An address of /proc/net/if_inet6.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostAddress {
+    pub ip: std::net::Ipv6Addr,
+    pub prefix_len: u8,
+    /// The kernel's scope: 0x00 global (ULAs included), 0x20 link, 0x10 host.
+    pub scope: u8,
+    /// IFA_F_* (linux/if_addr.h): 0x01 temporary, 0x08 DAD failed, 0x20 deprecated, 0x40
+    /// tentative, 0x80 permanent.
+    pub flags: u8,
+    pub dev: String,
+}
+
+impl HostAddress {
+    /// A unique local address, fc00::/7 (RFC 4193): routed only inside a site, or out
+    /// through NAT66.
+    pub fn is_ula(&self) -> bool {
+        self.ip.segments()[0] & 0xfe00 == 0xfc00
     }
+
+    /// Deprecated, tentative or DAD failed: not used as a source address.
+    pub fn is_unusable(&self) -> bool {
+        self.flags & (0x08 | 0x20 | 0x40) != 0
+    }
+
+    /// A source address for the internet: scope global, not ULA, usable.
+    pub fn is_global_unicast(&self) -> bool {
+        self.scope == 0 && !self.is_ula() && !self.is_unusable() && self.dev != "lo"
+    }
+}
+
+/// The addresses of /proc/net/if_inet6's text. Fields: address, ifindex, prefix length,
+/// scope, flags, device (net/ipv6/addrconf.c).
+pub fn host_addresses(if_inet6: &str) -> Vec<HostAddress> {
+    if_inet6
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            if f.len() != 6 || f[0].len() != 32 {
+                return None;
+            }
+            Some(HostAddress {
+                ip: std::net::Ipv6Addr::from(u128::from_str_radix(f[0], 16).ok()?),
+                prefix_len: u8::from_str_radix(f[2], 16).ok()?,
+                scope: u8::from_str_radix(f[3], 16).ok()?,
+                flags: u8::from_str_radix(f[4], 16).ok()?,
+                dev: f[5].to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// [`ipv6_egress`] on the two files' text: egress needs both a default route and a global
+/// unicast address.
+pub fn ipv6_egress_from(ipv6_route: &str, if_inet6: &str) -> Ipv6Egress {
+    let routes = default_routes(ipv6_route);
+    let addrs = host_addresses(if_inet6);
+    let route_dev = routes.first().map(|r| r.dev.as_str());
+    // Prefer an address on the default route's interface, then a stable one.
+    let rank = |a: &&HostAddress| (Some(a.dev.as_str()) != route_dev, a.flags & 0x01 != 0);
+    let mut global: Vec<&HostAddress> = addrs.iter().filter(|a| a.is_global_unicast()).collect();
+    global.sort_by_key(rank);
+    let mut ula: Vec<&HostAddress> = addrs
+        .iter()
+        .filter(|a| a.scope == 0 && a.is_ula() && !a.is_unusable())
+        .collect();
+    ula.sort_by_key(rank);
+    let route = routes.first().map(|r| match r.via {
+        Some(via) => format!("IPv6 default route via {via} on {}", r.dev),
+        None => format!("IPv6 default route on {}", r.dev),
+    });
+    let egress = route.is_some() && !global.is_empty();
+    let seen = match (&route, global.first(), ula.first()) {
+        (Some(route), Some(g), _) => Some(format!("{route}, global address {}", g.ip)),
+        (Some(route), None, Some(u)) => Some(format!(
+            "{route} but only ULA {} (NAT66 or site-local): no IPv6 egress to the internet assumed",
+            u.ip
+        )),
+        (Some(route), None, None) => Some(format!(
+            "{route} but no global address (link-local only): no IPv6 egress assumed"
+        )),
+        (None, Some(g), _) => Some(format!(
+            "global address {} but no IPv6 default route: no IPv6 egress assumed",
+            g.ip
+        )),
+        (None, None, Some(u)) => Some(format!(
+            "only ULA {} and no IPv6 default route: no IPv6 egress to the internet assumed",
+            u.ip
+        )),
+        (None, None, None) => None,
+    };
+    // The range to suggest: a stable (non-temporary) global address when there is one.
+    let address = global
+        .iter()
+        .find(|a| a.flags & 0x01 == 0)
+        .or(global.first())
+        .map(|a| a.ip);
     Ipv6Egress {
-        egress: default_route && global,
-        address: address.filter(|_| default_route),
+        egress,
+        address,
+        seen,
     }
 }
 
@@ -117,66 +220,137 @@ fn qualified_from_hosts(short: &str, hosts: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ipv6_egress_from, qualified_from_hosts, Ipv6Egress};
+    use super::*;
+
+    /// This machine, where the issue was seen: a ULA behind NAT66 and a default route
+    /// via fd00::1 (and the kernel's unreachable route on lo).
+    const ROUTE_ULA_NAT66: &str = "\
+fd000000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0
+fe800000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000002 00000000 00000001     eth0
+00000000000000000000000000000000 00 00000000000000000000000000000000 00 fd000000000000000000000000000001 00000400 00000002 00000000 00000003     eth0
+00000000000000000000000000000001 80 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000002 00000000 80200001       lo
+fd000000000000000000000000000002 80 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000003 00000000 80200001     eth0
+fe8000000000000000fc00fffe000001 80 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000002 00000000 80200001     eth0
+ff000000000000000000000000000000 08 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000003 00000000 00000001     eth0
+00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo
+";
+    const ADDR_ULA_NAT66: &str = "\
+fd000000000000000000000000000002 04 40 00 82     eth0
+00000000000000000000000000000001 01 80 10 80       lo
+fe8000000000000000fc00fffe000001 04 40 20 80     eth0
+";
+    /// A host on SLAAC: a default route learned from the router's advertisement
+    /// (RTF_UP|GATEWAY|ADDRCONF|DEFAULT|EXPIRES), a stable and a temporary global address.
+    const ROUTE_SLAAC: &str = "\
+20010db8000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00040001     eth0
+fe800000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0
+00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe80000000000000022a6afffe4c1f41 00000400 00000001 00000000 00450003     eth0
+00000000000000000000000000000001 80 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000004 00000000 80200001       lo
+00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo
+";
+    const ADDR_SLAAC: &str = "\
+20010db8000000001111222233334444 02 40 00 01     eth0
+20010db8000000000000000000000005 02 40 00 00     eth0
+00000000000000000000000000000001 01 80 10 80       lo
+fe800000000000000216cbfffea1b2c3 02 40 20 80     eth0
+";
+    /// IPv6 on but no router: link-local only, the kernel's unreachable route only.
+    const ROUTE_NONE: &str = "\
+fe800000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0
+00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo
+";
 
     #[test]
-    fn ipv6_egress_from_proc() {
-        let lo_reject = "00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo\n";
-        let eth_default = "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000002 00000000 00000003     eth0\n";
-        let global = "2001067c123400000000000000000025 02 40 00 80     eth0\n".to_owned();
-        let temporary = "2001067c123400001111222233334444 02 40 00 01     eth0\n".to_owned();
-        let ula = "fd000000000000000000000000000002 04 40 00 82     eth0\n";
-        let link = "fe8000000000000000fc00fffe000001 04 40 20 80     eth0\n";
-        let cases: &[(&str, String, String, Ipv6Egress)] = &[
-            (
-                "nothing",
-                String::new(),
-                String::new(),
-                Ipv6Egress::default(),
-            ),
-            (
-                "only the loopback reject route",
-                lo_reject.to_owned(),
-                global.clone(),
-                Ipv6Egress::default(),
-            ),
-            (
-                "default route and a global address",
-                format!("{lo_reject}{eth_default}"),
-                format!("{link}{temporary}{global}"),
-                Ipv6Egress {
-                    egress: true,
-                    address: Some("2001:67c:1234::25".parse().unwrap()),
-                },
-            ),
-            (
-                "only a temporary address: still suggested",
-                eth_default.to_owned(),
-                temporary.clone(),
-                Ipv6Egress {
-                    egress: true,
-                    address: Some("2001:67c:1234:0:1111:2222:3333:4444".parse().unwrap()),
-                },
-            ),
-            (
-                "ULA behind NAT66: egress, nothing to suggest",
-                eth_default.to_owned(),
-                ula.to_owned(),
-                Ipv6Egress {
-                    egress: true,
-                    address: None,
-                },
-            ),
-            (
-                "link-local only: no egress",
-                eth_default.to_owned(),
-                link.to_owned(),
-                Ipv6Egress::default(),
-            ),
-        ];
-        for (why, routes, addrs, want) in cases {
-            assert_eq!(ipv6_egress_from(routes, addrs), *want, "{why}");
-        }
+    fn default_routes_skip_the_unreachable_route_on_lo() {
+        assert_eq!(
+            default_routes(ROUTE_ULA_NAT66),
+            [DefaultRoute {
+                dev: "eth0".into(),
+                via: Some("fd00::1".parse().unwrap())
+            }]
+        );
+        assert_eq!(
+            default_routes(ROUTE_SLAAC)[0].via,
+            Some("fe80::22a:6aff:fe4c:1f41".parse().unwrap())
+        );
+        assert_eq!(default_routes(ROUTE_NONE), []);
+        assert_eq!(default_routes(""), []);
+        // A reject route on another interface is no route out either.
+        let reject = "00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 00000400 00000001 00000000 00000201     eth0\n";
+        assert_eq!(default_routes(reject), []);
+    }
+
+    #[test]
+    fn host_addresses_parse_scope_and_flags() {
+        let a = host_addresses(ADDR_ULA_NAT66);
+        assert_eq!(a.len(), 3);
+        assert_eq!(a[0].ip, "fd00::2".parse::<std::net::Ipv6Addr>().unwrap());
+        assert_eq!((a[0].prefix_len, a[0].scope, a[0].flags), (64, 0, 0x82));
+        assert!(a[0].is_ula() && !a[0].is_global_unicast());
+        assert_eq!((a[1].scope, a[1].dev.as_str()), (0x10, "lo"));
+        assert_eq!(a[2].scope, 0x20, "link-local");
+        assert!(!a[2].is_global_unicast());
+        let s = host_addresses(ADDR_SLAAC);
+        assert!(s[0].is_global_unicast() && s[1].is_global_unicast());
+        let deprecated = host_addresses("20010db8000000000000000000000005 02 40 00 20     eth0\n");
+        assert!(!deprecated[0].is_global_unicast());
+        assert_eq!(host_addresses("garbage\n"), []);
+    }
+
+    #[test]
+    fn ula_behind_nat66_is_no_egress() {
+        let e = ipv6_egress_from(ROUTE_ULA_NAT66, ADDR_ULA_NAT66);
+        assert!(!e.egress);
+        assert_eq!(e.address, None);
+        assert_eq!(
+            e.seen.as_deref(),
+            Some("IPv6 default route via fd00::1 on eth0 but only ULA fd00::2 (NAT66 or site-local): no IPv6 egress to the internet assumed")
+        );
+    }
+
+    #[test]
+    fn default_route_and_global_address_is_egress() {
+        let e = ipv6_egress_from(ROUTE_SLAAC, ADDR_SLAAC);
+        assert!(e.egress);
+        assert_eq!(
+            e.address,
+            Some("2001:db8::5".parse().unwrap()),
+            "the stable one"
+        );
+        assert_eq!(
+            e.seen.as_deref(),
+            Some("IPv6 default route via fe80::22a:6aff:fe4c:1f41 on eth0, global address 2001:db8::5")
+        );
+        // Only the temporary address: still egress, and still the one to name.
+        let temporary = ADDR_SLAAC.lines().next().unwrap();
+        let e = ipv6_egress_from(ROUTE_SLAAC, temporary);
+        assert!(e.egress);
+        assert_eq!(
+            e.address,
+            Some("2001:db8::1111:2222:3333:4444".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn link_local_only_or_no_route_is_no_egress() {
+        let link_only = "fe800000000000000216cbfffea1b2c3 02 40 20 80     eth0\n";
+        let e = ipv6_egress_from(ROUTE_SLAAC, link_only);
+        assert!(!e.egress);
+        assert!(
+            e.seen.as_deref().unwrap().contains("link-local only"),
+            "{e:?}"
+        );
+        let e = ipv6_egress_from(ROUTE_NONE, ADDR_SLAAC);
+        assert!(!e.egress, "a global address without a default route");
+        assert!(
+            e.seen.as_deref().unwrap().contains("no IPv6 default route"),
+            "{e:?}"
+        );
+        assert_eq!(
+            ipv6_egress_from(ROUTE_NONE, link_only),
+            Ipv6Egress::default()
+        );
+        assert_eq!(ipv6_egress_from("", ""), Ipv6Egress::default());
     }
 
     #[test]

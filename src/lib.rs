@@ -23,3 +23,4 @@ pub mod secret;
 pub mod smtp;
 pub mod sources;
 pub mod terminal;
+pub mod usage;

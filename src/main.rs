@@ -9,7 +9,6 @@ use clap::Parser;
 use relayctl::cli::Cli;
 use relayctl::commands::{self, Io};
 use relayctl::error::Error;
-use relayctl::exit::ExitStatus;
 
 fn main() -> ExitCode {
     // One crypto provider for every rustls user in the process (the probe and lettre):
@@ -17,15 +16,8 @@ fn main() -> ExitCode {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            // clap prints help/version on stdout (exit 0) and usage errors on stderr (exit 2).
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                ExitStatus::Usage.code()
-            } else {
-                0
-            });
-        }
+        // Help/version on stdout (exit 0); usage errors as one `relayctl: ...` line (exit 2).
+        Err(e) => return ExitCode::from(relayctl::usage::report(&e)),
     };
     relayctl::terminal::install();
     // Unlocked handles: each write takes the stream's lock for that write only. Holding a
@@ -46,7 +38,7 @@ fn main() -> ExitCode {
         Err(Error::Interrupted) => {
             // The signal handler is clearing up and exits 130 itself, saying so once.
             relayctl::terminal::await_exit();
-            ExitCode::from(ExitStatus::Interrupted.code())
+            ExitCode::from(relayctl::exit::ExitStatus::Interrupted.code())
         }
         Err(e) => {
             let _ = out.flush();

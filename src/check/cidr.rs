@@ -137,12 +137,15 @@ pub enum ReadError {
 }
 
 /// What the checker knows about the host that relays, found by the caller.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Options {
     /// The relaying host sends over IPv6 (observed in Ombi-app/Ombi#1442 and firebase/extensions#632).
     pub ipv6_egress: bool,
     /// Its global IPv6 address, when known, to name in the fix.
     pub ipv6_address: Option<Ipv6Addr>,
+    /// What the egress was judged from ("IPv6 default route via ... on eth0, global
+    /// address ..."), to say in the finding.
+    pub ipv6_seen: Option<String>,
 }
 
 /// An input of the checker: a file, stdin, relay.toml or the `--range` values.
@@ -286,6 +289,7 @@ enum Detail {
     },
     NoIpv6 {
         address: Option<Ipv6Addr>,
+        seen: Option<String>,
     },
 }
 
@@ -674,9 +678,10 @@ impl Checker {
         // compare with (an empty or broken list has its own findings).
         if self.opts.ipv6_egress && canon6.is_empty() && !canon4.is_empty() {
             let address = self.opts.ipv6_address;
+            let seen = self.opts.ipv6_seen.clone();
             self.hits
                 .add(Rule::NoIpv6Range, Severity::Warning, None, || {
-                    Detail::NoIpv6 { address }
+                    Detail::NoIpv6 { address, seen }
                 });
         }
         let mut hits = self.hits;
@@ -1164,13 +1169,13 @@ impl Report {
                 format!("{net} is disabled: left out of the duplicate, overlap and merge checks and of the canonical list"),
                 None,
             ),
-            Detail::NoIpv6 { address } => {
+            Detail::NoIpv6 { address, seen } => {
                 let what = match address {
                     Some(a) => format!("register {a} (as {a}/128, or its /112)"),
                     None => "register the host's public IPv6 address (a /128, or its /112)".to_owned(),
                 };
                 (
-                    "this host has IPv6 egress but the list has no IPv6 range: mail that leaves over IPv6 is denied (\"Mail relay denied [<IPv6 address>]\")".to_owned(),
+                    format!("this host has IPv6 egress{} but the list has no IPv6 range: mail that leaves over IPv6 is denied (\"Mail relay denied [<IPv6 address>]\")", seen.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()),
                     Some(format!("{what}, or make the MTA send over IPv4 only (Postfix: inet_protocols = ipv4)")),
                 )
             }
@@ -1663,6 +1668,9 @@ mod tests {
             Options {
                 ipv6_egress: true,
                 ipv6_address: Some("2001:4860:1::25".parse().unwrap()),
+                ipv6_seen: Some(
+                    "IPv6 default route on eth0, global address 2001:4860:1::25".into(),
+                ),
             },
             "203.0.114.0/28\n",
         );
@@ -1670,10 +1678,18 @@ mod tests {
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!((f[0].rule, f[0].line), ("no-ipv6-range", None));
         assert!(f[0].fix.as_deref().unwrap().contains("2001:4860:1::25/128"));
+        assert!(
+            f[0].message.starts_with(
+                "this host has IPv6 egress (IPv6 default route on eth0, global address 2001:4860:1::25) but"
+            ),
+            "{}",
+            f[0].message
+        );
         let r = check(
             Options {
                 ipv6_egress: true,
                 ipv6_address: None,
+                ipv6_seen: None,
             },
             "203.0.114.0/28\n2001:4860:1::25\n",
         );

@@ -21,6 +21,7 @@ pub(super) fn run(args: CidrArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> 
         Ipv6EgressArg::No => host::Ipv6Egress::default(),
         Ipv6EgressArg::Yes => host::Ipv6Egress {
             egress: true,
+            seen: None,
             ..host::ipv6_egress()
         },
         Ipv6EgressArg::Auto => host::ipv6_egress(),
@@ -28,6 +29,7 @@ pub(super) fn run(args: CidrArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> 
     let mut checker = Checker::new(Options {
         ipv6_egress: egress.egress,
         ipv6_address: egress.address,
+        ipv6_seen: egress.seen.clone(),
     });
 
     if let Some(path) = &args.file {
@@ -77,6 +79,20 @@ pub(super) fn run(args: CidrArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> 
             .and_then(|()| report::cidr::write_summary(&report, io.err)),
     };
     written.map_err(Error::Output)?;
+    // An IPv4-only list on a host with some IPv6 but no egress to the internet (a ULA
+    // behind NAT66, no default route): say why no-ipv6-range was not raised.
+    if let (false, Some(seen)) = (egress.egress, &egress.seen) {
+        let (v4, v6) = report.canonical().fold((false, false), |(v4, v6), n| {
+            (v4 || n.addr().is_ipv4(), v6 || n.addr().is_ipv6())
+        });
+        if v4 && !v6 {
+            writeln!(
+                io.err,
+                "relayctl: note: {seen}; use --ipv6-egress yes if this host does send over IPv6"
+            )
+            .map_err(Error::Output)?;
+        }
+    }
     Ok(if report.reaches(threshold(args.fail_on)) {
         ExitStatus::Findings
     } else {

@@ -3,11 +3,14 @@
 //! environment, a file or a prompt (crate::secret), never from the command line.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use super::load_config;
 use crate::cli::{AuthMechArg, ConnectArgs, CredentialArgs};
 use crate::error::Error;
 use crate::fsx;
+use crate::net::dns::{parse_nameserver, HickoryResolver};
+use crate::net::{AddressRecord, DnsError, Resolve};
 use crate::relay::console::{Authentication, ConsoleSetting};
 use crate::relay::names::{generic_reason, Hostname};
 use crate::relay::plan::Site;
@@ -180,4 +183,34 @@ pub(super) fn credentials(
         secret,
         mechanism,
     }))
+}
+
+/// The resolver probe and send-test find the relay with (so both word a DNS failure the
+/// same way): --nameserver, else the system's servers, each query bounded by --timeout
+/// (at most 10 s). None is needed for an address literal.
+pub(super) fn resolver(conn: &ConnectArgs, host: &str) -> Result<Box<dyn Resolve>, Error> {
+    if host.parse::<IpAddr>().is_ok() {
+        return Ok(Box::new(NoDns));
+    }
+    let nameserver = conn
+        .nameserver
+        .as_deref()
+        .map(parse_nameserver)
+        .transpose()
+        .map_err(|e| Error::Value(e.to_string()))?;
+    let timeout = conn.timeout.min(Duration::from_secs(10));
+    let r = HickoryResolver::new(nameserver, timeout).map_err(|e| Error::Value(e.to_string()))?;
+    Ok(Box::new(r))
+}
+
+/// Stands in for DNS when the host is an address literal.
+struct NoDns;
+
+impl Resolve for NoDns {
+    fn lookup_ip(&self, _: &str, _: AddressRecord) -> Result<Vec<IpAddr>, DnsError> {
+        Err(DnsError::Other("no DNS for an address literal".into()))
+    }
+    fn lookup_ptr(&self, _: IpAddr) -> Result<Vec<String>, DnsError> {
+        Err(DnsError::Other("no DNS for an address literal".into()))
+    }
 }

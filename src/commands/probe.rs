@@ -4,8 +4,6 @@
 //! sees only traits.
 
 use std::io::IsTerminal;
-use std::net::IpAddr;
-use std::time::Duration;
 
 use super::connect::{self, Target};
 use super::progress::Progress;
@@ -13,10 +11,9 @@ use super::Io;
 use crate::cli::{ProbeArgs, ProbeFormatArg};
 use crate::error::Error;
 use crate::exit::ExitStatus;
-use crate::net::dns::{parse_nameserver, HickoryResolver};
 use crate::net::smtp::TcpDialer;
 use crate::net::tls::Trust;
-use crate::net::{AddressRecord, DnsError, Resolve};
+use crate::net::Resolve;
 use crate::probe::{self, Context, Event, Family, ProbeRequest, Status};
 use crate::report::probe as render;
 use crate::smtp::PortSpec;
@@ -179,29 +176,5 @@ fn context(target: &Target, insecure: bool) -> Context {
 
 /// The resolver: none is needed for an address literal.
 fn resolver(args: &ProbeArgs, target: &Target) -> Result<Box<dyn Resolve>, Error> {
-    if target.host.parse::<IpAddr>().is_ok() {
-        return Ok(Box::new(NoDns));
-    }
-    let nameserver = args
-        .conn
-        .nameserver
-        .as_deref()
-        .map(parse_nameserver)
-        .transpose()
-        .map_err(|e| Error::Value(e.to_string()))?;
-    let timeout = args.conn.timeout.min(Duration::from_secs(10));
-    let r = HickoryResolver::new(nameserver, timeout).map_err(|e| Error::Value(e.to_string()))?;
-    Ok(Box::new(r))
-}
-
-/// Stands in for DNS when the host is an address literal.
-struct NoDns;
-
-impl Resolve for NoDns {
-    fn lookup_ip(&self, _: &str, _: AddressRecord) -> Result<Vec<IpAddr>, DnsError> {
-        Err(DnsError::Other("no DNS for an address literal".into()))
-    }
-    fn lookup_ptr(&self, _: IpAddr) -> Result<Vec<String>, DnsError> {
-        Err(DnsError::Other("no DNS for an address literal".into()))
-    }
+    connect::resolver(&args.conn, &target.host)
 }

@@ -6,7 +6,6 @@
 //! refusal, a TLS or certificate problem, no STARTTLS offered); 3 bad input or a missing
 //! credential; 4 the relay could not be resolved, reached, or did not answer in time.
 
-use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::connect::{self, Target};
@@ -15,7 +14,7 @@ use crate::cli::{FormatArg, SendTestArgs};
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::net::send::{self, ErrorClass, Failure, Family, SendError, SendRequest, TlsProblem};
-use crate::net::{AddressRecord, Resolve};
+use crate::probe;
 use crate::report::send_test::{self as render, Advice, SendResult};
 use crate::smtp::{Credentials, PortSpec, TlsStart};
 
@@ -40,12 +39,19 @@ pub fn run(args: SendTestArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
         (_, true) => Family::V6,
         _ => Family::Any,
     };
-    let addresses = resolve_with_nameserver(
-        args.conn.nameserver.as_deref(),
-        &target.host,
-        family,
-        args.conn.timeout,
-    )?;
+    // The relay's addresses through probe's resolver and lookup, so a DNS failure reads
+    // the same in both commands (`cannot resolve: A: NXDOMAIN ...`).
+    let resolver = connect::resolver(&args.conn, &target.host)?;
+    let lookup_family = match family {
+        Family::Any => probe::Family::Any,
+        Family::V4 => probe::Family::V4,
+        Family::V6 => probe::Family::V6,
+    };
+    let (addresses, _partial) = probe::resolve(&target.host, lookup_family, resolver.as_ref())
+        .map_err(|e| Error::Network {
+            endpoint: target.host.clone(),
+            message: e.to_string(),
+        })?;
 
     let err = &mut *io.err;
     let w = |e: std::io::Error| Error::Output(e);
@@ -157,46 +163,6 @@ fn write(r: &SendResult<'_>, format: FormatArg, io: &mut Io<'_>) -> Result<(), E
         FormatArg::Json => render::write_json(r, io.out),
     }
     .map_err(Error::Output)
-}
-
-/// With --nameserver, the relay's addresses come from that server (A and/or AAAA per
-/// -4/-6); otherwise net::send asks the system resolver. An IP literal needs no lookup.
-fn resolve_with_nameserver(
-    nameserver: Option<&str>,
-    host: &str,
-    family: Family,
-    timeout: Duration,
-) -> Result<Vec<IpAddr>, Error> {
-    let Some(ns) = nameserver else {
-        return Ok(Vec::new());
-    };
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(vec![ip]);
-    }
-    let ns = crate::net::dns::parse_nameserver(ns)
-        .map_err(|e| Error::Value(format!("--nameserver: {e}")))?;
-    let resolver = crate::net::dns::HickoryResolver::new(Some(ns), timeout)
-        .map_err(|e| Error::Value(format!("--nameserver: {e}")))?;
-    let records: &[AddressRecord] = match family {
-        Family::Any => &[AddressRecord::A, AddressRecord::Aaaa],
-        Family::V4 => &[AddressRecord::A],
-        Family::V6 => &[AddressRecord::Aaaa],
-    };
-    let mut ips = Vec::new();
-    let mut errors = Vec::new();
-    for r in records {
-        match resolver.lookup_ip(host, *r) {
-            Ok(mut v) => ips.append(&mut v),
-            Err(e) => errors.push(format!("{}: {e}", r.as_str())),
-        }
-    }
-    if ips.is_empty() {
-        return Err(Error::Network {
-            endpoint: resolver.endpoint().to_owned(),
-            message: format!("no address for {host} ({})", errors.join("; ")),
-        });
-    }
-    Ok(ips)
 }
 
 /// The test message's body: what it is and which path it took, so the recipient can

@@ -61,8 +61,8 @@ impl Family {
 pub struct SendRequest<'a> {
     /// The relay host: a DNS name or an IP literal. Also the name the certificate must match.
     pub host: &'a str,
-    /// Addresses of `host` resolved elsewhere (`--nameserver`); empty: ask the system
-    /// resolver.
+    /// Addresses of `host` resolved by the caller (`relayctl send-test` uses probe's
+    /// resolver, so DNS failures read the same); empty: ask the system resolver.
     pub addresses: &'a [IpAddr],
     /// Which address family to use.
     pub family: Family,

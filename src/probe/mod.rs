@@ -226,10 +226,12 @@ fn ms(d: Duration) -> u64 {
 }
 
 /// The addresses found, and the record types that could not be resolved.
-type Resolved = (Vec<IpAddr>, Vec<(AddressRecord, DnsError)>);
+pub type Resolved = (Vec<IpAddr>, Vec<(AddressRecord, DnsError)>);
 
 /// The addresses to probe: the literal itself, or the A and AAAA records asked at once.
-fn resolve(host: &str, family: Family, resolver: &dyn Resolve) -> Result<Resolved, ProbeError> {
+/// send-test resolves the relay through this too, so both say a DNS failure the same way
+/// (`cannot resolve: A: NXDOMAIN (the name does not exist); AAAA: ...`).
+pub fn resolve(host: &str, family: Family, resolver: &dyn Resolve) -> Result<Resolved, ProbeError> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         let fits = match family {
             Family::Any => true,

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{presets, Table};
+use comfy_table::{presets, Attribute, Cell, Color, Table};
 use serde::Serialize;
 
 use crate::probe::{Endpoint, Finding, ProbeReport, Status};
@@ -30,6 +30,21 @@ fn status_word(s: Status, style: Style) -> String {
         Status::Skip => "2",
     };
     format!("\x1b[{code}m{w}\x1b[0m")
+}
+
+/// The status word as a table cell: coloured by comfy-table itself, which pads by the
+/// visible width (escape codes in the text would count as width and skew the columns).
+fn status_cell(s: Status, style: Style) -> Cell {
+    let cell = Cell::new(s.as_str());
+    if !style.color {
+        return cell;
+    }
+    match s {
+        Status::Ok => cell.fg(Color::DarkGreen),
+        Status::Warn => cell.fg(Color::DarkYellow),
+        Status::Fail => cell.fg(Color::DarkRed),
+        Status::Skip => cell.add_attribute(Attribute::Dim),
+    }
 }
 
 fn step_ms(e: &Endpoint, name: StepName) -> Option<u64> {
@@ -110,24 +125,30 @@ pub fn write_text(r: &ProbeReport, style: Style, out: &mut dyn Write) -> io::Res
     writeln!(out)?;
     let mut t = Table::new();
     t.load_style(presets::NOTHING);
+    if style.color {
+        t.enforce_styling();
+        t.style_text_only();
+    } else {
+        t.force_no_tty();
+    }
     t.set_header(vec![
         "PORT", "ADDRESS", "STATUS", "CONNECT", "BANNER", "TLS", "AUTH", "ENVELOPE", "TOTAL",
     ]);
     for e in &r.endpoints {
         let tls_ms = step_ms(e, StepName::Tls);
         t.add_row(vec![
-            e.port.to_string(),
-            e.address.ip().to_string(),
-            status_word(e.status, style),
-            format!("{} ms", e.connect_ms),
-            ms_cell(step_ms(e, StepName::Banner)),
-            match tls_ms {
+            Cell::new(e.port.to_string()),
+            Cell::new(e.address.ip().to_string()),
+            status_cell(e.status, style),
+            Cell::new(format!("{} ms", e.connect_ms)),
+            Cell::new(ms_cell(step_ms(e, StepName::Banner))),
+            Cell::new(match tls_ms {
                 Some(ms) => format!("{} ({ms} ms)", tls_cell(e)),
                 None => tls_cell(e),
-            },
-            auth_cell(e),
-            envelope_cell(e),
-            format!("{} ms", total_ms(e)),
+            }),
+            Cell::new(auth_cell(e)),
+            Cell::new(envelope_cell(e)),
+            Cell::new(format!("{} ms", total_ms(e))),
         ]);
     }
     writeln!(out, "{t}")?;
@@ -353,4 +374,90 @@ pub fn write_nagios(r: &ProbeReport, out: &mut dyn Write) -> io::Result<u8> {
         perf.join(" ")
     )?;
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint(port: &str, ip: &str, status: Status, connect_ms: u64) -> Endpoint {
+        Endpoint {
+            port: port.parse().expect("a port"),
+            address: std::net::SocketAddr::new(ip.parse().expect("an address"), 25),
+            dial_error: None,
+            connect_ms,
+            session: None,
+            status,
+            findings: Vec::new(),
+        }
+    }
+
+    fn report() -> ProbeReport {
+        ProbeReport {
+            host: "smtp-relay.gmail.com".into(),
+            helo: "mail.example.com".into(),
+            addresses: vec!["192.0.2.1".parse().unwrap()],
+            dns_errors: Vec::new(),
+            endpoints: vec![
+                endpoint("25", "192.0.2.1", Status::Fail, 10_000),
+                endpoint("465", "2001:db8::1", Status::Ok, 7),
+                endpoint("587", "192.0.2.1", Status::Warn, 12),
+                endpoint("2587/starttls", "192.0.2.1", Status::Skip, 0),
+            ],
+            ports: Vec::new(),
+            findings: Vec::new(),
+            recommendation: None,
+            elapsed_ms: 10_001,
+        }
+    }
+
+    /// The text without SGR escape sequences (ESC [ ... m).
+    fn strip_ansi(s: &str) -> String {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                for c in chars.by_ref() {
+                    if c == 'm' {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    fn text(color: bool) -> String {
+        let mut out = Vec::new();
+        write_text(&report(), Style { color }, &mut out).expect("written");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn coloured_table_aligns_like_the_plain_one() {
+        let plain = text(false);
+        let coloured = text(true);
+        assert!(!plain.contains('\u{1b}'), "{plain}");
+        assert_eq!(strip_ansi(&coloured), plain, "the visible columns line up");
+        // Red, green, yellow (the terminal's palette 1, 2, 3), dim.
+        for (word, sgr) in [
+            ("fail", "38;5;1"),
+            ("ok", "38;5;2"),
+            ("warn", "38;5;3"),
+            ("skip", "2"),
+        ] {
+            assert!(
+                coloured.contains(&format!("\u{1b}[{sgr}m{word}\u{1b}[")),
+                "{word} coloured: {coloured:?}"
+            );
+        }
+        // And the plain table is aligned: every status word starts in the same column.
+        let rows: Vec<&str> = plain.lines().skip(2).take(5).collect();
+        let col = rows[0].find("STATUS").expect("a header");
+        for (row, word) in rows[1..].iter().zip(["fail", "ok", "warn", "skip"]) {
+            assert_eq!(row.find(word), Some(col), "{plain}");
+        }
+    }
 }

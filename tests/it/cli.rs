@@ -275,3 +275,53 @@ fn broken_pipe_is_quiet() {
         assert_eq!(status.code(), Some(0), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn usage_errors_start_with_one_self_sufficient_line() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["chek"],
+            "relayctl: unknown subcommand 'chek' (did you mean 'check'?)",
+        ),
+        (&["gen", "--bogus"], "relayctl: unknown flag '--bogus'"),
+        (
+            &["gen", "--port"],
+            "relayctl: a value is required for '--port <PORT>' but none was supplied",
+        ),
+        (
+            &["gen", "postfix", "--port", "x"],
+            "relayctl: invalid value 'x' for '--port <PORT>': port \"x\" is not 25, 465 or 587",
+        ),
+        (
+            &["check"],
+            "relayctl: 'relayctl check' needs a subcommand: cidr, helo",
+        ),
+    ];
+    for (args, want) in cases {
+        let r = run(args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+        let first = r.stderr.lines().next().unwrap_or_default();
+        assert!(first.starts_with(want), "{args:?}: {}", r.stderr);
+        assert!(!r.stderr.contains("error: "), "{args:?}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn help_and_version_stay_on_stdout_with_exit_0() {
+    for args in [
+        &["--help"][..],
+        &["--version"],
+        &["gen", "--help"],
+        &["help"],
+    ] {
+        let r = run(args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.is_empty(), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stdout.starts_with("relayctl 0.") || r.stdout.contains("Usage: relayctl"),
+            "{args:?}: {}",
+            r.stdout
+        );
+    }
+}

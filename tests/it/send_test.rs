@@ -683,3 +683,77 @@ fn hostile_relays_end_by_the_deadline() {
         assert!(f.relay.messages().is_empty());
     }
 }
+
+/// A DNS server on 127.0.0.1 that answers every query NXDOMAIN (the question echoed, no
+/// records), counting the queries. Lives until the test binary exits.
+fn nxdomain_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind a UDP socket");
+    let addr = sock.local_addr().expect("local address").to_string();
+    let seen = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = seen.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 1500];
+        while let Ok((n, peer)) = sock.recv_from(&mut buf) {
+            let q = &buf[..n];
+            // Header (12 bytes), then QNAME (labels up to a zero byte), QTYPE, QCLASS.
+            let Some(zero) = q.iter().skip(12).position(|&b| b == 0) else {
+                continue;
+            };
+            let end = 12 + zero + 1 + 4;
+            if end > n {
+                continue;
+            }
+            count.fetch_add(1, Ordering::SeqCst);
+            let mut r = q[..end].to_vec();
+            r[2] = 0x80 | (q[2] & 0x79); // QR, opcode and RD as asked
+            r[3] = 0x80 | 0x03; // RA, RCODE 3 NXDOMAIN
+            r[4..12].copy_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0]); // one question, no records
+            let _ = sock.send_to(&r, peer);
+        }
+    });
+    (addr, seen)
+}
+
+#[test]
+fn a_name_that_does_not_exist_reads_the_same_as_in_probe() {
+    let (ns, queries) = nxdomain_server();
+    let host = "no-such-relay.example.com";
+    let common = [
+        "--host",
+        host,
+        "--helo",
+        "mail.example.com",
+        "--nameserver",
+        ns.as_str(),
+        "--timeout",
+        "5",
+    ];
+    let mut send = vec![
+        "send-test",
+        "--from",
+        "it@example.com",
+        "--to",
+        "you@example.com",
+    ];
+    send.extend_from_slice(&common);
+    let mut probe = vec!["probe"];
+    probe.extend_from_slice(&common);
+    let s = run(&send);
+    let p = run(&probe);
+    assert!(
+        queries.load(std::sync::atomic::Ordering::SeqCst) >= 4,
+        "both asked the server"
+    );
+    for r in [&s, &p] {
+        assert_eq!(r.code, 4, "{}", r.stderr);
+        assert!(r.stdout.is_empty(), "{}", r.stdout);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    }
+    let want = format!(
+        "relayctl: {host}: cannot resolve: A: NXDOMAIN (the name does not exist); \
+         AAAA: NXDOMAIN (the name does not exist)"
+    );
+    assert_eq!(p.stderr.trim_end(), want, "probe");
+    assert_eq!(s.stderr.trim_end(), want, "send-test says it as probe does");
+}
