@@ -340,6 +340,9 @@ pub struct SendTestArgs {
     /// Subject of the test message.
     #[arg(long, value_name = "TEXT")]
     pub subject: Option<String>,
+    /// Print the SMTP dialogue (credentials and the message body redacted).
+    #[arg(long)]
+    pub transcript: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,

@@ -10,6 +10,7 @@ use crate::cli::{AuthMechArg, ConnectArgs, CredentialArgs};
 use crate::error::Error;
 use crate::fsx;
 use crate::net::dns::{parse_nameserver, HickoryResolver};
+use crate::net::tls::Trust;
 use crate::net::{AddressRecord, DnsError, Resolve};
 use crate::relay::console::{Authentication, ConsoleSetting};
 use crate::relay::names::{generic_reason, Hostname};
@@ -79,6 +80,15 @@ pub(super) fn target(conn: &ConnectArgs) -> Result<Target, Error> {
         site,
         site_mta: cfg.mta,
         ca_pem,
+    })
+}
+
+/// The trust anchors: the public roots plus --ca-file, or none with --insecure. A
+/// --ca-file without a usable certificate is an input error that names the flag.
+pub(super) fn trust(conn: &ConnectArgs, target: &Target) -> Result<Trust, Error> {
+    Trust::new(target.ca_pem.as_deref(), conn.insecure).map_err(|e| match &conn.ca_file {
+        Some(p) => Error::Value(format!("--ca-file {}: {e}", p.display())),
+        None => Error::Value(e.to_string()),
     })
 }
 

@@ -12,7 +12,6 @@ use crate::cli::{ProbeArgs, ProbeFormatArg};
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::net::smtp::TcpDialer;
-use crate::net::tls::Trust;
 use crate::net::Resolve;
 use crate::probe::{self, Context, Event, Family, ProbeRequest, Status};
 use crate::report::probe as render;
@@ -34,16 +33,7 @@ pub(super) fn run(args: ProbeArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error>
 fn probe(args: &ProbeArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     let target = connect::target(&args.conn)?;
     let credentials = connect::credentials(&args.cred, &target)?;
-    let trust =
-        Trust::new(target.ca_pem.as_deref(), args.conn.insecure).map_err(|e| {
-            match &args.conn.ca_file {
-                Some(p) => Error::BadFile {
-                    path: p.clone(),
-                    message: e.to_string(),
-                },
-                None => Error::Value(e.to_string()),
-            }
-        })?;
+    let trust = connect::trust(&args.conn, &target)?;
     let text = args.format == ProbeFormatArg::Text;
     if args.conn.insecure {
         writeln!(
@@ -85,6 +75,7 @@ fn probe(args: &ProbeArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
         credentials: credentials.as_ref(),
         allow_plaintext_auth: args.cred.allow_plaintext_auth,
         envelope,
+        message: None,
         timeout: args.conn.timeout,
     };
     let ctx = context(&target, args.conn.insecure);

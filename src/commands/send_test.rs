@@ -1,21 +1,29 @@
-//! `relayctl send-test`: one real message through the relay (net::send), rendered by
-//! report::send_test. Decides the port, the subject and body, the warnings and the exit
-//! status; the SMTP session itself lives in net::send.
+//! `relayctl send-test`: one real message through the relay, as a probe that sends: the
+//! same resolver, dial, TLS, AUTH, deadlines, transcript and findings as `probe`
+//! (`probe::send` over `smtp::session`, with DATA), the message built by lettre
+//! (`smtp::message`). Decides the port, the subject and body, the warnings and the exit
+//! status; `probe::send` reads the session, `report::send_test` renders it.
 //!
-//! Exit status: 0 accepted; 1 the relay was reached and the session stopped there (a
-//! refusal, a TLS or certificate problem, no STARTTLS offered); 3 bad input or a missing
-//! credential; 4 the relay could not be resolved, reached, or did not answer in time.
+//! Exit status: 0 accepted (a 2xx to the end of the message); 1 the relay was reached and
+//! the session stopped there (a refusal, a TLS or certificate problem, no STARTTLS offered,
+//! a protocol error); 3 bad input or a missing credential; 4 the relay could not be
+//! resolved or reached, or the network ended the session (a timeout, a closed or reset
+//! connection).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::io::IsTerminal;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::connect::{self, Target};
+use super::progress::Progress;
 use super::Io;
 use crate::cli::{FormatArg, SendTestArgs};
 use crate::error::Error;
 use crate::exit::ExitStatus;
-use crate::net::send::{self, ErrorClass, Failure, Family, SendError, SendRequest, TlsProblem};
-use crate::probe;
+use crate::net::smtp::TcpDialer;
+use crate::probe::send::{self as sending, Failure, MessageInfo, TlsProblem, Verdict};
+use crate::probe::{self, Context, Event, Family, ProbeRequest};
 use crate::report::send_test::{self as render, Advice, SendResult};
+use crate::smtp::message;
 use crate::smtp::{Credentials, PortSpec, TlsStart};
 
 /// The port when neither --port nor relay.toml names one: 587, STARTTLS (Google help
@@ -25,33 +33,21 @@ const DEFAULT_PORT: u16 = 587;
 /// Runs `relayctl send-test`.
 pub fn run(args: SendTestArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     // Addresses first: a typo must not cost a password prompt.
-    send::check_address("--from", &args.from).map_err(input)?;
+    message::check_address("--from", &args.from).map_err(|e| Error::Value(e.to_string()))?;
     for t in &args.to {
-        send::check_address("--to", t).map_err(input)?;
+        message::check_address("--to", t).map_err(|e| Error::Value(e.to_string()))?;
     }
     let target = connect::target(&args.conn)?;
     let port = args.port.unwrap_or_else(|| {
         PortSpec::from_port(target.site.port.map_or(DEFAULT_PORT, |p| p.number()))
     });
     let creds = connect::credentials(&args.cred, &target)?;
+    let trust = connect::trust(&args.conn, &target)?;
     let family = match (args.conn.ipv4, args.conn.ipv6) {
         (true, _) => Family::V4,
         (_, true) => Family::V6,
         _ => Family::Any,
     };
-    // The relay's addresses through probe's resolver and lookup, so a DNS failure reads
-    // the same in both commands (`cannot resolve: A: NXDOMAIN ...`).
-    let resolver = connect::resolver(&args.conn, &target.host)?;
-    let lookup_family = match family {
-        Family::Any => probe::Family::Any,
-        Family::V4 => probe::Family::V4,
-        Family::V6 => probe::Family::V6,
-    };
-    let (addresses, _partial) = probe::resolve(&target.host, lookup_family, resolver.as_ref())
-        .map_err(|e| Error::Network {
-            endpoint: target.host.clone(),
-            message: e.to_string(),
-        })?;
 
     let err = &mut *io.err;
     let w = |e: std::io::Error| Error::Output(e);
@@ -85,82 +81,115 @@ pub fn run(args: SendTestArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
         .clone()
         .unwrap_or_else(|| format!("relayctl send-test {}", rfc3339_utc(now)));
     let body = body(&target, port, creds.as_ref(), now);
-    let req = SendRequest {
+    let unique = format!(
+        "{:x}.{:x}",
+        now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()),
+        std::process::id()
+    );
+    let msg = message::build(&args.from, &args.to, &subject, &body, &unique)
+        .map_err(|e| Error::Value(e.to_string()))?;
+
+    let resolver = connect::resolver(&args.conn, &target.host)?;
+    let dialer = TcpDialer { trust };
+    let req = ProbeRequest {
         host: &target.host,
-        addresses: &addresses,
         family,
-        port,
+        ports: vec![port],
         helo: &target.helo,
-        timeout: args.conn.timeout,
-        ca_pem: target.ca_pem.as_deref(),
-        insecure: args.conn.insecure,
         credentials: creds.as_ref(),
-        from: &args.from,
-        to: &args.to,
+        // send-test never sends credentials in clear: a STARTTLS port without STARTTLS
+        // stops before anything is sent.
+        allow_plaintext_auth: false,
+        envelope: Some((&msg.from, &msg.to)),
+        message: Some(&msg.bytes),
+        timeout: args.conn.timeout,
+    };
+    let ctx = Context {
+        ranges: Vec::new(),
+        authentication: None,
+        helo_warning: target.helo_warning.clone(),
+        insecure: args.conn.insecure,
+        mta: target.site_mta.clone(),
+    };
+    let text = args.format == FormatArg::Text;
+    let progress = Progress::spinners(text && std::io::stderr().is_terminal());
+    let on_event = |ev: Event| match ev {
+        Event::Started { port, addr } => progress.start(
+            format!("{port} {addr}"),
+            format!("port {port} {}: sending", addr.ip()),
+        ),
+        Event::Finished { port, addr, status } => progress.finish(
+            format!("{port} {addr}"),
+            format!("port {port} {}: {}", addr.ip(), status.as_str()),
+        ),
+    };
+    let sent = probe::send(&req, &ctx, resolver.as_ref(), &dialer, &on_event);
+    progress.clear();
+    let report = sent.map_err(|e| Error::Network {
+        endpoint: target.host.clone(),
+        message: e.to_string(),
+    })?;
+
+    let info = MessageInfo {
+        from: &msg.from,
+        to: &msg.to,
+        message_id: &msg.message_id,
         subject: &subject,
-        body: &body,
+        auth_user: creds.as_ref().map(|c| c.user.as_str()),
     };
-    let (result, status) = match send::send_test(&req) {
-        Ok(outcome) => {
+    let warnings = sending::warnings(&report);
+    let transcript = args
+        .transcript
+        .then(|| report.reached())
+        .flatten()
+        .and_then(|e| e.session.as_ref())
+        .map(|s| &s.transcript);
+    match sending::verdict(&report, port, &info, args.conn.timeout) {
+        Verdict::Accepted(outcome) => {
             let r = SendResult::Accepted(&outcome);
-            write(&r, args.format, io)?;
-            return Ok(ExitStatus::Ok);
+            write(&r, &warnings, transcript, args.format, io)?;
+            Ok(ExitStatus::Ok)
         }
-        Err(e) => (e, ExitStatus::Findings),
-    };
-    match result {
-        SendError::Stopped(st) => {
+        Verdict::Stopped(st) => {
             let advice = advice(&st.failure, port);
-            write(&SendResult::Stopped(&st, Some(&advice)), args.format, io)?;
-            Ok(status)
+            let r = SendResult::Stopped(&st, Some(&advice));
+            write(&r, &warnings, transcript, args.format, io)?;
+            Ok(ExitStatus::Findings)
         }
-        e => Err(match e.class() {
-            ErrorClass::Input => input(e),
-            _ => Error::Network {
-                endpoint: format!("send-test to {}:{}", target.host, port.port),
-                message: network_message(&e),
-            },
-        }),
-    }
-}
-
-fn input(e: SendError) -> Error {
-    Error::Value(e.to_string())
-}
-
-/// The network error's words, without repeating the endpoint Error::Network prints.
-fn network_message(e: &SendError) -> String {
-    match e {
-        SendError::Unreachable {
+        Verdict::Unreachable {
             endpoint,
             step,
             why,
-        } => format!("{why} (at {step}, {endpoint})"),
-        SendError::Timeout {
-            endpoint,
-            step,
-            timeout,
-        } => format!(
-            "no answer within {} s (at {step}, {endpoint}); raise --timeout or check the path",
-            secs(*timeout)
-        ),
-        other => other.to_string(),
+        } => {
+            if let Some(t) = transcript {
+                render::write_transcript(t, &mut *io.out).map_err(Error::Output)?;
+            }
+            Err(Error::Network {
+                endpoint: format!("send-test to {}:{}", target.host, port.port),
+                message: format!("{why} (at {step}, {endpoint})"),
+            })
+        }
     }
 }
 
-fn secs(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s.fract() == 0.0 {
-        format!("{s:.0}")
-    } else {
-        format!("{s:.1}")
-    }
-}
-
-fn write(r: &SendResult<'_>, format: FormatArg, io: &mut Io<'_>) -> Result<(), Error> {
+fn write(
+    r: &SendResult<'_>,
+    warnings: &[crate::probe::Finding],
+    transcript: Option<&crate::smtp::transcript::Transcript>,
+    format: FormatArg,
+    io: &mut Io<'_>,
+) -> Result<(), Error> {
     match format {
-        FormatArg::Text => render::write_text(r, io.out),
-        FormatArg::Json => render::write_json(r, io.out),
+        FormatArg::Text => {
+            render::write_text(r, warnings, &mut *io.out).and_then(|()| match transcript {
+                Some(t) => {
+                    writeln!(io.out)?;
+                    render::write_transcript(t, &mut *io.out)
+                }
+                None => Ok(()),
+            })
+        }
+        FormatArg::Json => render::write_json(r, warnings, transcript, &mut *io.out),
     }
     .map_err(Error::Output)
 }
@@ -216,9 +245,11 @@ fn advice(f: &Failure, port: PortSpec) -> Advice {
             ),
             ..Advice::default()
         },
-        Failure::AuthNotOffered => Advice {
-            summary: "no usable AUTH mechanism was offered over TLS".to_owned(),
-            cause: Some("the EHLO answer after TLS lists neither PLAIN nor LOGIN".to_owned()),
+        Failure::AuthNotOffered { reason } => Advice {
+            summary: format!("credentials not sent: {reason}; no message was sent"),
+            cause: Some(
+                "the EHLO answer after TLS offers no AUTH mechanism relayctl may use".to_owned(),
+            ),
             fix: Some(
                 "check --host and --port; --auth-mech xoauth2 with a token if the relay \
                  offers only XOAUTH2; or drop --auth-user if the console setting \
@@ -322,6 +353,7 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn rfc3339() {

@@ -3,7 +3,6 @@
 //! [`dns::HickoryResolver`]. Nothing here decides what an answer means.
 
 pub mod dns;
-pub mod send;
 pub mod smtp;
 pub mod tls;
 

@@ -319,3 +319,34 @@ mod tests {
         assert!(Trust::new(None, false).is_ok());
     }
 }
+
+#[cfg(test)]
+mod wording_tests {
+    use super::*;
+    use crate::probe::send::TlsProblem;
+    use crate::smtp::tls::TlsFailure;
+
+    /// send-test classifies certificate failures by these words: keep them in step.
+    #[test]
+    fn certificate_words_classify_back() {
+        for (e, want) in [
+            (
+                CertificateError::NotValidForName,
+                TlsProblem::NotValidForName,
+            ),
+            (CertificateError::Expired, TlsProblem::Expired),
+            (CertificateError::NotValidYet, TlsProblem::NotYetValid),
+            (CertificateError::UnknownIssuer, TlsProblem::UnknownIssuer),
+            (CertificateError::Revoked, TlsProblem::Revoked),
+            (CertificateError::BadSignature, TlsProblem::BadCertificate),
+        ] {
+            let f = TlsFailure {
+                message: describe_error(&rustls::Error::InvalidCertificate(e.clone())),
+                is_certificate: true,
+                is_timeout: false,
+                certificates: Vec::new(),
+            };
+            assert_eq!(TlsProblem::of(&f), want, "{e:?}");
+        }
+    }
+}

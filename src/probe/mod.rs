@@ -3,6 +3,7 @@
 //! (`verdict`). Sees the network only through the `net::Resolve` and `net::Dial` traits;
 //! reports progress through a caller-supplied callback and never prints.
 
+pub mod send;
 pub mod verdict;
 
 use std::net::{IpAddr, SocketAddr};
@@ -42,6 +43,8 @@ pub struct ProbeRequest<'a> {
     pub allow_plaintext_auth: bool,
     /// Envelope test addresses.
     pub envelope: Option<(&'a str, &'a [String])>,
+    /// A message to send with the envelope (send-test) instead of the envelope test's RSET.
+    pub message: Option<&'a [u8]>,
     /// Deadline of each step.
     pub timeout: Duration,
 }
@@ -221,6 +224,81 @@ pub fn run(
     })
 }
 
+/// What `send-test` did: the connections tried, in order, until one reached a server;
+/// that last one carried (or tried to carry) the message.
+#[derive(Debug, Clone)]
+pub struct SendReport {
+    /// The host as given.
+    pub host: String,
+    /// The EHLO name presented.
+    pub helo: String,
+    /// The addresses found.
+    pub addresses: Vec<IpAddr>,
+    /// Address records that could not be resolved (the other family may have worked).
+    pub dns_errors: Vec<(AddressRecord, DnsError)>,
+    /// Every connection tried, in order.
+    pub attempts: Vec<Endpoint>,
+    /// Wall time.
+    pub elapsed_ms: u64,
+}
+
+impl SendReport {
+    /// The connection that reached a server, if any.
+    pub fn reached(&self) -> Option<&Endpoint> {
+        self.attempts.iter().rev().find(|e| e.session.is_some())
+    }
+
+    /// The relay took the message: the session reached the end of the message with a
+    /// 2xx to `<CRLF>.<CRLF>`, and nothing stopped it.
+    pub fn accepted(&self) -> bool {
+        self.reached()
+            .and_then(|e| e.session.as_ref())
+            .is_some_and(|s| {
+                s.stop.is_none() && s.message_reply.as_ref().is_some_and(|r| r.is_positive())
+            })
+    }
+}
+
+/// Sends one message (`req.message`, on the first of `req.ports`): resolves as `run`
+/// does, then tries the addresses in turn until one connects, and runs the same session
+/// as a probe, with DATA. One message at most, whatever the number of addresses.
+pub fn send(
+    req: &ProbeRequest<'_>,
+    ctx: &Context,
+    resolver: &dyn Resolve,
+    dialer: &dyn Dial,
+    on_event: &(dyn Fn(Event) + Sync),
+) -> Result<SendReport, ProbeError> {
+    let t0 = Instant::now();
+    let (addresses, dns_errors) = resolve(req.host, req.family, resolver)?;
+    let mut attempts = Vec::new();
+    if let Some(&port) = req.ports.first() {
+        for ip in &addresses {
+            let addr = SocketAddr::new(*ip, port.port);
+            on_event(Event::Started { port, addr });
+            let e = probe_one(req, ctx, dialer, port, addr);
+            on_event(Event::Finished {
+                port,
+                addr,
+                status: e.status,
+            });
+            let reached = e.session.is_some();
+            attempts.push(e);
+            if reached {
+                break;
+            }
+        }
+    }
+    Ok(SendReport {
+        host: req.host.to_owned(),
+        helo: req.helo.to_owned(),
+        addresses,
+        dns_errors,
+        attempts,
+        elapsed_ms: ms(t0.elapsed()),
+    })
+}
+
 fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -318,6 +396,7 @@ fn probe_one(
                 credentials: req.credentials,
                 allow_plaintext_auth: req.allow_plaintext_auth,
                 envelope: req.envelope,
+                message: req.message,
                 timeout: req.timeout,
             };
             endpoint.session = Some(session::run(chan.as_mut(), &plan, started, connect_ms));

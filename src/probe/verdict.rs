@@ -123,6 +123,9 @@ const FACT_RFC3207: &str =
     "RFC 3207 (STARTTLS); Google 3726730 \"Gmail SMTP errors and codes\": STARTTLS replies";
 const FACT_TLS_VERSION: &str =
     "observed: ChristopherSargent/swc_postfix (the relay negotiates TLSv1.3)";
+const FACT_INJECTION: &str = "RFC 3207 §4.2";
+const FACT_AUTH_CANCEL: &str = "RFC 4954 §4";
+const FACT_DATA: &str = "RFC 5321 §4.5.2; RFC 5321 §3.3";
 const FACT_TIMEOUTS: &str = "RFC 5321 §4.5.3.2 (timeouts)";
 const FACT_CLOSED: &str = "RFC 5321 §3.8";
 const FACT_REPLY_SYNTAX: &str = "RFC 5321 §4.2";
@@ -137,6 +140,9 @@ pub const FACTS: &[&str] = &[
     FACT_PORTS,
     FACT_TLS_AUTH,
     FACT_RFC3207,
+    FACT_INJECTION,
+    FACT_AUTH_CANCEL,
+    FACT_DATA,
     FACT_TLS_VERSION,
     FACT_TIMEOUTS,
     FACT_CLOSED,
@@ -198,6 +204,27 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
     };
     if let Some((step, stop)) = &s.stop {
         f.push(stop_finding(*step, stop, e, req));
+    }
+    if s.starttls_injection > 0 {
+        f.push(Finding::new(
+            Status::Warn,
+            "starttls-injection",
+            format!(
+                "port {}: the server sent {} bytes after its 220 to STARTTLS, before TLS; relayctl discarded them",
+                e.port, s.starttls_injection
+            ),
+            "a broken server, or someone on the path injecting commands into the session (the CVE-2011-0411 class): check what sits between you and the relay",
+            FACT_INJECTION,
+        ));
+    }
+    if s.auth_cancelled {
+        f.push(Finding::new(
+            Status::Fail,
+            "auth-unexpected-334",
+            "the server asked for more (334) after the last credential; relayctl cancelled the exchange with *".into(),
+            "this is not how the relay answers AUTH: check --host and what sits on the path",
+            FACT_AUTH_CANCEL,
+        ));
     }
     if s.went_on_in_clear {
         f.push(Finding::new(
@@ -415,6 +442,20 @@ fn stop_finding(step: StepName, stop: &Stop, e: &Endpoint, req: &ProbeRequest<'_
             },
             FACT_TIMEOUTS,
         ),
+        Stop::Reset => Finding::new(
+            Status::Fail,
+            "connection-reset",
+            format!("{at}: the connection was reset by the peer (TCP RST)"),
+            "a firewall, an SMTP proxy or the server resets the session; look at the transcript (--transcript)",
+            FACT_CLOSED,
+        ),
+        Stop::AuthNotSent { reason } => Finding::new(
+            Status::Fail,
+            "auth-not-sent",
+            format!("credentials not sent: {reason}; the message was not sent either"),
+            "use a port where TLS and AUTH work (587 with STARTTLS, or 465), or IP authentication without --auth-user",
+            FACT_TLS_AUTH,
+        ),
         Stop::Closed => Finding::new(
             Status::Fail,
             "closed",
@@ -451,6 +492,8 @@ fn step_words(step: StepName) -> &'static str {
         StepName::MailFrom => "MAIL FROM",
         StepName::RcptTo => "RCPT TO",
         StepName::Rset => "RSET",
+        StepName::Data => "DATA",
+        StepName::Message => "end of message",
         StepName::Quit => "QUIT",
     }
 }

@@ -1,13 +1,17 @@
 //! Text and JSON renderings of `send-test`: the relay's final reply (with its queue id),
-//! or the step that stopped the session and what to do about it. Pure: writes to the
-//! writer it is given. Sessions carry no secret, so nothing here can print one.
+//! or the step that stopped the session and what to do about it, the probe's warnings
+//! about the connection, and the transcript. Pure: writes to the writer it is given.
+//! Sessions carry no secret (the session redacts credentials, whichever side echoes
+//! them), so nothing here can print one.
 
 use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr};
 
 use serde::Serialize;
 
-use crate::net::send::{Failure, Reply, SendOutcome, Session, Step, Stopped};
+use crate::probe::send::{Failure, Reply, SendOutcome, Session, Step, Stopped};
+use crate::probe::Finding;
+use crate::smtp::transcript::{Direction, Transcript};
 use crate::smtp::{Mechanism, TlsStart};
 
 /// The schema id of `relayctl send-test --format json`.
@@ -60,7 +64,7 @@ impl SendResult<'_> {
 
 /// The text report: the reply (or what stopped the session) first, then where, how and
 /// as whom, then the advice.
-pub fn write_text(r: &SendResult<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_text(r: &SendResult<'_>, warnings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
     match r {
         SendResult::Accepted(o) => {
             for l in o.reply.wire_lines() {
@@ -106,6 +110,30 @@ pub fn write_text(r: &SendResult<'_>, out: &mut dyn Write) -> io::Result<()> {
         }
         field(out, "result", &nothing_sent(st))?;
     }
+    for w in warnings {
+        field(
+            out,
+            w.status.as_str(),
+            &format!("[{}] {} (fix: {})", w.id, w.message, w.fix),
+        )?;
+    }
+    Ok(())
+}
+
+/// The session's dialogue, swaks-like: `->` sent in clear, `~>` sent inside TLS, `<-` /
+/// `<~` received, `==` relayctl's notes. Credentials are already redacted, the message
+/// body is summarised.
+pub fn write_transcript(t: &Transcript, out: &mut dyn Write) -> io::Result<()> {
+    for l in &t.lines {
+        let mark = match (l.direction, l.tls) {
+            (Direction::Client, false) => "->",
+            (Direction::Client, true) => "~>",
+            (Direction::Server, false) => "<-",
+            (Direction::Server, true) => "<~",
+            (Direction::Note, _) => "==",
+        };
+        writeln!(out, "{:>6} {mark} {}", l.at_ms, l.text)?;
+    }
     Ok(())
 }
 
@@ -128,9 +156,7 @@ fn headline(st: &Stopped) -> String {
             "no STARTTLS: the relay did not offer STARTTLS on port {}: possible downgrade",
             st.session.port
         ),
-        Failure::AuthNotOffered => {
-            "no AUTH: the relay offers neither AUTH PLAIN nor AUTH LOGIN over TLS".to_owned()
-        }
+        Failure::AuthNotOffered { reason } => format!("no AUTH: credentials not sent: {reason}"),
         Failure::Protocol { .. } => format!("protocol error at {}", st.step),
     }
 }
@@ -197,6 +223,11 @@ struct Doc<'a> {
     auth: Option<AuthDoc<'a>>,
     message: MessageDoc<'a>,
     elapsed_ms: u64,
+    /// The probe's warnings about the connection (`starttls-injection`...).
+    findings: &'a [Finding],
+    /// The dialogue, with `--transcript` (credentials redacted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transcript: Option<&'a Transcript>,
 }
 
 #[derive(Serialize)]
@@ -227,7 +258,12 @@ struct MessageDoc<'a> {
 }
 
 /// The JSON report: one `relayctl/send-test/1` document (docs/json.md).
-pub fn write_json(r: &SendResult<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_json(
+    r: &SendResult<'_>,
+    findings: &[Finding],
+    transcript: Option<&Transcript>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let s = r.session();
     let (accepted, step, reply, failure, explanation) = match r {
         SendResult::Accepted(o) => (true, None, Some(&o.reply), None, None),
@@ -270,6 +306,8 @@ pub fn write_json(r: &SendResult<'_>, out: &mut dyn Write) -> io::Result<()> {
             subject: &s.subject,
         },
         elapsed_ms: r.elapsed_ms(),
+        findings,
+        transcript,
     };
     super::json::write(SCHEMA, &doc, out)
 }
@@ -277,7 +315,7 @@ pub fn write_json(r: &SendResult<'_>, out: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::send::TlsProblem;
+    use crate::probe::send::TlsProblem;
 
     fn session() -> Session {
         Session {
@@ -301,7 +339,7 @@ mod tests {
 
     fn text(r: &SendResult<'_>) -> String {
         let mut v = Vec::new();
-        write_text(r, &mut v).unwrap();
+        write_text(r, &[], &mut v).unwrap();
         String::from_utf8(v).unwrap()
     }
 
@@ -375,7 +413,7 @@ mod tests {
             elapsed_ms: 5,
         };
         let mut v = Vec::new();
-        write_json(&SendResult::Stopped(&st, None), &mut v).unwrap();
+        write_json(&SendResult::Stopped(&st, None), &[], None, &mut v).unwrap();
         let j: serde_json::Value = serde_json::from_slice(&v).unwrap();
         assert_eq!(j["schema"], SCHEMA);
         let d = &j["data"];

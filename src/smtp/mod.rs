@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod ehlo;
+pub mod message;
+pub mod redact;
 pub mod reply;
 pub mod session;
 pub mod tls;

@@ -153,6 +153,14 @@ impl ReplyParser {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// Drops everything received and not yet taken as a reply; returns how many bytes
+    /// (RFC 3207 §4.2: nothing received before the TLS handshake may be used after it).
+    pub fn discard(&mut self) -> usize {
+        let n = self.buf.len() + self.lines.iter().map(|l| l.len() + 6).sum::<usize>();
+        *self = ReplyParser::new(self.limits);
+        n
+    }
+
     /// Whether bytes of an unfinished reply are waiting.
     pub fn has_partial(&self) -> bool {
         !self.buf.is_empty() || self.code.is_some()

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use super::auth;
 use super::ehlo::Capabilities;
+use super::redact::Redactor;
 use super::reply::{Limits, Reply, ReplyError, ReplyParser};
 use super::tls::{TlsFailure, TlsInfo};
 use super::transcript::Transcript;
@@ -44,6 +45,10 @@ pub struct SessionPlan<'a> {
     pub allow_plaintext_auth: bool,
     /// Envelope test: MAIL FROM and RCPT TO addresses.
     pub envelope: Option<(&'a str, &'a [String])>,
+    /// A message to send after the envelope (send-test): DATA, the message, its final
+    /// reply, instead of the envelope test's RSET. The bytes of an RFC 5322 message; line
+    /// ends are made CRLF and lines are dot-stuffed here.
+    pub message: Option<&'a [u8]>,
     /// Deadline of each step.
     pub timeout: Duration,
 }
@@ -72,6 +77,10 @@ pub enum StepName {
     RcptTo,
     /// RSET.
     Rset,
+    /// DATA (the command and its 354).
+    Data,
+    /// The message and the final reply to its `<CRLF>.<CRLF>`.
+    Message,
     /// QUIT.
     Quit,
 }
@@ -90,6 +99,8 @@ impl StepName {
             StepName::MailFrom => "mail-from",
             StepName::RcptTo => "rcpt-to",
             StepName::Rset => "rset",
+            StepName::Data => "data",
+            StepName::Message => "message",
             StepName::Quit => "quit",
         }
     }
@@ -119,6 +130,14 @@ pub enum Stop {
     },
     /// The server closed the connection.
     Closed,
+    /// The connection was reset (a TCP RST from the server or something on the path).
+    Reset,
+    /// Credentials were given for a message (send-test) and were not sent, for this
+    /// reason; nothing more was sent.
+    AuthNotSent {
+        /// Why.
+        reason: String,
+    },
     /// The server's bytes were not a valid or bounded SMTP reply.
     Protocol {
         /// What was wrong.
@@ -190,6 +209,16 @@ pub struct SessionReport {
     pub auth: AuthOutcome,
     /// The MAIL FROM reply of the envelope test.
     pub mail_from: Option<Reply>,
+    /// The reply to the end of the message (send-test): the relay took the message only
+    /// when this is a 2xx.
+    pub message_reply: Option<Reply>,
+    /// Bytes the server sent after its 220 to STARTTLS and before the handshake, which
+    /// were discarded (RFC 3207 §4.2): 0 normally; more means a broken or tampered path
+    /// (the STARTTLS command-injection attack, CVE-2011-0411 class).
+    pub starttls_injection: usize,
+    /// The server asked for more (334) after the last credential; the exchange was
+    /// cancelled with `*` (RFC 4954 §4) before anything else was sent.
+    pub auth_cancelled: bool,
     /// Each RCPT TO and its reply.
     #[serde(serialize_with = "rcpt_objects")]
     pub rcpt_to: Vec<(String, Reply)>,
@@ -250,6 +279,7 @@ pub fn run(
         t0: connected_at,
         parser: ReplyParser::new(Limits::default()),
         in_tls: false,
+        redactor: Redactor::new(plan.credentials),
         report: SessionReport {
             steps: vec![Step {
                 name: StepName::Connect,
@@ -268,6 +298,9 @@ pub fn run(
                 },
             },
             went_on_in_clear: false,
+            message_reply: None,
+            starttls_injection: 0,
+            auth_cancelled: false,
             mail_from: None,
             rcpt_to: Vec::new(),
             client_ip: None,
@@ -291,6 +324,8 @@ pub fn describe_stop(stop: &Stop) -> String {
             "reply incomplete at the timeout (the server sends too slowly)".into()
         }
         Stop::Closed => "the server closed the connection".into(),
+        Stop::Reset => "the connection was reset by the peer (TCP RST)".into(),
+        Stop::AuthNotSent { reason } => format!("credentials not sent: {reason}"),
         Stop::Protocol { message } => message.clone(),
         Stop::Io { message } => message.clone(),
         Stop::Refused { reply } => format!("refused: {}", reply.one_line()),
@@ -310,6 +345,7 @@ struct Session<'c, 'p> {
     t0: Instant,
     parser: ReplyParser,
     in_tls: bool,
+    redactor: Redactor,
     report: SessionReport,
 }
 
@@ -325,7 +361,8 @@ impl Session<'_, '_> {
     fn note(&mut self, text: &str) {
         let at = self.now_ms();
         let tls = self.in_tls;
-        self.report.transcript.note(at, tls, text);
+        let text = self.redactor.scrub(text).into_owned();
+        self.report.transcript.note(at, tls, &text);
     }
 
     fn drive(&mut self) -> Result<(), Halt> {
@@ -360,10 +397,13 @@ impl Session<'_, '_> {
                 return Err((StepName::Starttls, Stop::StarttlsRefused { reply }));
             }
             if self.parser.has_partial() {
-                // RFC 3207 §6: bytes received before the handshake must not be taken as
-                // part of the TLS session (the STARTTLS command-injection attack).
-                self.parser = ReplyParser::new(Limits::default());
-                self.note("discarded bytes the server sent after its 220 to STARTTLS");
+                // RFC 3207 §4.2/§6: bytes received before the handshake must not be taken
+                // as part of the TLS session (the STARTTLS command-injection attack).
+                let n = self.parser.discard();
+                self.report.starttls_injection = n;
+                self.note(&format!(
+                    "discarded {n} bytes the server sent after its 220 to STARTTLS (injection?)"
+                ));
             }
             self.handshake()?;
             // RFC 3207 §4.2: forget what the server said before TLS; ask again.
@@ -487,9 +527,23 @@ impl Session<'_, '_> {
         let mut buf = [0u8; 4096];
         loop {
             match self.parser.next_reply() {
-                Ok(Some(r)) => return Ok(r),
+                Ok(Some(mut r)) => {
+                    for l in &mut r.lines {
+                        if let std::borrow::Cow::Owned(clean) = self.redactor.scrub(l) {
+                            *l = clean;
+                        }
+                    }
+                    return Ok(r);
+                }
                 Ok(None) => {}
-                Err(e) => return Err(protocol_stop(&e)),
+                Err(e) => {
+                    return Err(match protocol_stop(&e) {
+                        Stop::Protocol { message } => Stop::Protocol {
+                            message: self.redactor.scrub(&message).into_owned(),
+                        },
+                        other => other,
+                    })
+                }
             }
             match self.chan.read(&mut buf, deadline) {
                 Ok(0) => return Err(Stop::Closed),
@@ -499,7 +553,29 @@ impl Session<'_, '_> {
         }
     }
 
+    /// AUTH, then, for a message (send-test), a stop unless the relay accepted the
+    /// credentials: a message must not go out unauthenticated when the user asked for AUTH.
     fn authenticate(&mut self) -> Result<(), Halt> {
+        self.try_authenticate()?;
+        if self.plan.message.is_none() {
+            return Ok(());
+        }
+        match &self.report.auth {
+            AuthOutcome::NotAsked | AuthOutcome::Accepted { .. } => Ok(()),
+            AuthOutcome::NotSent { reason, .. } => {
+                let reason = reason.clone();
+                self.quit_quietly();
+                Err((StepName::Auth, Stop::AuthNotSent { reason }))
+            }
+            AuthOutcome::Rejected { reply, .. } => {
+                let reply = reply.clone();
+                self.quit_quietly();
+                Err((StepName::Auth, Stop::Refused { reply }))
+            }
+        }
+    }
+
+    fn try_authenticate(&mut self) -> Result<(), Halt> {
         let Some(creds) = self.plan.credentials else {
             return Ok(());
         };
@@ -558,7 +634,8 @@ impl Session<'_, '_> {
             Mechanism::Plain => {
                 let line = format!("AUTH PLAIN {}", auth::plain_response(creds));
                 self.send(StepName::Auth, &line, Some("AUTH PLAIN"), start)?;
-                self.expect_reply(StepName::Auth, Some(start))?
+                let r = self.expect_reply(StepName::Auth, Some(start))?;
+                self.cancel_if_more(r)?
             }
             Mechanism::Xoauth2 => {
                 let line = format!("AUTH XOAUTH2 {}", auth::xoauth2_response(creds));
@@ -572,7 +649,8 @@ impl Session<'_, '_> {
                     }
                     let again = Instant::now();
                     self.send(StepName::Auth, "", None, again)?;
-                    self.expect_reply(StepName::Auth, Some(again))?
+                    let r = self.expect_reply(StepName::Auth, Some(again))?;
+                    self.cancel_if_more(r)?
                 } else {
                     r
                 }
@@ -588,7 +666,8 @@ impl Session<'_, '_> {
                         self.note_challenge(&r);
                         let t = Instant::now();
                         self.send(StepName::Auth, &auth::login_password(creds), Some(""), t)?;
-                        self.expect_reply(StepName::Auth, Some(t))?
+                        let r = self.expect_reply(StepName::Auth, Some(t))?;
+                        self.cancel_if_more(r)?
                     } else {
                         r
                     }
@@ -597,12 +676,36 @@ impl Session<'_, '_> {
                 }
             }
         };
-        self.report.auth = if reply.code == 235 {
+        self.report.auth = if reply.code == 235 && !self.report.auth_cancelled {
             AuthOutcome::Accepted { mechanism }
         } else {
             AuthOutcome::Rejected { mechanism, reply }
         };
         Ok(())
+    }
+
+    /// After the last credential only 235 or a refusal may come. A 334 asks for more: the
+    /// exchange is cancelled with `*` (RFC 4954 §4) and the server's answer to that is
+    /// the outcome; nothing else is sent inside an open exchange.
+    fn cancel_if_more(&mut self, r: Reply) -> Result<Reply, Halt> {
+        if r.code != 334 {
+            return Ok(r);
+        }
+        self.note("the server asked for more after the credentials (334); cancelling with *");
+        self.report.auth_cancelled = true;
+        let t = Instant::now();
+        self.send(StepName::Auth, "*", None, t)?;
+        let answer = self.expect_reply(StepName::Auth, Some(t))?;
+        if answer.code == 334 {
+            // Still asking: the exchange cannot be closed, so neither can the session go on.
+            return Err((
+                StepName::Auth,
+                Stop::Protocol {
+                    message: "the server kept asking for credentials (334) after *".into(),
+                },
+            ));
+        }
+        Ok(answer)
     }
 
     fn note_challenge(&mut self, r: &Reply) {
@@ -611,8 +714,130 @@ impl Session<'_, '_> {
         }
     }
 
+    /// MAIL, RCPT..., then DATA, the message and QUIT (send-test). MAIL and the RCPTs go as
+    /// one pipelined group when offered; DATA waits for them, so a refused recipient stops
+    /// the session before any byte of the message is sent.
+    fn send_message(&mut self, message: &[u8]) -> Result<(), Halt> {
+        let Some((from, rcpts)) = self.plan.envelope else {
+            self.quit_quietly();
+            return Ok(());
+        };
+        let mut group = vec![(StepName::MailFrom, format!("MAIL FROM:<{from}>"))];
+        group.extend(
+            rcpts
+                .iter()
+                .map(|r| (StepName::RcptTo, format!("RCPT TO:<{r}>"))),
+        );
+        let replies = self.exchange(&group)?;
+        let mut rcpt_iter = rcpts.iter().cloned();
+        for ((step, _), reply) in group.iter().zip(replies) {
+            self.record_envelope(*step, reply, &mut rcpt_iter);
+        }
+        let refused = self
+            .report
+            .mail_from
+            .iter()
+            .map(|r| (StepName::MailFrom, r))
+            .chain(
+                self.report
+                    .rcpt_to
+                    .iter()
+                    .map(|(_, r)| (StepName::RcptTo, r)),
+            )
+            .find(|(_, r)| !r.is_positive())
+            .map(|(step, r)| (step, r.clone()));
+        if let Some((step, reply)) = refused {
+            self.quit_quietly();
+            return Err((step, Stop::Refused { reply }));
+        }
+        let data = self.command(StepName::Data, "DATA")?;
+        if data.code != 354 {
+            self.quit_quietly();
+            return Err(if data.is_positive() {
+                (
+                    StepName::Data,
+                    Stop::Protocol {
+                        message: format!(
+                            "the server answered DATA with {}, not 354: no message was sent",
+                            data.code
+                        ),
+                    },
+                )
+            } else {
+                (StepName::Data, Stop::Refused { reply: data })
+            });
+        }
+        if self.parser.has_partial() {
+            // A reply before the message was even sent cannot be its acceptance.
+            return Err((
+                StepName::Message,
+                Stop::Protocol {
+                    message: "the server sent a reply before the message was sent".into(),
+                },
+            ));
+        }
+        let start = Instant::now();
+        let wire = dot_stuff(message);
+        let at = self.ms(start);
+        let tls = self.in_tls;
+        self.report.transcript.client(
+            at,
+            tls,
+            &format!("(the message: {} bytes)", wire.len().saturating_sub(5)),
+        );
+        self.report.transcript.client(at, tls, ".");
+        self.chan
+            .write_all(&wire, start + self.plan.timeout)
+            .map_err(|e| (StepName::Message, io_stop(&e, false)))?;
+        let reply = self.expect_reply(StepName::Message, Some(start))?;
+        self.report.message_reply = Some(reply.clone());
+        if !reply.is_positive() {
+            self.quit_quietly();
+            return Err((StepName::Message, Stop::Refused { reply }));
+        }
+        // The message is the relay's now; QUIT is a courtesy whose failure changes nothing.
+        self.quit_quietly();
+        Ok(())
+    }
+
+    /// Sends `group` and returns one reply per command, pipelined when the server offers
+    /// PIPELINING (RFC 2920), else one round trip each.
+    fn exchange(&mut self, group: &[(StepName, String)]) -> Result<Vec<Reply>, Halt> {
+        let caps = self
+            .report
+            .capabilities_tls
+            .as_ref()
+            .or(self.report.capabilities_plain.as_ref());
+        let mut replies = Vec::with_capacity(group.len());
+        if !caps.is_some_and(|c| c.has("PIPELINING")) {
+            for (step, line) in group {
+                replies.push(self.command(*step, line)?);
+            }
+            return Ok(replies);
+        }
+        let start = Instant::now();
+        for (_, line) in group {
+            let at = self.ms(start);
+            let tls = self.in_tls;
+            self.report.transcript.client(at, tls, line);
+        }
+        let wire: String = group.iter().map(|(_, l)| format!("{l}\r\n")).collect();
+        self.chan
+            .write_all(wire.as_bytes(), start + self.plan.timeout)
+            .map_err(|e| (group[0].0, io_stop(&e, false)))?;
+        let mut prev = start;
+        for (step, _) in group {
+            replies.push(self.expect_reply(*step, Some(prev))?);
+            prev = Instant::now();
+        }
+        Ok(replies)
+    }
+
     /// MAIL, RCPT..., RSET, QUIT: one pipelined group when the server offers PIPELINING.
     fn envelope_and_quit(&mut self) -> Result<(), Halt> {
+        if let Some(message) = self.plan.message {
+            return self.send_message(message);
+        }
         let mut group: Vec<(StepName, String)> = Vec::new();
         if let Some((from, rcpts)) = self.plan.envelope {
             group.push((StepName::MailFrom, format!("MAIL FROM:<{from}>")));
@@ -696,6 +921,26 @@ impl Session<'_, '_> {
     }
 }
 
+/// The message as it goes after DATA's 354 (RFC 5321 §4.5.2): every line ending made
+/// CRLF, a `.` doubled at the start of a line, then `<CRLF>.<CRLF>`.
+pub fn dot_stuff(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + message.len() / 40 + 5);
+    let body = message.strip_suffix(b"\n").unwrap_or(message);
+    let body = body.strip_suffix(b"\r").unwrap_or(body);
+    if !body.is_empty() {
+        for line in body.split(|&b| b == b'\n') {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.first() == Some(&b'.') {
+                out.push(b'.');
+            }
+            out.extend_from_slice(line);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out.extend_from_slice(b".\r\n");
+    out
+}
+
 fn protocol_stop(e: &ReplyError) -> Stop {
     Stop::Protocol {
         message: e.to_string(),
@@ -705,10 +950,8 @@ fn protocol_stop(e: &ReplyError) -> Stop {
 fn io_stop(e: &io::Error, partial: bool) -> Stop {
     match e.kind() {
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Stop::Timeout { partial },
-        io::ErrorKind::ConnectionReset
-        | io::ErrorKind::ConnectionAborted
-        | io::ErrorKind::BrokenPipe
-        | io::ErrorKind::UnexpectedEof => Stop::Closed,
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => Stop::Reset,
+        io::ErrorKind::BrokenPipe | io::ErrorKind::UnexpectedEof => Stop::Closed,
         _ => Stop::Io {
             message: e.to_string(),
         },
@@ -794,6 +1037,7 @@ mod tests {
             credentials: creds,
             allow_plaintext_auth: false,
             envelope: env,
+            message: None,
             timeout: Duration::from_secs(1),
         }
     }
@@ -931,5 +1175,187 @@ mod tests {
         let shown = format!("{:?}", r.transcript);
         assert!(!shown.contains(&auth::login_password(&c)));
         assert!(shown.contains("challenge: Password:"));
+    }
+
+    fn message_plan<'a>(
+        creds: Option<&'a Credentials>,
+        rcpts: &'a [String],
+        message: &'a [u8],
+    ) -> SessionPlan<'a> {
+        SessionPlan {
+            envelope: Some(("it@example.com", rcpts)),
+            message: Some(message),
+            ..plan(creds, None)
+        }
+    }
+
+    /// One line of message: `Subject: x`, an empty line, `.hello`: 4 lines with the dot.
+    const MESSAGE: &[u8] = b"Subject: x\n\n.hello\n";
+
+    #[test]
+    fn dot_stuffing_and_line_ends() {
+        assert_eq!(dot_stuff(b"a\n.b\r\n..c"), b"a\r\n..b\r\n...c\r\n.\r\n");
+        assert_eq!(dot_stuff(b""), b".\r\n");
+        assert_eq!(dot_stuff(b"x\r\n"), b"x\r\n.\r\n");
+    }
+
+    #[test]
+    fn a_message_is_accepted_only_by_the_reply_after_the_dot() {
+        let mut s = Script::new(
+            BANNER,
+            &[
+                EHLO_PLAIN,
+                "220 2.0.0 Ready to start TLS\r\n",
+                EHLO_TLS,
+                "250 2.1.0 OK\r\n250 2.1.5 OK\r\n",
+                "",
+                "354 Go ahead\r\n",
+                "",
+                "",
+                "",
+                "250 2.0.0 OK  1700000000 q1 - gsmtp\r\n",
+                "221 bye\r\n",
+            ],
+        );
+        let rcpts = vec!["you@example.org".to_owned()];
+        let r = run(
+            &mut s,
+            &message_plan(None, &rcpts, MESSAGE),
+            Instant::now(),
+            1,
+        );
+        assert_eq!(r.stop, None, "{:?}", r.transcript);
+        assert_eq!(r.message_reply.as_ref().map(|r| r.code), Some(250));
+        let written = String::from_utf8(s.written).unwrap();
+        assert!(
+            written.contains("DATA\r\nSubject: x\r\n\r\n..hello\r\n.\r\nQUIT\r\n"),
+            "{written}"
+        );
+        assert!(!written.contains("RSET"));
+    }
+
+    #[test]
+    fn data_answered_250_sends_no_message() {
+        let mut s = Script::new(
+            BANNER,
+            &[
+                EHLO_PLAIN,
+                "220 go\r\n",
+                EHLO_TLS,
+                "250 OK\r\n250 OK\r\n",
+                "",
+                "250 2.0.0 OK queued as FORGED\r\n",
+                "221 bye\r\n",
+            ],
+        );
+        let rcpts = vec!["you@example.org".to_owned()];
+        let r = run(
+            &mut s,
+            &message_plan(None, &rcpts, MESSAGE),
+            Instant::now(),
+            1,
+        );
+        assert!(matches!(
+            r.stop,
+            Some((StepName::Data, Stop::Protocol { .. }))
+        ));
+        assert_eq!(r.message_reply, None);
+        let written = String::from_utf8(s.written).unwrap();
+        assert!(!written.contains("Subject: x"), "{written}");
+    }
+
+    #[test]
+    fn auth_answered_250_is_not_acceptance_and_stops_a_message() {
+        let mut s = Script::new(
+            BANNER,
+            &[
+                EHLO_PLAIN,
+                "220 go\r\n",
+                EHLO_TLS,
+                "250 2.0.0 OK whatever\r\n",
+                "221 bye\r\n",
+            ],
+        );
+        let c = creds();
+        let rcpts = vec!["you@example.org".to_owned()];
+        let r = run(
+            &mut s,
+            &message_plan(Some(&c), &rcpts, MESSAGE),
+            Instant::now(),
+            1,
+        );
+        assert!(
+            matches!(r.auth, AuthOutcome::Rejected { .. }),
+            "{:?}",
+            r.auth
+        );
+        assert!(matches!(
+            r.stop,
+            Some((StepName::Auth, Stop::Refused { .. }))
+        ));
+        let written = String::from_utf8(s.written).unwrap();
+        assert!(!written.contains("MAIL FROM"), "{written}");
+    }
+
+    #[test]
+    fn a_334_after_the_last_credential_is_cancelled_with_a_star() {
+        let mut s = Script::new(
+            BANNER,
+            &[
+                EHLO_PLAIN,
+                "220 go\r\n",
+                EHLO_TLS,
+                "334 more please\r\n",
+                "501 5.7.0 cancelled\r\n",
+                "250 OK\r\n250 OK\r\n250 flushed\r\n221 bye\r\n",
+            ],
+        );
+        let c = creds();
+        let rcpts = vec!["you@example.org".to_owned()];
+        let r = run(
+            &mut s,
+            &plan(Some(&c), Some(("it@example.com", &rcpts))),
+            Instant::now(),
+            1,
+        );
+        assert!(r.auth_cancelled);
+        assert!(matches!(r.auth, AuthOutcome::Rejected { .. }));
+        let written = String::from_utf8(s.written).unwrap();
+        let after_auth = written.split("AUTH PLAIN").nth(1).unwrap();
+        let next = after_auth.lines().nth(1).unwrap();
+        assert_eq!(next, "*", "{written}");
+    }
+
+    #[test]
+    fn bytes_after_the_starttls_220_are_discarded_and_counted() {
+        let forged = "250 2.0.0 OK queued as FORGED-BY-MITM\r\n";
+        let starttls = format!("220 2.0.0 Ready to start TLS\r\n{forged}");
+        let starttls: &'static str = Box::leak(starttls.into_boxed_str());
+        let mut s = Script::new(BANNER, &[EHLO_PLAIN, starttls, EHLO_TLS, "221 bye\r\n"]);
+        let r = run(&mut s, &plan(None, None), Instant::now(), 1);
+        assert_eq!(r.starttls_injection, forged.len());
+        assert_eq!(r.stop, None, "{:?}", r.transcript);
+        // The capabilities are those of the EHLO inside TLS, not the forged line.
+        assert!(r.capabilities_tls.as_ref().unwrap().has("PIPELINING"));
+    }
+
+    #[test]
+    fn credentials_echoed_by_the_server_are_redacted_everywhere() {
+        let c = creds();
+        let blob = auth::plain_response(&c);
+        let echo = format!(
+            "535-5.7.8 you sent {blob}\r\n535 5.7.8 password {} rejected\r\n",
+            c.secret.expose()
+        );
+        let echo: &'static str = Box::leak(echo.into_boxed_str());
+        let mut s = Script::new(
+            BANNER,
+            &[EHLO_PLAIN, "220 go\r\n", EHLO_TLS, echo, "221 bye\r\n"],
+        );
+        let r = run(&mut s, &plan(Some(&c), None), Instant::now(), 1);
+        let shown = format!("{r:?}") + &serde_json::to_string(&r).unwrap();
+        assert!(!shown.contains(c.secret.expose()), "{shown}");
+        assert!(!shown.contains(&blob), "{shown}");
+        assert!(shown.contains(crate::smtp::redact::MARK));
     }
 }

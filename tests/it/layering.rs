@@ -183,8 +183,8 @@ const ONLY_IN: &[(&str, &str, &str)] = &[
     ),
     (
         "lettre",
-        "net/send.rs",
-        "lettre sends the test message and nothing else",
+        "smtp/message.rs",
+        "lettre builds the test message and nothing else",
     ),
     (
         "process::exit",
