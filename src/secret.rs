@@ -3,7 +3,7 @@
 //! so a stray `{:?}` cannot leak it; the value is reached only through [`Secret::expose`].
 
 use std::fmt;
-use std::io::{self, IsTerminal};
+use std::io::{self, BufRead, IsTerminal};
 use std::path::Path;
 
 use crate::error::Error;
@@ -15,7 +15,7 @@ pub const PASSWORD_ENV: &str = "RELAYCTL_PASSWORD";
 /// The environment variable that holds an OAuth 2.0 access token for XOAUTH2.
 pub const OAUTH_TOKEN_ENV: &str = "RELAYCTL_OAUTH_TOKEN";
 
-/// A secret files may hold a long OAuth token, never megabytes.
+/// A secret file's first line may hold a long OAuth token, never megabytes.
 const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
 
 /// A password or token. Its text never appears in Debug or Display output.
@@ -57,15 +57,52 @@ pub enum Source {
     Prompt,
 }
 
-/// Reads the first line of `path` as a secret: trailing CR/LF removed, must not be empty,
-/// must be UTF-8 without control characters (a binary file is refused, not sent).
+/// Reads the first line of `path` as a secret: a UTF-8 byte-order mark and trailing CR/LF
+/// removed, must not be empty, must be UTF-8 without control characters (a binary file is
+/// refused, not sent). `-` reads the first line of stdin (refused on a terminal, where the
+/// secret would echo: the prompt is for that).
+///
+/// A file must be private: symlinks are resolved first, anything but a regular file is
+/// refused (a FIFO, a device such as /dev/zero, a directory, a socket), and so is a file
+/// that its group or others may read or write (the fix, `chmod 600 PATH`, is in the
+/// message). The file is opened non-blocking and checked through the opened descriptor,
+/// so a FIFO cannot hang the read and a file swapped after the check is never read.
 pub fn from_file(path: &Path) -> Result<Secret, Error> {
-    let text = fsx::read_text_bounded(path, MAX_SECRET_FILE_BYTES)?;
-    let first = text.lines().next().unwrap_or("");
-    check_value(first).map_err(|why| Error::BadFile {
-        path: path.to_owned(),
-        message: why.into(),
-    })?;
+    if path.as_os_str() == "-" {
+        let stdin = io::stdin();
+        if stdin.is_terminal() {
+            return Err(Error::Value(
+                "-: stdin is a terminal, where a typed secret would echo; pipe it in, or leave \
+                 out --password-file to be asked for the password without echo"
+                    .to_owned(),
+            ));
+        }
+        return first_line(stdin.lock(), "stdin");
+    }
+    let (file, label) = fsx::open_private(path)?;
+    first_line(io::BufReader::new(file), &label)
+}
+
+/// The first line of `input` (read up to the first newline, at most
+/// [`MAX_SECRET_FILE_BYTES`]) as a checked secret; `label` names the input in messages.
+fn first_line<R: BufRead>(input: R, label: &str) -> Result<Secret, Error> {
+    let bad = |message: String| Error::Value(format!("{label}: {message}"));
+    let mut buf = Vec::new();
+    input
+        .take(MAX_SECRET_FILE_BYTES + 1)
+        .read_until(b'\n', &mut buf)
+        .map_err(|e| bad(e.to_string()))?;
+    if buf.len() as u64 > MAX_SECRET_FILE_BYTES {
+        return Err(bad(format!(
+            "first line longer than {MAX_SECRET_FILE_BYTES} bytes; is this the right file?"
+        )));
+    }
+    let bytes = buf.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&buf);
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| bad("line 1: not UTF-8 text (binary file?)".to_owned()))?;
+    let first = text.strip_suffix('\n').unwrap_or(text);
+    let first = first.strip_suffix('\r').unwrap_or(first);
+    check_value(first).map_err(|why| bad(format!("line 1: {why}")))?;
     Ok(Secret(first.to_owned()))
 }
 
