@@ -174,4 +174,152 @@ mod tests {
             assert_eq!(check_value(v).is_ok(), ok, "{name}");
         }
     }
+
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::PathBuf;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// `from_file` on a thread, so a read that blocks fails the test instead of hanging it.
+    fn from_file_bounded(path: PathBuf) -> Result<Secret, String> {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(from_file(&path).map_err(|e| e.to_string()));
+        });
+        rx.recv_timeout(Duration::from_secs(20))
+            .expect("from_file returned (it must not block)")
+    }
+
+    fn private_file(dir: &Path, name: &str, contents: &[u8], mode: u32) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, contents).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+        p
+    }
+
+    #[test]
+    fn a_private_file_gives_its_first_line() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, contents, want) in [
+            ("plain", &b"app-password\nsecond line\n"[..], "app-password"),
+            ("crlf", b"app-password\r\n", "app-password"),
+            ("no newline", b"app-password", "app-password"),
+            ("utf-8 bom", b"\xef\xbb\xbfapp-password\r\n", "app-password"),
+        ] {
+            let p = private_file(dir.path(), "pw", contents, 0o600);
+            let got = from_file(&p).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(got.expose(), want, "{name}");
+        }
+        // Owner-only read, or read and execute, are private too.
+        let p = private_file(dir.path(), "pw", b"app-password\n", 0o400);
+        assert_eq!(from_file(&p).unwrap().expose(), "app-password");
+    }
+
+    #[test]
+    fn a_file_others_may_read_or_write_is_refused_with_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        for (mode, what) in [
+            (0o644, "readable"),
+            (0o640, "readable"),
+            (0o604, "readable"),
+            (0o666, "readable"),
+            (0o620, "writable"),
+            (0o602, "writable"),
+        ] {
+            let p = private_file(dir.path(), "relay.pw", b"app-password\n", mode);
+            let e = from_file(&p).unwrap_err();
+            let msg = e.to_string();
+            assert_eq!(e.exit_status().code(), 3, "{msg}");
+            assert!(
+                msg.starts_with(&format!(
+                    "{}: {what} by group or others (mode 0{mode:o})",
+                    p.display()
+                )),
+                "{mode:o}: {msg}"
+            );
+            assert!(
+                msg.ends_with(&format!("chmod 600 {}", p.display())),
+                "{msg}"
+            );
+            assert!(!msg.contains("app-password"), "{msg}");
+            assert!(!msg.contains('\n'), "one line: {msg}");
+        }
+    }
+
+    #[test]
+    fn a_symlink_is_resolved_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = private_file(dir.path(), "real", b"app-password\n", 0o644);
+        let target = std::fs::canonicalize(target).unwrap();
+        let link = dir.path().join("relay.pw");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let msg = from_file(&link).unwrap_err().to_string();
+        assert!(
+            msg.starts_with(&format!(
+                "{} -> {}: readable",
+                link.display(),
+                target.display()
+            )),
+            "{msg}"
+        );
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(from_file(&link).unwrap().expose(), "app-password");
+    }
+
+    #[test]
+    fn anything_but_a_regular_file_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        // A FIFO nobody writes to: a blocking open would wait for ever.
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.map(|s| s.success()).unwrap_or(false), "mkfifo");
+        let msg = from_file_bounded(fifo.clone()).unwrap_err();
+        assert!(msg.contains("not a regular file (a FIFO)"), "{msg}");
+        // The same through a symlink, named with its target.
+        let link = dir.path().join("relay.pw");
+        std::os::unix::fs::symlink(&fifo, &link).unwrap();
+        let msg = from_file_bounded(link.clone()).unwrap_err();
+        assert!(msg.contains(" -> "), "{msg}");
+        assert!(msg.contains("not a regular file (a FIFO)"), "{msg}");
+        // An endless device, a directory, a socket.
+        let msg = from_file_bounded("/dev/zero".into()).unwrap_err();
+        assert!(
+            msg.contains("not a regular file (a character device)"),
+            "{msg}"
+        );
+        let msg = from_file_bounded(dir.path().to_owned()).unwrap_err();
+        assert!(msg.contains("not a regular file (a directory)"), "{msg}");
+        let sock = dir.path().join("sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        let msg = from_file_bounded(sock).unwrap_err();
+        assert!(msg.contains("not a regular file (a socket)"), "{msg}");
+    }
+
+    #[test]
+    fn first_line_checks() {
+        let ok = |b: &[u8]| first_line(b, "stdin").map(|s| s.expose().to_owned());
+        assert_eq!(ok(b"pw\n").unwrap(), "pw");
+        assert_eq!(ok(b"\xef\xbb\xbfpw").unwrap(), "pw");
+        for (name, input, want) in [
+            ("empty", &b""[..], "stdin: line 1: empty"),
+            ("empty line", b"\nsecond", "stdin: line 1: empty"),
+            ("only a bom", b"\xef\xbb\xbf\n", "stdin: line 1: empty"),
+            (
+                "nul",
+                b"p\0w\n",
+                "stdin: line 1: contains control characters",
+            ),
+            (
+                "not utf-8",
+                b"p\xffw\n",
+                "stdin: line 1: not UTF-8 text (binary file?)",
+            ),
+        ] {
+            assert_eq!(ok(input).unwrap_err().to_string(), want, "{name}");
+        }
+        // An endless line (stdin from /dev/zero) stops at the cap.
+        let zeros = std::io::BufReader::new(std::io::repeat(0));
+        let e = first_line(zeros, "stdin").unwrap_err().to_string();
+        assert!(e.contains("longer than 65536 bytes"), "{e}");
+    }
 }

@@ -6,6 +6,7 @@ mod check_cidr;
 mod check_helo;
 mod cli;
 mod explain;
+mod files;
 mod gen;
 mod generated;
 mod layering;
