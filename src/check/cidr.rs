@@ -151,7 +151,7 @@ pub enum ReadError {
 
 /// `256 MiB` for a whole number of MiB, else the bytes.
 fn human_bytes(n: u64) -> String {
-    if n >= 1 << 20 && n % (1 << 20) == 0 {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
         format!("{} MiB", n >> 20)
     } else {
         format!("{n} bytes")
