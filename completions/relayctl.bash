@@ -731,7 +731,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__send__subcmd__test)
-            opts="-4 -6 -h --host --ipv4 --ipv6 --helo --timeout --ca-file --insecure --nameserver --config --port --auth-user --password-file --oauth-token-file --auth-mech --allow-plaintext-auth --from --to --subject --format --help"
+            opts="-4 -6 -h --host --ipv4 --ipv6 --helo --timeout --ca-file --insecure --nameserver --config --port --auth-user --password-file --oauth-token-file --auth-mech --allow-plaintext-auth --from --to --subject --transcript --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

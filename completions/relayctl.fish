@@ -64,7 +64,7 @@ opportunistic\t'Encrypt when STARTTLS is offered'
 none\t'Never encrypt'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l auth-user -d 'The Workspace user for SMTP AUTH (the password is never a flag)' -r
 complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l licences -d 'Number of user licences' -r
-complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l force -d 'Overwrite an existing file'
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l force -d 'Overwrite an existing file (a regular file only, which keeps its permission mode)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l require-tls -d 'Console "Require TLS encryption" is ticked (the default)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l no-require-tls -d 'Console "Require TLS encryption" is not ticked'
 complete -c relayctl -n "__fish_relayctl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -138,8 +138,8 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l nameserver -
 complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l config -d 'relay.toml to read (default: ./relay.toml when it exists)' -r -F
 complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l port -d 'A port to probe (repeatable; default: 25, 465 and 587). 465 is TLS on connect, others STARTTLS; another port states its mode: 2465/tls, 2587/starttls' -r
 complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l auth-user -d 'The Workspace user for SMTP AUTH (default: relay.toml\'s site.auth_user)' -r
-complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l password-file -d 'Read the password (or app password) from this file\'s first line' -r -F
-complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l oauth-token-file -d 'Read an OAuth 2.0 access token for XOAUTH2 from this file\'s first line' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l password-file -d 'Read the password (or app password) from this file\'s first line; `-` reads stdin (not a terminal: leave the option out to be prompted). The file must be a regular file (after symlinks) that only its owner can read or write (chmod 600)' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l oauth-token-file -d 'Read an OAuth 2.0 access token for XOAUTH2 from this file\'s first line (same rules as --password-file)' -r -F
 complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l auth-mech -d 'The AUTH mechanism (auto: PLAIN, else LOGIN; XOAUTH2 with --oauth-token-file)' -r -f -a "auto\t'PLAIN when offered, else LOGIN (XOAUTH2 with a token)'
 plain\t'AUTH PLAIN (RFC 4616)'
 login\t'AUTH LOGIN'
@@ -163,8 +163,8 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l nameserv
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l config -d 'relay.toml to read (default: ./relay.toml when it exists)' -r -F
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l port -d 'The port (default: relay.toml\'s, else 587); 465 is TLS on connect, another port states its mode: 2465/tls, 2587/starttls' -r
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l auth-user -d 'The Workspace user for SMTP AUTH (default: relay.toml\'s site.auth_user)' -r
-complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l password-file -d 'Read the password (or app password) from this file\'s first line' -r -F
-complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l oauth-token-file -d 'Read an OAuth 2.0 access token for XOAUTH2 from this file\'s first line' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l password-file -d 'Read the password (or app password) from this file\'s first line; `-` reads stdin (not a terminal: leave the option out to be prompted). The file must be a regular file (after symlinks) that only its owner can read or write (chmod 600)' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l oauth-token-file -d 'Read an OAuth 2.0 access token for XOAUTH2 from this file\'s first line (same rules as --password-file)' -r -F
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l auth-mech -d 'The AUTH mechanism (auto: PLAIN, else LOGIN; XOAUTH2 with --oauth-token-file)' -r -f -a "auto\t'PLAIN when offered, else LOGIN (XOAUTH2 with a token)'
 plain\t'AUTH PLAIN (RFC 4616)'
 login\t'AUTH LOGIN'
@@ -178,6 +178,7 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -s 4 -l ipv
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -s 6 -l ipv6 -d 'Only IPv6 addresses'
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l insecure -d 'Do not verify the server\'s certificate (prints a warning; for diagnosis only)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l allow-plaintext-auth -d 'Send credentials even without TLS (they cross the network in clear)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l transcript -d 'Print the SMTP dialogue (credentials and the message body redacted)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand explain" -l format -d 'Output format' -r -f -a "text\t'Paste-ready text'
 json\t'One JSON document (see docs/json.md)'"

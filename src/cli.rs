@@ -49,7 +49,7 @@ pub struct InitArgs {
     /// Where to write.
     #[arg(default_value = "relay.toml", value_name = "PATH")]
     pub path: PathBuf,
-    /// Overwrite an existing file.
+    /// Overwrite an existing file (a regular file only, which keeps its permission mode).
     #[arg(long)]
     pub force: bool,
     /// The default target of `gen`.
@@ -201,7 +201,7 @@ pub enum FailOnArg {
         .args(["file", "ranges", "from_config"])
 ))]
 pub struct CidrArgs {
-    /// File of ranges (`-` for stdin).
+    /// File of ranges (`-` for stdin); at most 256 MiB is read.
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
     /// A range to check (repeatable).
@@ -388,10 +388,13 @@ pub struct CredentialArgs {
     /// The Workspace user for SMTP AUTH (default: relay.toml's site.auth_user).
     #[arg(long, value_name = "USER")]
     pub auth_user: Option<String>,
-    /// Read the password (or app password) from this file's first line.
+    /// Read the password (or app password) from this file's first line; `-` reads stdin
+    /// (not a terminal: leave the option out to be prompted). The file must be a regular
+    /// file (after symlinks) that only its owner can read or write (chmod 600).
     #[arg(long, value_name = "PATH")]
     pub password_file: Option<PathBuf>,
-    /// Read an OAuth 2.0 access token for XOAUTH2 from this file's first line.
+    /// Read an OAuth 2.0 access token for XOAUTH2 from this file's first line (same rules
+    /// as --password-file).
     #[arg(long, value_name = "PATH")]
     pub oauth_token_file: Option<PathBuf>,
     /// The AUTH mechanism (auto: PLAIN, else LOGIN; XOAUTH2 with --oauth-token-file).

@@ -3,7 +3,10 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+use rustix::fs::{Mode, OFlags};
 
 use crate::error::Error;
 
@@ -56,6 +59,119 @@ pub fn read_bytes_bounded(path: &Path, max_bytes: u64) -> Result<Vec<u8>, Error>
     Ok(buf)
 }
 
+/// Opens a secret file (`--password-file`) for reading only if it resolves to a regular
+/// file that only its owner may read or write. Opened non-blocking and checked through the
+/// opened descriptor (no race with the check), so a FIFO cannot hang the read. Returns the file and the name for messages: the path as given, or
+/// `GIVEN -> RESOLVED` when it is a symlink.
+pub fn open_private(path: &Path) -> Result<(File, String), Error> {
+    let read_err = |source| Error::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let resolved = fs::canonicalize(path).map_err(read_err)?;
+    let label = match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            format!("{} -> {}", path.display(), resolved.display())
+        }
+        _ => path.display().to_string(),
+    };
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    let file = match rustix::fs::open(&resolved, flags, Mode::empty()) {
+        Ok(fd) => File::from(fd),
+        Err(errno) => {
+            // A socket cannot be opened at all (ENXIO): say what it is instead.
+            if let Ok(m) = fs::metadata(&resolved) {
+                if !m.is_file() {
+                    return Err(not_regular(&label, &m));
+                }
+            }
+            return Err(Error::Value(format!("{label}: {}", io::Error::from(errno))));
+        }
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::Value(format!("{label}: {e}")))?;
+    if !meta.is_file() {
+        return Err(not_regular(&label, &meta));
+    }
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & 0o066 != 0 {
+        let who = if mode & 0o044 != 0 {
+            "readable"
+        } else {
+            "writable"
+        };
+        return Err(Error::Value(format!(
+            "{label}: {who} by group or others (mode {mode:04o}); a secret file must be private: chmod 600 {}",
+            path.display()
+        )));
+    }
+    Ok((file, label))
+}
+
+fn not_regular(label: &str, meta: &fs::Metadata) -> Error {
+    Error::Value(format!(
+        "{label}: not a regular file ({}); give the file that holds the secret, or - for stdin",
+        kind(meta)
+    ))
+}
+
+/// What a file that is not a regular file is, for messages.
+fn kind(meta: &fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_file() {
+        "a regular file"
+    } else {
+        "an unknown kind of file"
+    }
+}
+
+/// Before `write_atomic` replaces `path`: the permission bits of the regular file there
+/// (through a symlink: its target's), so the new file keeps them; `None` when nothing is
+/// there or a symlink dangles (the new file gets the default mode). Anything but a regular
+/// file or a symlink to one is refused: a FIFO, a device (`init --force /dev/null` as root
+/// would have replaced /dev/null), a directory, a socket.
+fn replaced_mode(path: &Path) -> Result<Option<u32>, Error> {
+    let write_err = |source| Error::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let here = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(write_err(e)),
+    };
+    let (meta, label) = if here.file_type().is_symlink() {
+        match fs::metadata(path) {
+            Ok(m) => {
+                let target = fs::canonicalize(path).map_err(write_err)?;
+                (m, format!("{} -> {}", path.display(), target.display()))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(write_err(e)),
+        }
+    } else {
+        (here, path.display().to_string())
+    };
+    if !meta.is_file() {
+        return Err(Error::Value(format!(
+            "{label}: not a regular file ({}); relayctl replaces only regular files, give another path",
+            kind(&meta)
+        )));
+    }
+    Ok(Some(meta.permissions().mode() & 0o777))
+}
+
 /// Opens a file for a streaming read (`check cidr` reads lists of any size line by line,
 /// with its own bounds); the error names the path.
 pub fn open(path: &Path) -> Result<File, Error> {
@@ -68,7 +184,9 @@ pub fn open(path: &Path) -> Result<File, Error> {
 /// Writes `contents` to `path` atomically: a temporary file in the same directory, synced,
 /// then renamed over the target, so a crash never leaves a half-written file. With
 /// `overwrite` false, an existing file is refused (checked again at the rename through
-/// a hard link, so a file created meanwhile is not clobbered).
+/// a hard link, so a file created meanwhile is not clobbered). With `overwrite`, only a
+/// regular file (or a symlink to one, which is replaced by the new file) is replaced, and
+/// the new file keeps the old one's permission bits (a 0600 relay.toml stays 0600).
 pub fn write_atomic(path: &Path, contents: &[u8], overwrite: bool) -> Result<(), Error> {
     let write_err = |source| Error::Write {
         path: path.to_owned(),
@@ -79,6 +197,11 @@ pub fn write_atomic(path: &Path, contents: &[u8], overwrite: bool) -> Result<(),
             path: path.to_owned(),
         });
     }
+    let keep_mode = if overwrite {
+        replaced_mode(path)?
+    } else {
+        None
+    };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
@@ -92,7 +215,16 @@ pub fn write_atomic(path: &Path, contents: &[u8], overwrite: bool) -> Result<(),
         std::process::id()
     ));
     let result = (|| -> io::Result<()> {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        if let Some(mode) = keep_mode {
+            // Created no wider than the old file (the umask may narrow it), then set exactly.
+            options.mode(mode);
+        }
+        let mut f = options.open(&tmp)?;
+        if let Some(mode) = keep_mode {
+            f.set_permissions(fs::Permissions::from_mode(mode))?;
+        }
         f.write_all(contents)?;
         f.sync_all()?;
         drop(f);

@@ -19,8 +19,14 @@ use super::Severity;
 use crate::relay::console::{is_documentation, non_public_kind, parse_net, MAX_RANGE_ADDRESSES};
 
 /// The longest line kept, in bytes. A range with a description fits many times over; the
-/// rest of a longer line is skipped without being stored, so a 1 GB line costs 4 KiB.
+/// rest of a longer line is skipped without being stored, so a 100 MB line costs 4 KiB.
 pub const MAX_LINE_BYTES: usize = 4096;
+
+/// The most bytes read from one list (file or stdin): 256 MiB. A list of 1,000,000 entries
+/// (bench/cidr.sh) is about 18 MB, so this is some fourteen times that; an input that never
+/// ends (`yes 203.0.113.0/24 | relayctl check cidr -`) stops here with an error instead of
+/// growing without bound.
+pub const MAX_INPUT_BYTES: u64 = 256 << 20;
 
 /// Findings stored per rule. Counts stay exact; beyond this many, findings of that rule are
 /// counted but not kept (a 100 MB file of garbage would otherwise hold millions of them).
@@ -134,6 +140,32 @@ pub enum ReadError {
     /// More lines than line numbers are kept for.
     #[error("more than {} lines; not a list of ranges", u32::MAX)]
     TooManyLines,
+    /// More than [`MAX_INPUT_BYTES`] (or the checker's own cap): an endless input.
+    #[error(
+        "more than {} ({} bytes), the most check cidr reads from one input; is this a list of ranges?",
+        human_bytes(*max),
+        thousands(u128::from(*max))
+    )]
+    TooLarge { max: u64 },
+}
+
+/// `256 MiB` for a whole number of MiB, else the bytes.
+fn human_bytes(n: u64) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// The bytes [`Checker::read_list`] reads from one input at most.
+#[derive(Debug, Clone, Copy)]
+struct InputCap(u64);
+
+impl Default for InputCap {
+    fn default() -> InputCap {
+        InputCap(MAX_INPUT_BYTES)
+    }
 }
 
 /// What the checker knows about the host that relays, found by the caller.
@@ -352,6 +384,7 @@ pub struct Checker {
     v4: Vec<Entry<u32>>,
     v6: Vec<Entry<u128>>,
     hits: Hits,
+    input_cap: InputCap,
 }
 
 impl Checker {
@@ -375,11 +408,13 @@ impl Checker {
     /// Reads a list: one entry per line (`CIDR [description]`, `#` comments) or CSV
     /// `description,range[,enabled]` (an optional header row), told apart at the first
     /// entry line. Lines are read as bytes and at most [`MAX_LINE_BYTES`] of each is kept.
-    /// A bad line is a finding; only an I/O error, a NUL byte (a binary file) or UTF-16
-    /// stops the read.
+    /// A bad line is a finding; only an I/O error, a NUL byte (a binary file, seen in the
+    /// first buffer that holds it, even inside an endless line such as /dev/zero's), UTF-16
+    /// or more than [`MAX_INPUT_BYTES`] stops the read.
     pub fn read_list<R: BufRead>(&mut self, src: SourceId, mut input: R) -> Result<(), ReadError> {
         let mut layout = Layout::Unknown;
         let mut line_no: u64 = 0;
+        let mut read: u64 = 0;
         let mut kept: Vec<u8> = Vec::new();
         let mut skipped: u64 = 0;
         let mut partial = false;
@@ -409,6 +444,16 @@ impl Checker {
                 Some(i) => (&chunk[..i], i + 1, true),
                 None => (chunk, chunk.len(), false),
             };
+            read += used as u64;
+            if read > self.input_cap.0 {
+                return Err(ReadError::TooLarge {
+                    max: self.input_cap.0,
+                });
+            }
+            if piece.contains(&0) {
+                // Checked here, not when the line ends: a line of NULs may never end.
+                return Err(ReadError::Binary { line: line_no + 1 });
+            }
             if ends && !partial {
                 // The whole line is in the buffer: no copy.
                 line_no += 1;
@@ -479,9 +524,7 @@ impl Checker {
         if line_no == 1 {
             bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
         }
-        if bytes.contains(&0) {
-            return Err(ReadError::Binary { line: line_no });
-        }
+        // NUL bytes were refused by `read_list` as they came.
         let at = loc(src, line_no);
         let text = match std::str::from_utf8(bytes) {
             Ok(t) => Cow::Borrowed(t),
@@ -1533,6 +1576,70 @@ mod tests {
 
     fn run(list: &str) -> Report {
         check(Options::default(), list)
+    }
+
+    /// An endless input: `line` over and over, as `yes LINE` writes it.
+    struct Yes {
+        line: &'static [u8],
+        at: usize,
+    }
+
+    impl io::Read for Yes {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            for b in buf.iter_mut() {
+                *b = self.line[self.at];
+                self.at = (self.at + 1) % self.line.len();
+            }
+            Ok(buf.len())
+        }
+    }
+
+    fn read_endless(line: &'static [u8], cap: u64) -> Result<(), ReadError> {
+        let mut c = Checker::new(Options::default());
+        c.input_cap = InputCap(cap);
+        let src = c.source("stdin");
+        c.read_list(src, io::BufReader::new(Yes { line, at: 0 }))
+    }
+
+    #[test]
+    fn nul_bytes_stop_the_read_at_once_even_in_an_endless_line() {
+        // /dev/zero: one line of NULs that never ends. Before, the NUL check waited for
+        // the end of the line and the read ran for ever; the cap is set far beyond what
+        // the test could read, so only the NUL check can end it.
+        let e = read_endless(b"\0", u64::MAX).unwrap_err();
+        assert!(matches!(e, ReadError::Binary { line: 1 }), "{e:?}");
+        // A NUL after a long run of text in the same line, and in a long line that ends.
+        let mut c = Checker::new(Options::default());
+        let src = c.source("list");
+        let mut list = b"203.0.114.0/28\n".to_vec();
+        list.extend(std::iter::repeat_n(b'x', 3 * MAX_LINE_BYTES));
+        list.extend(b"\0\n203.0.114.16/28\n");
+        let e = c.read_list(src, &list[..]).unwrap_err();
+        assert!(matches!(e, ReadError::Binary { line: 2 }), "{e:?}");
+        let e = read_endless(b"203.0.114.0/28\n\0", u64::MAX).unwrap_err();
+        assert!(matches!(e, ReadError::Binary { line: 2 }), "{e:?}");
+    }
+
+    #[test]
+    fn an_endless_input_is_cut_at_the_cap() {
+        for line in [&b"203.0.113.0/24\n"[..], b"\n", b"x"] {
+            let e = read_endless(line, 1 << 20).unwrap_err();
+            assert!(
+                matches!(e, ReadError::TooLarge { max } if max == 1 << 20),
+                "{e:?}"
+            );
+        }
+        assert_eq!(
+            ReadError::TooLarge { max: MAX_INPUT_BYTES }.to_string(),
+            "more than 256 MiB (268,435,456 bytes), the most check cidr reads from one input; is this a list of ranges?"
+        );
+        // An input of exactly the cap is read whole.
+        let mut c = Checker::new(Options::default());
+        c.input_cap = InputCap(15 * 1000);
+        let src = c.source("list");
+        let list = b"203.0.114.0/28\n".repeat(1000);
+        c.read_list(src, &list[..]).unwrap();
+        assert_eq!(c.finish().entries(), 1000);
     }
 
     fn rules(r: &Report) -> Vec<(&'static str, Option<u64>)> {

@@ -226,6 +226,9 @@ fn refusals_agree_with_swaks() {
     let dir = tempfile::tempdir().expect("temp dir");
     let bad = dir.path().join("bad-password");
     std::fs::write(&bad, "not-the-password-123\n").expect("write");
+    // Owner-only, as relayctl requires of a password file.
+    let private = std::os::unix::fs::PermissionsExt::from_mode(0o600);
+    std::fs::set_permissions(&bad, private).expect("chmod 600");
 
     // A wrong password: AUTH refused by Dovecot through Postfix.
     let p = probe(&server, &[format!("{p587}/starttls")], Some(&bad), &[]);

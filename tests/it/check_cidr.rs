@@ -518,3 +518,81 @@ fn broken_pipe_is_quiet() {
         assert_eq!(status.code(), Some(0), "{format}: {err}");
     }
 }
+
+/// Runs `check cidr ARGS` with `stdin`, killed after a generous `limit`: a read that never
+/// ends fails the test instead of hanging it. `feed`, when given, writes stdin from a
+/// thread until relayctl stops reading.
+fn cidr_bounded(
+    args: &[&str],
+    stdin: Stdio,
+    feed: Option<Box<dyn FnOnce(std::process::ChildStdin) + Send>>,
+    limit: Duration,
+) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let mut full = vec!["check", "cidr", "--ipv6-egress", "no"];
+    full.extend_from_slice(args);
+    let mut child = relayctl_in(dir.path(), &full)
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let writer = feed.map(|f| {
+        let input = child.stdin.take().expect("piped stdin");
+        std::thread::spawn(move || f(input))
+    });
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("check cidr {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    if let Some(w) = writer {
+        w.join().unwrap();
+    }
+    out.into()
+}
+
+#[test]
+fn dev_zero_ends_at_once_as_a_binary_file() {
+    let limit = Duration::from_secs(20);
+    let r = cidr_bounded(&["/dev/zero"], Stdio::null(), None, limit);
+    no_panic(&r);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "relayctl: /dev/zero: line 1: a NUL byte; this is a binary file, not a list of ranges\n"
+    );
+    let zero = std::fs::File::open("/dev/zero").unwrap();
+    let r = cidr_bounded(&["-"], Stdio::from(zero), None, limit);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "relayctl: stdin: line 1: a NUL byte; this is a binary file, not a list of ranges\n"
+    );
+}
+
+#[test]
+fn an_endless_stdin_is_cut_at_the_cap() {
+    // `yes '# xxx...' | relayctl check cidr -`: long comment lines, cheap to read even in a
+    // debug build, never ending. relayctl stops at 256 MiB; the writer then gets EPIPE.
+    let feed = Box::new(|mut input: std::process::ChildStdin| {
+        let mut line = vec![b'x'; 4000];
+        line[0] = b'#';
+        line.push(b'\n');
+        let block = line.repeat(64);
+        while input.write_all(&block).is_ok() {}
+    });
+    let r = cidr_bounded(&["-"], Stdio::piped(), Some(feed), Duration::from_secs(120));
+    no_panic(&r);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "relayctl: stdin: more than 256 MiB (268,435,456 bytes), the most check cidr reads from one input; is this a list of ranges?\n"
+    );
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+}

@@ -7,6 +7,7 @@ mod check_helo;
 mod ci_scripts;
 mod cli;
 mod explain;
+mod files;
 mod gen;
 mod generated;
 mod layering;

@@ -161,6 +161,14 @@ impl World {
         std::fs::write(&p, text).expect("write a test file");
         p
     }
+
+    /// A secret file (`--password-file`, `--oauth-token-file`): owner-only, as required.
+    fn write_secret(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.write(name, text);
+        let private = std::os::unix::fs::PermissionsExt::from_mode(0o600);
+        std::fs::set_permissions(&p, private).expect("chmod 600");
+        p
+    }
 }
 
 /// A `relayctl probe` command line being built.
@@ -769,7 +777,7 @@ fn auth_login_with_auth_mech_login() {
 fn xoauth2_with_a_token_file() {
     let w = World::new();
     let relay = w.start(Script::google().account(USER, TOKEN));
-    let token_file = w.write("token", &format!("{TOKEN}\n"));
+    let token_file = w.write_secret("token", &format!("{TOKEN}\n"));
     let o = w
         .probe()
         .port(&relay, "starttls")
@@ -1777,7 +1785,7 @@ fn password_file_missing_exits_3() {
 fn password_file_is_used_and_never_printed() {
     let w = World::new();
     let relay = w.start(Script::google().account(USER, PASSWORD));
-    let file = w.write("password", &format!("{PASSWORD}\n"));
+    let file = w.write_secret("password", &format!("{PASSWORD}\n"));
     let f = file.display().to_string();
     let o = w
         .probe()

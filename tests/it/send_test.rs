@@ -273,6 +273,13 @@ impl Fixture {
     }
 }
 
+/// A secret file (`--oauth-token-file`): its first line, owner-only as required.
+fn write_secret(path: &std::path::Path, secret: &str) {
+    std::fs::write(path, format!("{secret}\n")).unwrap();
+    let private = std::os::unix::fs::PermissionsExt::from_mode(0o600);
+    std::fs::set_permissions(path, private).unwrap();
+}
+
 fn json(r: &Run) -> serde_json::Value {
     let v: serde_json::Value = serde_json::from_str(&r.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", r.stdout, r.stderr));
@@ -611,7 +618,7 @@ fn a_connection_dropped_at_auth_is_a_network_error() {
 #[test]
 fn xoauth2_with_a_token_file() {
     let f = Fixture::new(Script::google().account(USER, PASSWORD));
-    std::fs::write(f.dir.path().join("token"), format!("{PASSWORD}\n")).unwrap();
+    write_secret(&f.dir.path().join("token"), PASSWORD);
     let r = f.send(
         "starttls",
         &["--auth-user", USER, "--oauth-token-file", "token"],
@@ -629,7 +636,7 @@ fn xoauth2_with_a_token_file() {
 #[test]
 fn a_rejected_xoauth2_token_ends_with_the_final_reply() {
     let f = Fixture::new(Script::google().account(USER, "another-token-entirely"));
-    std::fs::write(f.dir.path().join("token"), format!("{PASSWORD}\n")).unwrap();
+    write_secret(&f.dir.path().join("token"), PASSWORD);
     let r = f.send(
         "starttls",
         &[
