@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::Paint;
+use super::{untrusted, Paint};
 use crate::check::helo::{shown, HeloReport, NameKind, Query};
 use crate::check::{Finding, Severity};
 use crate::net::DnsError;
@@ -169,14 +169,16 @@ pub fn write_json(r: &HeloReport, nameserver: Option<&str>, out: &mut dyn Write)
     super::json::write(SCHEMA, &doc, out)
 }
 
-/// How a query's result reads in the evidence block.
+/// How a query's result reads in the evidence block (escaped: the answers and errors come
+/// from a DNS server).
 fn result_text<T: ToString>(q: &Query<T>) -> String {
-    match &q.result {
+    let text = match &q.result {
         Ok(v) => v.iter().map(T::to_string).collect::<Vec<_>>().join(", "),
         Err(DnsError::NxDomain) => "none: NXDOMAIN (the name does not exist)".to_owned(),
         Err(DnsError::NoRecords) => "none (NODATA)".to_owned(),
         Err(e) => format!("failed: {e}"),
-    }
+    };
+    untrusted(&text).into_owned()
 }
 
 /// Writes the evidence block and the findings on `out`, and a one-line summary on `err`.
@@ -187,7 +189,7 @@ pub fn write_text(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<()> {
-    let name = shown(&r.name.input);
+    let name = untrusted(&shown(&r.name.input)).into_owned();
     writeln!(out, "{:<10}{name}", "name")?;
     let syntax = match r.name.kind {
         NameKind::Name => "ok: a host name",
@@ -203,7 +205,7 @@ pub fn write_text(
         )?,
         Some(ev) => {
             if let Some(ns) = nameserver {
-                writeln!(out, "{:<10}{ns}", "dns")?;
+                writeln!(out, "{:<10}{}", "dns", untrusted(ns))?;
             }
             writeln!(out, "{:<10}{}", "A", result_text(&ev.a))?;
             writeln!(out, "{:<10}{}", "AAAA", result_text(&ev.aaaa))?;
@@ -211,8 +213,14 @@ pub fn write_text(
                 let names_it = p.query.answers().iter().any(|n| n == ev.name.as_str());
                 let fc = match (ev.forward_confirmed(), names_it) {
                     (Some(true), _) => " (forward-confirmed)".to_owned(),
-                    (_, true) => format!(" ({} does not resolve back to {})", ev.name, p.ip),
-                    _ if p.query.result.is_ok() => format!(" (not {})", ev.name),
+                    (_, true) => format!(
+                        " ({} does not resolve back to {})",
+                        untrusted(ev.name.as_str()),
+                        p.ip
+                    ),
+                    _ if p.query.result.is_ok() => {
+                        format!(" (not {})", untrusted(ev.name.as_str()))
+                    }
                     _ => String::new(),
                 };
                 writeln!(
@@ -232,7 +240,7 @@ pub fn write_text(
                         out,
                         "{:<10}{} -> {}{points}",
                         "",
-                        b.question(),
+                        untrusted(&b.question()),
                         result_text(b)
                     )?;
                 }
@@ -247,7 +255,12 @@ pub fn write_text(
     if let Some(yes) = r.in_domain {
         let list: Vec<String> = r.domains.iter().map(ToString::to_string).collect();
         let word = if yes { "in" } else { "not in" };
-        writeln!(out, "{:<10}{word} {}", "domain", list.join(", "))?;
+        writeln!(
+            out,
+            "{:<10}{word} {}",
+            "domain",
+            untrusted(&list.join(", "))
+        )?;
     }
     if !r.findings.is_empty() {
         writeln!(out)?;
@@ -257,11 +270,11 @@ pub fn write_text(
             out,
             "{}: {} [{}]",
             paint.severity(f.severity.word()),
-            f.message,
+            untrusted(&f.message),
             f.rule
         )?;
         if let Some(fix) = &f.fix {
-            writeln!(out, "  fix: {fix}")?;
+            writeln!(out, "  fix: {}", untrusted(fix))?;
         }
     }
     out.flush()?;

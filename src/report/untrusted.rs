@@ -50,7 +50,13 @@ mod tests {
 
     #[test]
     fn plain_text_is_borrowed_unchanged() {
-        for s in ["", "250-smtp.gmail.com at your service", "a\tb", "Grüße, 日本 ✓", "C:\\x1b"] {
+        for s in [
+            "",
+            "250-smtp.gmail.com at your service",
+            "a\tb",
+            "Grüße, 日本 ✓",
+            "C:\\x1b",
+        ] {
             assert!(matches!(untrusted(s), Cow::Borrowed(_)), "{s:?}");
             assert_eq!(untrusted(s), s);
         }
@@ -60,7 +66,10 @@ mod tests {
     fn c0_controls_are_escaped() {
         assert_eq!(untrusted("\x1b[2K"), "\\x1b[2K");
         assert_eq!(untrusted("a\x07b"), "a\\x07b");
-        assert_eq!(untrusted("\x00\x08\x0b\x0c\x1f"), "\\x00\\x08\\x0b\\x0c\\x1f");
+        assert_eq!(
+            untrusted("\x00\x08\x0b\x0c\x1f"),
+            "\\x00\\x08\\x0b\\x0c\\x1f"
+        );
         assert_eq!(
             untrusted("\x1b]52;c;aGVsbG8=\x07"),
             "\\x1b]52;c;aGVsbG8=\\x07"
