@@ -476,3 +476,52 @@ fn hostile_files_end_with_a_finding() {
         o.stdout
     );
 }
+
+/// Values quoted from a file someone else wrote, and its path, are shown with their control
+/// characters escaped in text output (JSON keeps them: its encoder escapes them).
+#[test]
+fn control_characters_from_the_file_are_escaped() {
+    let evil_dir = "conf\x1b]0;pwned\x07";
+    let dir = tree(&[(
+        &format!("{evil_dir}/main.cf"),
+        "relayhost = smtp-relay.gmail.com\x1b]52;c;eA==\x07\x1b[2K\u{9b}31m:587\nmyhostname = mail.example.com\n",
+    )]);
+    let o = run_in(dir.path(), &["lint", "."]);
+    assert_eq!(o.code, 0, "warnings only: {}{}", o.stdout, o.stderr);
+    for bad in ['\x1b', '\x07', '\u{9b}'] {
+        assert!(!o.stdout.contains(bad), "{bad:?}: {:?}", o.stdout);
+        assert!(!o.stderr.contains(bad), "{bad:?}: {:?}", o.stderr);
+    }
+    assert!(
+        o.stdout
+            .contains("write [smtp-relay.gmail.com\\x1b]52;c;eA==\\x07\\x1b[2K\\u{9b}31m]:587"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("./conf\\x1b]0;pwned\\x07/main.cf:1:"),
+        "{}",
+        o.stdout
+    );
+    // GitHub annotations go to a CI log: the runner decodes only %25, %0D, %0A (and %3A,
+    // %2C in properties), so the rest is escaped as in text.
+    let o = run_in(dir.path(), &["lint", ".", "--format", "github"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    for bad in ['\x1b', '\x07', '\u{9b}'] {
+        assert!(!o.stdout.contains(bad), "github {bad:?}: {:?}", o.stdout);
+    }
+    assert!(
+        o.stdout
+            .contains("::warning file=./conf\\x1b]0;pwned\\x07/main.cf,"),
+        "{}",
+        o.stdout
+    );
+    // JSON escapes C0 controls itself (\u001b) and leaves the value as it was.
+    let o = run_in(dir.path(), &["lint", ".", "--format", "json"]);
+    assert!(!o.stdout.contains('\x1b'), "json");
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).expect("json");
+    assert!(
+        v.to_string().contains("\\u001b]52;c;eA=="),
+        "json keeps the value"
+    );
+}
