@@ -297,3 +297,49 @@ pub fn write_text(
     };
     writeln!(err, "relayctl: check helo {name}: {what}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::helo::{check_name, gather, report};
+    use crate::net::{AddressRecord, Resolve};
+
+    /// A DNS server whose PTR answer carries terminal escapes (a name is bytes in DNS).
+    struct Hostile;
+
+    const EVIL: &str = "mail\x1b]52;c;eA==\x07\x1b[2K\r\u{9b}31m.example.com";
+
+    impl Resolve for Hostile {
+        fn lookup_ip(&self, name: &str, _: AddressRecord) -> Result<Vec<IpAddr>, DnsError> {
+            match name {
+                "mail.example.com" => Ok(vec!["192.0.2.10".parse().unwrap()]),
+                _ => Err(DnsError::Other(format!("{name}: bad\x1b[2K"))),
+            }
+        }
+        fn lookup_ptr(&self, _: IpAddr) -> Result<Vec<String>, DnsError> {
+            Ok(vec![EVIL.to_owned()])
+        }
+    }
+
+    #[test]
+    fn dns_answers_are_escaped_in_text_and_raw_in_json() {
+        let check = check_name("mail.example.com", &[]);
+        let ip = Some("192.0.2.10".parse().unwrap());
+        let ev = check.dns_target().map(|h| gather(h, ip, &Hostile));
+        let r = report(check, ip, Vec::new(), ev);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        write_text(&r, Some("127.0.0.1"), Paint::PLAIN, &mut out, &mut err).unwrap();
+        let text = String::from_utf8(out).unwrap() + &String::from_utf8(err).unwrap();
+        for bad in ['\x1b', '\x07', '\r', '\u{9b}'] {
+            assert!(!text.contains(bad), "{bad:?} in {text}");
+        }
+        assert!(
+            text.contains("mail\\x1b]52;c;eA==\\x07\\x1b[2K\\r\\u{9b}31m.example.com"),
+            "{text}"
+        );
+        let mut json = Vec::new();
+        write_json(&r, None, &mut json).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(v["data"]["ptr"]["names"][0], EVIL);
+    }
+}
