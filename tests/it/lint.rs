@@ -667,3 +667,26 @@ fn a_link_to_the_root_is_not_walked() {
         assert_eq!(o.code, 0, "{path}: {}{}", o.stdout, o.stderr);
     }
 }
+
+/// A FIFO with a recognised name in a walked tree is noted, not opened (opening it would
+/// block until a writer came).
+#[test]
+fn a_fifo_in_a_tree_is_not_read() {
+    let dir = tree(&[("tree/relay.toml", RELAY_TOML)]);
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("tree/main.cf"))
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("no mkfifo here: skipped");
+        return;
+    }
+    let o = run_bounded(dir.path(), &["lint", "tree"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stderr
+            .contains("note: tree/main.cf: not a regular file, not read"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("1 file(s) checked"), "{}", o.stderr);
+}
