@@ -613,7 +613,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__lint)
-            opts="-h --type --config --format --fail-on --list-rules --allow-empty --help"
+            opts="-L -h --type --config --format --fail-on --list-rules --allow-empty --follow --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -176,6 +176,8 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --fail-on 'Exit 1 when a finding of at least this severity is found'
             cand --list-rules 'Print the rules (id, severity, what, fix, source) and exit'
             cand --allow-empty 'Exit 0 when the paths hold no configuration file relayctl recognises (default: 3, so a wrong path in CI does not pass)'
+            cand -L 'Follow symbolic links inside the directories walked (default: links below a given directory are skipped, so the walk stays in its tree; a path given is always read)'
+            cand --follow 'Follow symbolic links inside the directories walked (default: links below a given directory are skipped, so the walk stays in its tree; a path given is always read)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

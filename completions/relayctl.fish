@@ -200,6 +200,7 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l fail-on -d 'E
 warning\t'Exit 1 when there is a warning or an error'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l list-rules -d 'Print the rules (id, severity, what, fix, source) and exit'
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l allow-empty -d 'Exit 0 when the paths hold no configuration file relayctl recognises (default: 3, so a wrong path in CI does not pass)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -s L -l follow -d 'Follow symbolic links inside the directories walked (default: links below a given directory are skipped, so the walk stays in its tree; a path given is always read)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand man" -l out-dir -d 'The directory to write into' -r -F

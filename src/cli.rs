@@ -497,6 +497,10 @@ pub struct LintArgs {
     /// so a wrong path in CI does not pass).
     #[arg(long)]
     pub allow_empty: bool,
+    /// Follow symbolic links inside the directories walked (default: links below a given
+    /// directory are skipped, so the walk stays in its tree; a path given is always read).
+    #[arg(short = 'L', long)]
+    pub follow: bool,
 }
 
 /// File kinds `lint` reads.

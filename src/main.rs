@@ -42,7 +42,12 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             let _ = out.flush();
-            let _ = writeln!(err, "relayctl: {e}");
+            // Errors quote servers and files: escaped like any untrusted text.
+            let _ = writeln!(
+                err,
+                "relayctl: {}",
+                relayctl::report::untrusted(&e.to_string())
+            );
             ExitCode::from(e.exit_status().code())
         }
     }

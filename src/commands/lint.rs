@@ -6,6 +6,8 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use walkdir::WalkDir;
+
 use super::{load_config, threshold, Io};
 use crate::cli::{LintArgs, LintFormatArg, LintTypeArg};
 use crate::error::Error;
@@ -14,10 +16,11 @@ use crate::fsx;
 use crate::lint::{self, Context, FileReport, Finding, LintReport, Severity};
 use crate::mta::{self, FileType, ObservedPlan, SourceFile, Span};
 use crate::relay::plan::Capabilities;
+use crate::report::untrusted;
 
 /// Configuration files are small; 50 MB is far beyond any real one and still bounded.
 const MAX_FILE_BYTES: u64 = 50 * 1024 * 1024;
-/// Directory depth of a walk (symlink loops are cut earlier by the visited set).
+/// Directory depth of a walk (with --follow, symlink loops are cut earlier).
 const MAX_DEPTH: usize = 32;
 
 /// Runs `relayctl lint`.
@@ -45,8 +48,7 @@ pub(super) fn run(args: LintArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> 
     let mut notes: Vec<String> = Vec::new();
     for p in &args.paths {
         if p.is_dir() {
-            let mut visited = HashSet::new();
-            walk(p, 0, &mut visited, &mut files, &mut notes);
+            walk(p, args.follow, &mut files, &mut notes);
         } else {
             files.push((p.clone(), forced));
         }
@@ -62,7 +64,7 @@ pub(super) fn run(args: LintArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> 
         if !args.allow_empty {
             // A wrong path in CI must not pass forever: nothing checked is an input error.
             for n in &notes {
-                writeln!(io.err, "relayctl: note: {n}").map_err(Error::Output)?;
+                writeln!(io.err, "relayctl: note: {}", untrusted(n)).map_err(Error::Output)?;
             }
             let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
             return Err(Error::Value(format!(
@@ -82,7 +84,7 @@ pub(super) fn run(args: LintArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> 
     .map_err(Error::Output)?;
     if args.format == LintFormatArg::Text {
         for n in &notes {
-            writeln!(io.err, "relayctl: note: {n}").map_err(Error::Output)?;
+            writeln!(io.err, "relayctl: note: {}", untrusted(n)).map_err(Error::Output)?;
         }
         crate::report::lint::write_summary(&report, &mut *io.err).map_err(Error::Output)?;
     }
@@ -163,50 +165,91 @@ fn is_companion(t: FileType) -> bool {
     )
 }
 
+/// A directory a walk does not enter: hidden ones, build output and packages.
+fn skipped_dir(name: &str) -> bool {
+    name.starts_with('.') || name == "target" || name == "node_modules"
+}
+
+/// Walks the directory `root` for the files relayctl recognises by name, in name order.
+/// The root is read even when it is a symbolic link (it was given explicitly); below it,
+/// symbolic links (to directories and to files alike, as ripgrep without `-L`) are followed
+/// only with `follow`, so `lint /proc/self` or a link to `/` stays in the tree it was given.
+/// With `follow`, a directory reached twice (a loop, or two links to it) is walked once.
 fn walk(
-    dir: &Path,
-    depth: usize,
-    visited: &mut HashSet<PathBuf>,
+    root: &Path,
+    follow: bool,
     out: &mut Vec<(PathBuf, Option<FileType>)>,
     notes: &mut Vec<String>,
 ) {
-    if depth > MAX_DEPTH {
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut too_deep: Vec<PathBuf> = Vec::new();
+    let entries = WalkDir::new(root)
+        .follow_links(follow)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if !e.file_type().is_dir() {
+                return true;
+            }
+            if e.depth() > 0 && skipped_dir(&e.file_name().to_string_lossy()) {
+                return false;
+            }
+            if e.depth() > MAX_DEPTH {
+                too_deep.push(e.path().to_owned());
+                return false;
+            }
+            // Without --follow no link is entered, so no directory comes twice.
+            !follow || std::fs::canonicalize(e.path()).map_or(true, |real| seen.insert(real))
+        });
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            // A link back to a directory being walked (--follow): walked already.
+            Err(e) if e.loop_ancestor().is_some() => continue,
+            Err(e) => {
+                let at = e.path().unwrap_or(root);
+                notes.push(format!("{}: cannot be read", at.display()));
+                continue;
+            }
+        };
+        let name = entry.file_name().to_string_lossy();
+        let kind = type_by_name(&name);
+        let ft = entry.file_type();
+        if ft.is_symlink() {
+            // Only without --follow (with it, the entry has its target's type). Said when it
+            // would have mattered: a recognised name, or a directory.
+            if entry.depth() > 0
+                && (kind.is_some() || (!skipped_dir(&name) && entry.path().is_dir()))
+            {
+                notes.push(format!(
+                    "{}: symbolic link, not followed (pass --follow, or give it as a path)",
+                    entry.path().display()
+                ));
+            }
+            continue;
+        }
+        let Some(t) = kind else { continue };
+        if !ft.is_file() {
+            if !ft.is_dir() {
+                // A FIFO or device would block the read or never end.
+                notes.push(format!(
+                    "{}: not a regular file, not read",
+                    entry.path().display()
+                ));
+            }
+            continue;
+        }
+        // qmail's helohost/timeoutsmtpd are read through smtproutes.
+        let qmail_companion = t == FileType::Qmail && name != "smtproutes";
+        if !is_companion(t) && !qmail_companion {
+            out.push((entry.into_path(), None));
+        }
+    }
+    for dir in too_deep {
         notes.push(format!(
             "{}: deeper than {MAX_DEPTH} levels, not walked",
             dir.display()
         ));
-        return;
-    }
-    // A symlink loop comes back to a directory already seen: stop there.
-    let Ok(real) = std::fs::canonicalize(dir) else {
-        notes.push(format!("{}: cannot be read", dir.display()));
-        return;
-    };
-    if !visited.insert(real) {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        notes.push(format!("{}: cannot be read", dir.display()));
-        return;
-    };
-    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if p.is_dir() {
-            if !name.starts_with('.') && name != "target" && name != "node_modules" {
-                walk(&p, depth + 1, visited, out, notes);
-            }
-        } else if let Some(t) = type_by_name(&name) {
-            // qmail's helohost/timeoutsmtpd are read through smtproutes.
-            let qmail_companion = t == FileType::Qmail && name != "smtproutes";
-            if !is_companion(t) && !qmail_companion {
-                out.push((p, None));
-            }
-        }
     }
 }
 

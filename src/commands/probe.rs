@@ -23,7 +23,12 @@ pub(super) fn run(args: ProbeArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error>
     match probe(&args, io) {
         // A monitoring system reads UNKNOWN (3) for "could not check", whatever the cause.
         Err(e) if nagios => {
-            writeln!(io.out, "RELAY UNKNOWN - {e}").map_err(Error::Output)?;
+            writeln!(
+                io.out,
+                "RELAY UNKNOWN - {}",
+                crate::report::untrusted(&e.to_string())
+            )
+            .map_err(Error::Output)?;
             Ok(ExitStatus::Plugin(3))
         }
         other => other,

@@ -7,7 +7,7 @@ use std::io::{self, BufWriter, Write};
 
 use serde::{Serialize, Serializer};
 
-use super::Paint;
+use super::{untrusted, Paint};
 use crate::check::cidr::{thousands, Report, Rule, MAX_FINDINGS_PER_RULE};
 use crate::check::Severity;
 
@@ -21,17 +21,17 @@ pub fn write_findings(r: &Report, paint: Paint, out: &mut dyn Write) -> io::Resu
     let mut out = BufWriter::with_capacity(64 << 10, out);
     for f in r.findings() {
         if let (Some(source), Some(line)) = (f.source, f.line) {
-            write!(out, "{source}:{line}: ")?;
+            write!(out, "{}:{line}: ", untrusted(source))?;
         }
         writeln!(
             out,
             "{}: {} [{}]",
             paint.severity(f.severity.word()),
-            f.message,
+            untrusted(&f.message),
             f.rule
         )?;
         if let Some(fix) = &f.fix {
-            writeln!(out, "    fix: {fix}")?;
+            writeln!(out, "    fix: {}", untrusted(fix))?;
         }
     }
     out.flush()

@@ -7,6 +7,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
+use super::untrusted;
 use crate::explain::Explanation;
 
 /// The schema id of `relayctl explain --format json`.
@@ -40,14 +41,16 @@ fn codes(x: &Explanation) -> String {
 /// Writes the explanation as four lines: `<codes>: <summary> [<id>]`, `cause: ...`,
 /// `fix: ...`, `source: ...`.
 pub fn write_text(x: &Explanation, out: &mut dyn Write) -> io::Result<()> {
+    // The summary, cause and fix may quote the pasted reply (its text, its address).
     let codes = codes(x);
+    let summary = untrusted(&x.summary);
     if codes.is_empty() {
-        writeln!(out, "{} [{}]", x.summary, x.id)?;
+        writeln!(out, "{summary} [{}]", x.id)?;
     } else {
-        writeln!(out, "{codes}: {} [{}]", x.summary, x.id)?;
+        writeln!(out, "{}: {summary} [{}]", untrusted(&codes), x.id)?;
     }
-    writeln!(out, "cause: {}", x.cause)?;
-    writeln!(out, "fix: {}", x.fix)?;
+    writeln!(out, "cause: {}", untrusted(&x.cause))?;
+    writeln!(out, "fix: {}", untrusted(&x.fix))?;
     writeln!(out, "source: {}", x.fact)?;
     out.flush()
 }

@@ -7,6 +7,7 @@ use std::io::{self, BufWriter, Write};
 use crate::lint::{LintReport, Severity};
 
 use super::sarif::message_and_fix;
+use super::{is_control, untrusted};
 
 /// Writes one annotation line per unsuppressed finding, in report order.
 pub fn write(r: &LintReport, out: &mut dyn Write) -> io::Result<()> {
@@ -41,12 +42,22 @@ pub fn write(r: &LintReport, out: &mut dyn Write) -> io::Result<()> {
     out.flush()
 }
 
-/// Escapes a command's message the way the Actions runner reads it back
-/// (`%` first, so the escapes themselves survive).
+/// Escapes a command's message the way the Actions runner reads it back (`%`, CR and LF
+/// as `%25`, `%0D`, `%0A`, which the runner turns back into a multi-line annotation). The
+/// runner decodes nothing else and the log viewer acts on ANSI sequences, so the other
+/// control characters (ESC, BEL, C1...) are written visibly, as [`untrusted`] does.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c if is_control(c) => out.push_str(&untrusted(c.encode_utf8(&mut [0; 4]))),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Escapes a property value (`file=`, `title=`): as data, plus the `:` that would end the
@@ -152,5 +163,11 @@ mod tests {
     fn escapes() {
         assert_eq!(escape_data("a%0A\nb"), "a%250A%0Ab");
         assert_eq!(escape_property("x:y,z%"), "x%3Ay%2Cz%25");
+        // What the runner does not decode is written visibly: no ESC, BEL or C1 in the log.
+        assert_eq!(
+            escape_data("a\x1b]52;c;eA==\x07\u{9b}2J\r\n::warning::x"),
+            "a\\x1b]52;c;eA==\\x07\\u{9b}2J%0D%0A::warning::x"
+        );
+        assert_eq!(escape_property("m\x1b[2K.cf"), "m\\x1b[2K.cf");
     }
 }

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::Paint;
+use super::{untrusted, Paint};
 use crate::check::helo::{shown, HeloReport, NameKind, Query};
 use crate::check::{Finding, Severity};
 use crate::net::DnsError;
@@ -169,14 +169,16 @@ pub fn write_json(r: &HeloReport, nameserver: Option<&str>, out: &mut dyn Write)
     super::json::write(SCHEMA, &doc, out)
 }
 
-/// How a query's result reads in the evidence block.
+/// How a query's result reads in the evidence block (escaped: the answers and errors come
+/// from a DNS server).
 fn result_text<T: ToString>(q: &Query<T>) -> String {
-    match &q.result {
+    let text = match &q.result {
         Ok(v) => v.iter().map(T::to_string).collect::<Vec<_>>().join(", "),
         Err(DnsError::NxDomain) => "none: NXDOMAIN (the name does not exist)".to_owned(),
         Err(DnsError::NoRecords) => "none (NODATA)".to_owned(),
         Err(e) => format!("failed: {e}"),
-    }
+    };
+    untrusted(&text).into_owned()
 }
 
 /// Writes the evidence block and the findings on `out`, and a one-line summary on `err`.
@@ -187,7 +189,7 @@ pub fn write_text(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<()> {
-    let name = shown(&r.name.input);
+    let name = untrusted(&shown(&r.name.input)).into_owned();
     writeln!(out, "{:<10}{name}", "name")?;
     let syntax = match r.name.kind {
         NameKind::Name => "ok: a host name",
@@ -203,7 +205,7 @@ pub fn write_text(
         )?,
         Some(ev) => {
             if let Some(ns) = nameserver {
-                writeln!(out, "{:<10}{ns}", "dns")?;
+                writeln!(out, "{:<10}{}", "dns", untrusted(ns))?;
             }
             writeln!(out, "{:<10}{}", "A", result_text(&ev.a))?;
             writeln!(out, "{:<10}{}", "AAAA", result_text(&ev.aaaa))?;
@@ -211,8 +213,14 @@ pub fn write_text(
                 let names_it = p.query.answers().iter().any(|n| n == ev.name.as_str());
                 let fc = match (ev.forward_confirmed(), names_it) {
                     (Some(true), _) => " (forward-confirmed)".to_owned(),
-                    (_, true) => format!(" ({} does not resolve back to {})", ev.name, p.ip),
-                    _ if p.query.result.is_ok() => format!(" (not {})", ev.name),
+                    (_, true) => format!(
+                        " ({} does not resolve back to {})",
+                        untrusted(ev.name.as_str()),
+                        p.ip
+                    ),
+                    _ if p.query.result.is_ok() => {
+                        format!(" (not {})", untrusted(ev.name.as_str()))
+                    }
                     _ => String::new(),
                 };
                 writeln!(
@@ -232,7 +240,7 @@ pub fn write_text(
                         out,
                         "{:<10}{} -> {}{points}",
                         "",
-                        b.question(),
+                        untrusted(&b.question()),
                         result_text(b)
                     )?;
                 }
@@ -247,7 +255,12 @@ pub fn write_text(
     if let Some(yes) = r.in_domain {
         let list: Vec<String> = r.domains.iter().map(ToString::to_string).collect();
         let word = if yes { "in" } else { "not in" };
-        writeln!(out, "{:<10}{word} {}", "domain", list.join(", "))?;
+        writeln!(
+            out,
+            "{:<10}{word} {}",
+            "domain",
+            untrusted(&list.join(", "))
+        )?;
     }
     if !r.findings.is_empty() {
         writeln!(out)?;
@@ -257,11 +270,11 @@ pub fn write_text(
             out,
             "{}: {} [{}]",
             paint.severity(f.severity.word()),
-            f.message,
+            untrusted(&f.message),
             f.rule
         )?;
         if let Some(fix) = &f.fix {
-            writeln!(out, "  fix: {fix}")?;
+            writeln!(out, "  fix: {}", untrusted(fix))?;
         }
     }
     out.flush()?;
@@ -283,4 +296,50 @@ pub fn write_text(
         parts.join(", ")
     };
     writeln!(err, "relayctl: check helo {name}: {what}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::helo::{check_name, gather, report};
+    use crate::net::{AddressRecord, Resolve};
+
+    /// A DNS server whose PTR answer carries terminal escapes (a name is bytes in DNS).
+    struct Hostile;
+
+    const EVIL: &str = "mail\x1b]52;c;eA==\x07\x1b[2K\r\u{9b}31m.example.com";
+
+    impl Resolve for Hostile {
+        fn lookup_ip(&self, name: &str, _: AddressRecord) -> Result<Vec<IpAddr>, DnsError> {
+            match name {
+                "mail.example.com" => Ok(vec!["192.0.2.10".parse().unwrap()]),
+                _ => Err(DnsError::Other(format!("{name}: bad\x1b[2K"))),
+            }
+        }
+        fn lookup_ptr(&self, _: IpAddr) -> Result<Vec<String>, DnsError> {
+            Ok(vec![EVIL.to_owned()])
+        }
+    }
+
+    #[test]
+    fn dns_answers_are_escaped_in_text_and_raw_in_json() {
+        let check = check_name("mail.example.com", &[]);
+        let ip = Some("192.0.2.10".parse().unwrap());
+        let ev = check.dns_target().map(|h| gather(h, ip, &Hostile));
+        let r = report(check, ip, Vec::new(), ev);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        write_text(&r, Some("127.0.0.1"), Paint::PLAIN, &mut out, &mut err).unwrap();
+        let text = String::from_utf8(out).unwrap() + &String::from_utf8(err).unwrap();
+        for bad in ['\x1b', '\x07', '\r', '\u{9b}'] {
+            assert!(!text.contains(bad), "{bad:?} in {text}");
+        }
+        assert!(
+            text.contains("mail\\x1b]52;c;eA==\\x07\\x1b[2K\\r\\u{9b}31m.example.com"),
+            "{text}"
+        );
+        let mut json = Vec::new();
+        write_json(&r, None, &mut json).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(v["data"]["ptr"]["names"][0], EVIL);
+    }
 }

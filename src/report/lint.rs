@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::Paint;
+use super::{untrusted, Paint};
 use crate::lint::{LintReport, Severity, RULES};
 
 fn location(file: &str, span: Option<&crate::mta::Span>) -> String {
@@ -24,13 +24,13 @@ pub fn write_text(r: &LintReport, paint: Paint, out: &mut dyn Write) -> io::Resu
             writeln!(
                 out,
                 "{}: {}: {} [{}]",
-                location(&f.file, x.span.as_ref()),
+                untrusted(&location(&f.file, x.span.as_ref())),
                 paint.severity(x.severity.as_str()),
-                x.message,
+                untrusted(&x.message),
                 x.rule
             )?;
             if !x.fix.is_empty() {
-                writeln!(out, "    fix: {}", x.fix)?;
+                writeln!(out, "    fix: {}", untrusted(&x.fix))?;
             }
         }
     }

@@ -11,6 +11,9 @@ pub mod lint;
 pub mod probe;
 pub mod sarif;
 pub mod send_test;
+mod untrusted;
+
+pub use untrusted::{is_control, untrusted};
 
 /// Colour for text output: on for a terminal without NO_COLOR (the caller decides; a
 /// renderer never asks the terminal). Severity words only, so a pasted line reads the same.

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use comfy_table::{presets, Attribute, Cell, Color, Table};
 use serde::Serialize;
 
+use super::untrusted;
 use crate::probe::{Endpoint, Finding, ProbeReport, Status};
 use crate::smtp::session::{AuthOutcome, StepName, Stop};
 use crate::smtp::transcript::Direction;
@@ -114,13 +115,18 @@ pub fn write_text(r: &ProbeReport, style: Style, out: &mut dyn Write) -> io::Res
     writeln!(
         out,
         "relay {} ({}), HELO {}, {} ms",
-        r.host,
+        untrusted(&r.host),
         addrs.join(", "),
-        r.helo,
+        untrusted(&r.helo),
         r.elapsed_ms
     )?;
     for (rec, e) in &r.dns_errors {
-        writeln!(out, "  {} records: {e}", rec.as_str())?;
+        writeln!(
+            out,
+            "  {} records: {}",
+            rec.as_str(),
+            untrusted(&e.to_string())
+        )?;
     }
     writeln!(out)?;
     let mut t = Table::new();
@@ -142,12 +148,12 @@ pub fn write_text(r: &ProbeReport, style: Style, out: &mut dyn Write) -> io::Res
             status_cell(e.status, style),
             Cell::new(format!("{} ms", e.connect_ms)),
             Cell::new(ms_cell(step_ms(e, StepName::Banner))),
-            Cell::new(match tls_ms {
+            Cell::new(untrusted(&match tls_ms {
                 Some(ms) => format!("{} ({ms} ms)", tls_cell(e)),
                 None => tls_cell(e),
-            }),
-            Cell::new(auth_cell(e)),
-            Cell::new(envelope_cell(e)),
+            })),
+            Cell::new(untrusted(&auth_cell(e))),
+            Cell::new(untrusted(&envelope_cell(e))),
             Cell::new(format!("{} ms", total_ms(e))),
         ]);
     }
@@ -168,14 +174,14 @@ pub fn write_text(r: &ProbeReport, style: Style, out: &mut dyn Write) -> io::Res
             writeln!(
                 out,
                 "  certificate presented: {} (issuer {}), names {}, valid until {} ({} days)",
-                leaf.subject,
-                leaf.issuer,
+                untrusted(&leaf.subject),
+                untrusted(&leaf.issuer),
                 if leaf.san.is_empty() {
                     "none".to_owned()
                 } else {
-                    leaf.san.join(" ")
+                    untrusted(&leaf.san.join(" ")).into_owned()
                 },
-                leaf.not_after,
+                untrusted(&leaf.not_after),
                 leaf.days_left
             )?;
         }
@@ -189,17 +195,17 @@ pub fn write_text(r: &ProbeReport, style: Style, out: &mut dyn Write) -> io::Res
                 writeln!(
                     out,
                     "  certificate: {} (issuer {}), valid until {} ({} days); {}",
-                    leaf.subject,
-                    leaf.issuer,
-                    leaf.not_after,
+                    untrusted(&leaf.subject),
+                    untrusted(&leaf.issuer),
+                    untrusted(&leaf.not_after),
                     leaf.days_left,
-                    match &cert.verification {
+                    untrusted(&match &cert.verification {
                         crate::smtp::tls::Verification::Verified =>
                             format!("verified for {}", cert.server_name),
                         crate::smtp::tls::Verification::Failed(w)
                         | crate::smtp::tls::Verification::Ignored(w) =>
                             format!("NOT verified: {w}"),
-                    }
+                    })
                 )?;
             }
         }
@@ -212,9 +218,9 @@ pub fn write_text(r: &ProbeReport, style: Style, out: &mut dyn Write) -> io::Res
     writeln!(out)?;
     match &r.recommendation {
         Some(rec) => {
-            writeln!(out, "recommendation: {}", rec.text)?;
+            writeln!(out, "recommendation: {}", untrusted(&rec.text))?;
             if let Some(g) = &rec.gen {
-                writeln!(out, "  {g}")?;
+                writeln!(out, "  {}", untrusted(g))?;
             }
         }
         None => writeln!(
@@ -228,7 +234,7 @@ pub fn write_text(r: &ProbeReport, style: Style, out: &mut dyn Write) -> io::Res
 fn write_findings(f: &[Finding], style: Style, out: &mut dyn Write) -> io::Result<()> {
     for x in f {
         if x.status == Status::Ok && x.fix.is_empty() {
-            writeln!(out, "  - {}", x.message)?;
+            writeln!(out, "  - {}", untrusted(&x.message))?;
             continue;
         }
         writeln!(
@@ -236,13 +242,13 @@ fn write_findings(f: &[Finding], style: Style, out: &mut dyn Write) -> io::Resul
             "  {} [{}] {}",
             status_word(x.status, style),
             x.id,
-            x.message
+            untrusted(&x.message)
         )?;
         if !x.fix.is_empty() {
-            writeln!(out, "      fix: {}", x.fix)?;
+            writeln!(out, "      fix: {}", untrusted(&x.fix))?;
         }
         if !x.fact.is_empty() && x.status >= Status::Warn {
-            writeln!(out, "      source: {}", x.fact)?;
+            writeln!(out, "      source: {}", untrusted(&x.fact))?;
         }
     }
     Ok(())
@@ -254,7 +260,12 @@ pub fn write_transcript(r: &ProbeReport, out: &mut dyn Write) -> io::Result<()> 
     for e in &r.endpoints {
         writeln!(out, "=== port {} {}", e.port, e.address)?;
         match (&e.dial_error, &e.session) {
-            (Some(err), _) => writeln!(out, "{:>6} == connect: {err}", e.connect_ms)?,
+            (Some(err), _) => writeln!(
+                out,
+                "{:>6} == connect: {}",
+                e.connect_ms,
+                untrusted(&err.to_string())
+            )?,
             (None, Some(s)) => {
                 writeln!(out, "{:>6} == connected", e.connect_ms)?;
                 for l in &s.transcript.lines {
@@ -265,7 +276,7 @@ pub fn write_transcript(r: &ProbeReport, out: &mut dyn Write) -> io::Result<()> 
                         (Direction::Server, true) => "<~",
                         (Direction::Note, _) => "==",
                     };
-                    writeln!(out, "{:>6} {mark} {}", l.at_ms, l.text)?;
+                    writeln!(out, "{:>6} {mark} {}", l.at_ms, untrusted(&l.text))?;
                 }
             }
             (None, None) => {}

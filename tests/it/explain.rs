@@ -330,3 +330,29 @@ fn docs_list_every_catalogue_id_in_order() {
     let ids: Vec<&str> = relayctl::explain::catalog().iter().map(|e| e.id).collect();
     assert_eq!(documented, ids);
 }
+
+/// A pasted reply is text from a server: its control characters are shown escaped, never
+/// sent to the terminal; JSON keeps them as they were (its encoder escapes them).
+#[test]
+fn control_characters_in_the_reply_are_escaped() {
+    let reply = "550 5.7.0 Mail relay denied [203.0.113.9]. Invalid credentials for relay for one of the domains in: ex\x1b]52;c;eA==\x07\x1b[2K\r ok\u{9b}2J.com (as obtained from HELO and MAIL FROM).";
+    let r = with_stdin(&[], reply.as_bytes());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    for bad in ['\x1b', '\x07', '\r', '\u{9b}'] {
+        assert!(!r.stdout.contains(bad), "{bad:?}: {:?}", r.stdout);
+        assert!(!r.stderr.contains(bad), "{bad:?}: {:?}", r.stderr);
+    }
+    assert!(
+        r.stdout.contains("ex\\x1b]52;c;eA==\\x07\\x1b[2K") && r.stdout.contains("ok\\u{9b}2J.com"),
+        "{}",
+        r.stdout
+    );
+    let r = with_stdin(&["--format", "json"], reply.as_bytes());
+    let data = json(&r);
+    assert!(
+        data.reply.contains("ex\x1b]52;c;eA==\x07"),
+        "{}",
+        data.reply
+    );
+    assert!(data.cause.contains("\x1b[2K"), "{}", data.cause);
+}

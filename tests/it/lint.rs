@@ -84,13 +84,17 @@ fn symlink_loops_end() {
     let dir = tree(&[("etc/postfix/notes", "x")]);
     std::os::unix::fs::symlink(dir.path().join("etc"), dir.path().join("etc/postfix/loop"))
         .expect("symlink");
-    let o = run_in(dir.path(), &["lint", ".", "--allow-empty"]);
-    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
-    assert!(
-        o.stderr.contains("no MTA configuration file found"),
-        "{}",
-        o.stderr
-    );
+    for follow in [&[][..], &["--follow"]] {
+        let mut args = vec!["lint", ".", "--allow-empty"];
+        args.extend_from_slice(follow);
+        let o = run_bounded(dir.path(), &args);
+        assert_eq!(o.code, 0, "{follow:?}: {}{}", o.stdout, o.stderr);
+        assert!(
+            o.stderr.contains("no MTA configuration file found"),
+            "{}",
+            o.stderr
+        );
+    }
 }
 
 /// A path with nothing to check is an input error (3), so a wrong path in CI does not pass
@@ -475,4 +479,214 @@ fn hostile_files_end_with_a_finding() {
         "{}",
         o.stdout
     );
+}
+
+/// Values quoted from a file someone else wrote, and its path, are shown with their control
+/// characters escaped in text output (JSON keeps them: its encoder escapes them).
+#[test]
+fn control_characters_from_the_file_are_escaped() {
+    let evil_dir = "conf\x1b]0;pwned\x07";
+    let dir = tree(&[(
+        &format!("{evil_dir}/main.cf"),
+        "relayhost = smtp-relay.gmail.com\x1b]52;c;eA==\x07\x1b[2K\u{9b}31m:587\nmyhostname = mail.example.com\n",
+    )]);
+    let o = run_in(dir.path(), &["lint", "."]);
+    assert_eq!(o.code, 0, "warnings only: {}{}", o.stdout, o.stderr);
+    for bad in ['\x1b', '\x07', '\u{9b}'] {
+        assert!(!o.stdout.contains(bad), "{bad:?}: {:?}", o.stdout);
+        assert!(!o.stderr.contains(bad), "{bad:?}: {:?}", o.stderr);
+    }
+    assert!(
+        o.stdout
+            .contains("write [smtp-relay.gmail.com\\x1b]52;c;eA==\\x07\\x1b[2K\\u{9b}31m]:587"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("./conf\\x1b]0;pwned\\x07/main.cf:1:"),
+        "{}",
+        o.stdout
+    );
+    // GitHub annotations go to a CI log: the runner decodes only %25, %0D, %0A (and %3A,
+    // %2C in properties), so the rest is escaped as in text.
+    let o = run_in(dir.path(), &["lint", ".", "--format", "github"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    for bad in ['\x1b', '\x07', '\u{9b}'] {
+        assert!(!o.stdout.contains(bad), "github {bad:?}: {:?}", o.stdout);
+    }
+    assert!(
+        o.stdout
+            .contains("::warning file=./conf\\x1b]0;pwned\\x07/main.cf,"),
+        "{}",
+        o.stdout
+    );
+    // JSON escapes C0 controls itself (\u001b) and leaves the value as it was.
+    let o = run_in(dir.path(), &["lint", ".", "--format", "json"]);
+    assert!(!o.stdout.contains('\x1b'), "json");
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).expect("json");
+    assert!(
+        v.to_string().contains("\\u001b]52;c;eA=="),
+        "json keeps the value"
+    );
+}
+
+/// Runs `relayctl ARGS` in `dir`, killing it (and failing) past a generous bound.
+fn run_bounded(dir: &Path, args: &[&str]) -> crate::support::Run {
+    use std::io::Read;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    // A walk that stays in its tree takes milliseconds; a walk of the whole filesystem
+    // takes far longer than this on any machine with a real one.
+    let limit = crate::support::ends_by(Duration::from_secs(2));
+    let mut child = crate::support::relayctl_in(dir, args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("relayctl starts");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if t0.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("relayctl {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    crate::support::Run {
+        code: status.code().unwrap_or(-1),
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    }
+}
+
+/// Symbolic links below a directory given are not followed without --follow (as ripgrep
+/// without -L), to directories and to files alike; paths given are read even when they
+/// are links (issue 10).
+#[test]
+fn symlinks_leave_the_tree_only_with_follow() {
+    let dir = tree(&[
+        ("tree/etc/postfix/notes.txt", "x"),
+        (
+            "outside/postfix/main.cf",
+            "relayhost = [smtp-relay.gmial.com]:587\nsmtp_tls_security_level = encrypt\n",
+        ),
+    ]);
+    let root = dir.path();
+    std::os::unix::fs::symlink(root.join("outside/postfix"), root.join("tree/etc/linked"))
+        .expect("symlink to a directory");
+    std::os::unix::fs::symlink(
+        root.join("outside/postfix/main.cf"),
+        root.join("tree/etc/postfix/main.cf"),
+    )
+    .expect("symlink to a file");
+
+    // Not followed: nothing to check (3), and the notes say why.
+    let o = run_bounded(root, &["lint", "tree"]);
+    assert_eq!(o.code, 3, "{}{}", o.stdout, o.stderr);
+    assert!(!o.stdout.contains("relay-host-typo"), "{}", o.stdout);
+    for link in ["tree/etc/linked", "tree/etc/postfix/main.cf"] {
+        assert!(
+            o.stderr
+                .contains(&format!("note: {link}: symbolic link, not followed")),
+            "{link}: {}",
+            o.stderr
+        );
+    }
+    let o = run_bounded(root, &["lint", "tree", "--allow-empty"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("0 file(s) checked"), "{}", o.stderr);
+
+    // --follow (and -L): both links are read, the same file once through each path.
+    for flag in ["--follow", "-L"] {
+        let o = run_bounded(root, &["lint", flag, "tree"]);
+        assert_eq!(o.code, 1, "{flag}: {}{}", o.stdout, o.stderr);
+        assert!(
+            o.stdout.contains(
+                "tree/etc/linked/main.cf:1:13: error: relay host \"smtp-relay.gmial.com\""
+            ),
+            "{flag}: {}",
+            o.stdout
+        );
+        assert!(
+            o.stdout.contains("tree/etc/postfix/main.cf:1:13: error:"),
+            "{flag}: {}",
+            o.stdout
+        );
+        assert!(o.stderr.contains("2 file(s) checked"), "{}", o.stderr);
+    }
+
+    // Links given as paths are read without --follow.
+    for given in ["tree/etc/linked", "tree/etc/postfix/main.cf"] {
+        let o = run_bounded(root, &["lint", given]);
+        assert_eq!(o.code, 1, "{given}: {}{}", o.stdout, o.stderr);
+        assert!(
+            o.stdout.contains("[relay-host-typo]"),
+            "{given}: {}",
+            o.stdout
+        );
+    }
+}
+
+/// `lint /proc/self` walked the whole filesystem through /proc/self/root (and a link to `/`
+/// inside a tree did the same): now they end at once with nothing to check.
+#[test]
+fn a_link_to_the_root_is_not_walked() {
+    let dir = tree(&[("tree/notes.txt", "x")]);
+    std::os::unix::fs::symlink("/", dir.path().join("tree/everything")).expect("symlink");
+    let mut paths = vec!["tree"];
+    if Path::new("/proc/self/root").exists() {
+        paths.push("/proc/self");
+    }
+    for path in paths {
+        let o = run_bounded(dir.path(), &["lint", path]);
+        assert_eq!(o.code, 3, "{path}: {}{}", o.stdout, o.stderr);
+        assert!(o.stdout.is_empty(), "{path}: {}", o.stdout);
+        assert!(
+            o.stderr
+                .contains("no configuration file relayctl recognises"),
+            "{path}: {}",
+            o.stderr
+        );
+        let o = run_bounded(dir.path(), &["lint", path, "--allow-empty"]);
+        assert_eq!(o.code, 0, "{path}: {}{}", o.stdout, o.stderr);
+    }
+}
+
+/// A FIFO with a recognised name in a walked tree is noted, not opened (opening it would
+/// block until a writer came).
+#[test]
+fn a_fifo_in_a_tree_is_not_read() {
+    let dir = tree(&[("tree/relay.toml", RELAY_TOML)]);
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("tree/main.cf"))
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("no mkfifo here: skipped");
+        return;
+    }
+    let o = run_bounded(dir.path(), &["lint", "tree"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stderr
+            .contains("note: tree/main.cf: not a regular file, not read"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("1 file(s) checked"), "{}", o.stderr);
 }

@@ -1855,3 +1855,71 @@ fn unresolvable_host_is_named_once() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Terminal escapes from the server (issue 10).
+
+/// What a hostile server (or a man in the middle, through the pre-TLS 454) puts in its
+/// replies: an OSC 52 clipboard write, a title change, erase-line + CR to forge a verdict,
+/// and a C1 CSI.
+const ESCAPES: &str =
+    "\x1b]52;c;cm0gLXJmIH4=\x07\x1b]0;pwned\x07\x1b[2K\r port 587: ok \u{9b}31mred";
+
+/// None of the control characters reaches the terminal; each is shown escaped.
+fn assert_escaped(o: &Outcome) {
+    for (name, s) in [("stdout", &o.stdout), ("stderr", &o.stderr)] {
+        for bad in ['\x1b', '\x07', '\u{9b}'] {
+            assert!(!s.contains(bad), "{bad:?} on {name}\n{}", o.all());
+        }
+        assert!(!s.contains("\r port"), "a bare CR on {name}\n{}", o.all());
+    }
+    for shown in [
+        "\\x1b]52;c;cm0gLXJmIH4=\\x07",
+        "\\x1b]0;pwned\\x07",
+        "\\x1b[2K\\r port 587: ok \\u{9b}31mred",
+    ] {
+        assert!(o.stdout.contains(shown), "{shown} shown\n{}", o.all());
+    }
+}
+
+#[test]
+fn server_text_cannot_drive_the_terminal() {
+    let w = World::new();
+    // A 454 to STARTTLS, as a man in the middle sends it: its text is in a finding.
+    let mitm = w.start(
+        Script::google()
+            .banner(format!("220 smtp-relay.gmail.com ESMTP {ESCAPES}"))
+            .starttls_reply(format!("454 4.7.0 TLS not available {ESCAPES}")),
+    );
+    let o = w.probe().port(&mitm, "starttls").timeout(2).run();
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert!(o.stdout.contains("fail [rfc3463]"), "{}", o.all());
+    assert_escaped(&o);
+    // A server whose banner and EHLO greeting carry them: all of it in the transcript.
+    let relay = w.start(
+        Script::google()
+            .banner(format!("220 smtp-relay.gmail.com ESMTP {ESCAPES}"))
+            .ehlo_greeting(format!(
+                "smtp-relay.gmail.com at your service {ESCAPES}, [{{ip}}]"
+            )),
+    );
+    let o = w
+        .probe()
+        .port(&relay, "starttls")
+        .port(&mitm, "starttls")
+        .args(&["--transcript"])
+        .timeout(2)
+        .run();
+    assert_eq!(o.code, 1, "{}", o.all());
+    assert_escaped(&o);
+    assert!(
+        o.stdout.contains("ESMTP \\x1b]52;c;"),
+        "the banner in the transcript\n{}",
+        o.all()
+    );
+    assert!(
+        o.stdout.contains("at your service \\x1b]52;c;"),
+        "the EHLO greeting in the transcript\n{}",
+        o.all()
+    );
+}
