@@ -10,6 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 use serde::Serialize;
 
 use crate::probe::send::{Failure, Reply, SendOutcome, Session, Step, Stopped};
+use super::untrusted::untrusted;
 use crate::probe::Finding;
 use crate::smtp::transcript::{Direction, Transcript};
 use crate::smtp::{Mechanism, TlsStart};
@@ -68,10 +69,10 @@ pub fn write_text(r: &SendResult<'_>, warnings: &[Finding], out: &mut dyn Write)
     match r {
         SendResult::Accepted(o) => {
             for l in o.reply.wire_lines() {
-                writeln!(out, "{l}")?;
+                writeln!(out, "{}", untrusted(&l))?;
             }
         }
-        SendResult::Stopped(s, _) => writeln!(out, "{}", headline(s))?,
+        SendResult::Stopped(s, _) => writeln!(out, "{}", untrusted(&headline(s)))?,
     }
     let s = r.session();
     field(out, "relay", &relay(s))?;
@@ -132,12 +133,15 @@ pub fn write_transcript(t: &Transcript, out: &mut dyn Write) -> io::Result<()> {
             (Direction::Server, true) => "<~",
             (Direction::Note, _) => "==",
         };
-        writeln!(out, "{:>6} {mark} {}", l.at_ms, l.text)?;
+        writeln!(out, "{:>6} {mark} {}", l.at_ms, untrusted(&l.text))?;
     }
     Ok(())
 }
 
+/// One `key: value` line. Values may hold server text (replies, the greeting name, TLS
+/// errors): escaped, as everything else this renders is relayctl's own.
 fn field(out: &mut dyn Write, key: &str, value: &str) -> io::Result<()> {
+    let value = untrusted(value);
     writeln!(out, "{:<11} {value}", format!("{key}:"))
 }
 
