@@ -9,6 +9,8 @@ mod cli;
 mod explain;
 mod gen;
 mod generated;
+#[path = "../hostile/mod.rs"]
+mod hostile;
 mod layering;
 mod lint;
 mod probe;
