@@ -4,7 +4,6 @@
 
 use std::io::Read;
 use std::net::IpAddr;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::thread;
@@ -232,7 +231,8 @@ impl Case {
         }
         let mut cmd = relayctl_in(dir.path(), &args);
         cmd.env("RELAYCTL_PASSWORD", PASSWORD);
-        let (code, stdout, stderr, elapsed) = run_bounded(cmd, dir.path());
+        let limit = bound(self) + Duration::from_secs(5);
+        let (code, stdout, stderr, elapsed) = run_bounded(cmd, limit);
         let record = match server {
             Some(server) => {
                 // The client has exited: let each connection script read to its end.
@@ -258,9 +258,15 @@ fn closed_port(ip: IpAddr) -> u16 {
     l.local_addr().expect("address").port()
 }
 
-/// Runs `cmd` with stdin closed; kills it after two minutes (a hang fails the test
-/// through the wall-time check instead of hanging the suite).
-fn run_bounded(mut cmd: Command, _dir: &Path) -> (i32, String, String, Duration) {
+/// The most a run of `case` may take: `--timeout` times the steps that may wait, through
+/// the project's generous `ends_by` (it proves the run ends, not that it is fast).
+fn bound(case: &Case) -> Duration {
+    ends_by(Duration::from_secs(TIMEOUT * u64::from(case.steps)))
+}
+
+/// Runs `cmd` with stdin closed; kills it past `limit` (a hang then fails the wall-time
+/// check instead of hanging the suite).
+fn run_bounded(mut cmd: Command, limit: Duration) -> (i32, String, String, Duration) {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -282,7 +288,7 @@ fn run_bounded(mut cmd: Command, _dir: &Path) -> (i32, String, String, Duration)
         if let Some(status) = child.try_wait().expect("wait") {
             break Some(status);
         }
-        if t0.elapsed() > Duration::from_secs(120) {
+        if t0.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
             break None;
@@ -340,7 +346,7 @@ pub fn canary_in(haystack: &[u8]) -> Option<&'static str> {
 
 fn shared_checks(case: &Case, o: &Outcome) -> Vec<String> {
     let mut problems = Vec::new();
-    let bound = ends_by(Duration::from_secs(TIMEOUT * u64::from(case.steps)));
+    let bound = bound(case);
     if o.elapsed > bound {
         problems.push(format!("took {:?}, more than {bound:?}", o.elapsed));
     }

@@ -39,7 +39,8 @@ pub enum Auth {
     Accept,
     /// This reply to the AUTH command itself (e.g. `250 2.7.0 OK`).
     Reply(&'static str),
-    /// `334` to the AUTH command and to every line after it.
+    /// `334` to the AUTH command and to every line after it; the line the client sends
+    /// after the first 334 is noted as `after-334: LINE`.
     Forever334,
     /// 535 quoting what it received: the base64 and the decoded user and password.
     Echo,
@@ -184,7 +185,12 @@ impl Dialogue {
             Auth::Reply(text) => c.reply(text),
             Auth::Forever334 => {
                 c.reply("334 ")?;
-                while c.line()?.is_some() {
+                let mut first = true;
+                while let Some(line) = c.line()? {
+                    if first {
+                        c.note(format!("after-334: {line}"));
+                        first = false;
+                    }
                     c.reply("334 ")?;
                 }
                 Ok(())

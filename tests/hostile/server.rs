@@ -65,8 +65,9 @@ impl Server {
                     break;
                 }
                 let Ok(tcp) = stream else { continue };
-                rec.lock().unwrap().connections += 1;
+                // Busy first: `wait_idle` must not see the connection counted but idle.
                 busy.fetch_add(1, Ordering::SeqCst);
+                rec.lock().unwrap().connections += 1;
                 let (rec, ca, script, busy) =
                     (rec.clone(), ca.clone(), script.clone(), busy.clone());
                 thread::spawn(move || {
@@ -98,11 +99,14 @@ impl Server {
         self.addr.port()
     }
 
-    /// Waits (up to `limit`) until every connection's script has ended, so the record holds
-    /// all the client sent before it closed.
+    /// Waits (up to `limit`) until a connection was accepted and every connection's script
+    /// has ended, so the record holds all the client sent before it closed.
     pub fn wait_idle(&self, limit: Duration) {
         let t0 = std::time::Instant::now();
-        while self.active.load(Ordering::SeqCst) > 0 && t0.elapsed() < limit {
+        let busy = || {
+            self.active.load(Ordering::SeqCst) > 0 || self.record.lock().unwrap().connections == 0
+        };
+        while busy() && t0.elapsed() < limit {
             thread::sleep(Duration::from_millis(10));
         }
     }
