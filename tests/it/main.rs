@@ -10,6 +10,8 @@ mod explain;
 mod files;
 mod gen;
 mod generated;
+#[path = "../hostile/mod.rs"]
+mod hostile;
 mod layering;
 mod lint;
 mod probe;
