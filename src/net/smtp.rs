@@ -173,6 +173,7 @@ impl Channel for TcpChannel {
                 message: describe_error(&e),
                 is_certificate: false,
                 is_timeout: false,
+                is_closed: false,
                 certificates: Vec::new(),
             })?;
         let mut io = Deadline {
@@ -201,6 +202,13 @@ fn handshake_failure(e: &io::Error, recorder: &Arc<Recorder>) -> TlsFailure {
         _ => None,
     };
     let is_timeout = e.kind() == io::ErrorKind::TimedOut;
+    let is_closed = matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::BrokenPipe
+    );
     let message = match (&cert_failure, e.get_ref()) {
         (Some(why), _) => why.clone(),
         (None, Some(inner)) => match inner.downcast_ref::<rustls::Error>() {
@@ -211,12 +219,16 @@ fn handshake_failure(e: &io::Error, recorder: &Arc<Recorder>) -> TlsFailure {
         (None, None) if e.kind() == io::ErrorKind::UnexpectedEof => {
             "the server closed the connection during the TLS handshake".into()
         }
+        (None, None) if is_closed => {
+            format!("the connection was reset by the peer during the TLS handshake ({e})")
+        }
         (None, None) => e.to_string(),
     };
     TlsFailure {
         message,
         is_certificate: cert_failure.is_some(),
         is_timeout,
+        is_closed: is_closed && cert_failure.is_none(),
         certificates,
     }
 }

@@ -344,6 +344,7 @@ mod wording_tests {
                 message: describe_error(&rustls::Error::InvalidCertificate(e.clone())),
                 is_certificate: true,
                 is_timeout: false,
+                is_closed: false,
                 certificates: Vec::new(),
             };
             assert_eq!(TlsProblem::of(&f), want, "{e:?}");

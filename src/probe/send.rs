@@ -256,6 +256,7 @@ pub enum Failure {
     },
     /// A STARTTLS port whose EHLO answer does not offer STARTTLS (a misconfigured server,
     /// or someone on the path stripping it). Nothing was sent.
+    #[serde(rename = "no-starttls")]
     NoStartTls,
     /// Credentials were given and not sent (AUTH not offered over TLS, no usable
     /// mechanism); no message was sent either.
@@ -408,6 +409,13 @@ pub fn verdict(
                 ),
             }
         }
+        Stop::Tls { failure } if failure.is_closed => {
+            return Verdict::Unreachable {
+                endpoint: e.address.to_string(),
+                step: at,
+                why: failure.message.clone(),
+            }
+        }
         Stop::Closed | Stop::Reset | Stop::Io { .. } => {
             return Verdict::Unreachable {
                 endpoint: e.address.to_string(),
@@ -531,6 +539,7 @@ mod tests {
             message: message.into(),
             is_certificate,
             is_timeout: false,
+            is_closed: false,
             certificates: Vec::new(),
         }
     }

@@ -9,8 +9,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use serde::Serialize;
 
-use crate::probe::send::{Failure, Reply, SendOutcome, Session, Step, Stopped};
 use super::untrusted::untrusted;
+use crate::probe::send::{Failure, Reply, SendOutcome, Session, Step, Stopped};
 use crate::probe::Finding;
 use crate::smtp::transcript::{Direction, Transcript};
 use crate::smtp::{Mechanism, TlsStart};

@@ -1017,6 +1017,7 @@ mod tests {
                     message: "certificate not valid for name".into(),
                     is_certificate: true,
                     is_timeout: false,
+                    is_closed: false,
                     certificates: vec![],
                 })
             }

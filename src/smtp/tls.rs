@@ -56,6 +56,9 @@ pub struct TlsFailure {
     pub is_certificate: bool,
     /// Whether the step's deadline passed.
     pub is_timeout: bool,
+    /// Whether the peer closed or reset the connection during the handshake (a network
+    /// event, not a TLS answer).
+    pub is_closed: bool,
     /// The server's chain if it was received before the failure.
     pub certificates: Vec<CertInfo>,
 }
