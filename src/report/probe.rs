@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::untrusted;
 use crate::probe::{Endpoint, Finding, ProbeReport, Status};
 use crate::smtp::session::{AuthOutcome, StepName, Stop};
-use crate::smtp::transcript::Direction;
+use crate::smtp::transcript::{Direction, Transcript};
 
 /// How to draw text output.
 #[derive(Debug, Clone, Copy, Default)]
@@ -268,19 +268,26 @@ pub fn write_transcript(r: &ProbeReport, out: &mut dyn Write) -> io::Result<()> 
             )?,
             (None, Some(s)) => {
                 writeln!(out, "{:>6} == connected", e.connect_ms)?;
-                for l in &s.transcript.lines {
-                    let mark = match (l.direction, l.tls) {
-                        (Direction::Client, false) => "->",
-                        (Direction::Client, true) => "~>",
-                        (Direction::Server, false) => "<-",
-                        (Direction::Server, true) => "<~",
-                        (Direction::Note, _) => "==",
-                    };
-                    writeln!(out, "{:>6} {mark} {}", l.at_ms, untrusted(&l.text))?;
-                }
+                write_dialogue(&s.transcript, out)?;
             }
             (None, None) => {}
         }
+    }
+    Ok(())
+}
+
+/// One connection's dialogue, swaks-like: `->` sent in clear, `~>` sent inside TLS, `<-` /
+/// `<~` received, `==` relayctl's notes; server text escaped. Shared with send-test.
+pub fn write_dialogue(t: &Transcript, out: &mut dyn Write) -> io::Result<()> {
+    for l in &t.lines {
+        let mark = match (l.direction, l.tls) {
+            (Direction::Client, false) => "->",
+            (Direction::Client, true) => "~>",
+            (Direction::Server, false) => "<-",
+            (Direction::Server, true) => "<~",
+            (Direction::Note, _) => "==",
+        };
+        writeln!(out, "{:>6} {mark} {}", l.at_ms, untrusted(&l.text))?;
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::untrusted::untrusted;
 use crate::probe::send::{Failure, Reply, SendOutcome, Session, Step, Stopped};
 use crate::probe::Finding;
-use crate::smtp::transcript::{Direction, Transcript};
+use crate::smtp::transcript::Transcript;
 use crate::smtp::{Mechanism, TlsStart};
 
 /// The schema id of `relayctl send-test --format json`.
@@ -121,21 +121,9 @@ pub fn write_text(r: &SendResult<'_>, warnings: &[Finding], out: &mut dyn Write)
     Ok(())
 }
 
-/// The session's dialogue, swaks-like: `->` sent in clear, `~>` sent inside TLS, `<-` /
-/// `<~` received, `==` relayctl's notes. Credentials are already redacted, the message
-/// body is summarised.
+/// The session's dialogue (credentials already redacted, the message body summarised).
 pub fn write_transcript(t: &Transcript, out: &mut dyn Write) -> io::Result<()> {
-    for l in &t.lines {
-        let mark = match (l.direction, l.tls) {
-            (Direction::Client, false) => "->",
-            (Direction::Client, true) => "~>",
-            (Direction::Server, false) => "<-",
-            (Direction::Server, true) => "<~",
-            (Direction::Note, _) => "==",
-        };
-        writeln!(out, "{:>6} {mark} {}", l.at_ms, untrusted(&l.text))?;
-    }
-    Ok(())
+    super::probe::write_dialogue(t, out)
 }
 
 /// One `key: value` line. Values may hold server text (replies, the greeting name, TLS
