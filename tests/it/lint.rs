@@ -451,7 +451,8 @@ fn unverified_tls_is_an_error_with_credentials_and_a_warning_without() {
         }
         files
     };
-    let cases: Vec<(&str, Vec<(&str, String)>, Option<&str>)> = vec![
+    // (name, files, the severity tls-not-verified must have, or None when it must not fire)
+    let cases: Vec<Case> = vec![
         (
             "postfix encrypt + SASL",
             postfix("encrypt", true),
