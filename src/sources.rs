@@ -64,6 +64,10 @@ sources! {
         "Google Workspace Admin Help: Send email from a printer, scanner, or app",
         "https://support.google.com/a/answer/176600",
         "SMTP AUTH to Google needs an app password (2-Step Verification) or OAuth; the choice between the relay service and smtp.gmail.com.";
+    Google "Google 6180220 \"Use TLS certificates for secure transport\"",
+        "Google Workspace Admin Help: Use TLS certificates for secure transport",
+        "https://support.google.com/a/answer/6180220",
+        "smtp-relay.gmail.com is the host to fetch the relay's certificate from; the certificates chain to Google's roots (https://pki.goog/roots.pem, GlobalSign and GTS) and are shared across hosts, so the name an MTA checks must be one the certificate carries.";
     Rfc "RFC 5321",
         "Simple Mail Transfer Protocol",
         "https://www.rfc-editor.org/rfc/rfc5321",
@@ -156,14 +160,18 @@ sources! {
         "Uniform Resource Identifier (URI): Generic Syntax",
         "https://www.rfc-editor.org/rfc/rfc3986",
         "The relay URLs OpenSMTPD and msmtp-style settings use.";
+    Rfc "RFC 6125",
+        "Representation and Verification of Domain-Based Application Service Identity within Internet Public Key Infrastructure Using X.509 (PKIX) Certificates in the Context of Transport Layer Security (TLS)",
+        "https://www.rfc-editor.org/rfc/rfc6125",
+        "Matching the relay's name against a certificate's subjectAltName DNS names and subject CN, wildcards in the left-most label only (§6.4).";
     Manual "postconf(5)",
         "Postfix configuration parameters",
         "https://www.postfix.org/postconf.5.html",
-        "relayhost and its brackets, smtp_tls_security_level, smtp_tls_wrappermode, smtp_sasl_*, smtp_helo_name, inet_protocols, smtp_destination_recipient_limit, smtp_tls_connection_reuse.";
+        "relayhost and its brackets, smtp_tls_security_level (encrypt takes any certificate, secure verifies it), smtp_tls_secure_cert_match, smtp_tls_CAfile, smtp_tls_policy_maps, smtp_tls_wrappermode, smtp_sasl_*, smtp_helo_name, inet_protocols, smtp_destination_recipient_limit, smtp_tls_connection_reuse, smtp_connection_cache_destinations (matched against the next-hop host name).";
     Manual "sendmail cf/README",
         "sendmail: Sendmail configuration files (cf/README of the sendmail distribution)",
         "https://ftp.sendmail.org/",
-        "SMART_HOST, confTO_DATAFINAL, confHELO_NAME, the access-map TLS_Srv and Try_TLS entries, mailertable.";
+        "SMART_HOST, confTO_DATAFINAL, confHELO_NAME, confCACERT, the access-map TLS_Srv (ENCR:bits encrypts to any certificate, VERIFY:bits wants a verified chain, +CN:name the subject CN) and Try_TLS entries, mailertable.";
     Manual "sendmail cf/m4/proto.m4",
         "sendmail: the m4 source of sendmail.cf's rule sets (cf/m4/proto.m4 of the sendmail distribution)",
         "https://ftp.sendmail.org/",
@@ -171,7 +179,7 @@ sources! {
     Manual "Exim specification",
         "The Exim MTA: Specification of the Exim Mail Transfer Agent (the smtp transport, the manualroute router)",
         "https://www.exim.org/exim-html-current/doc/html/spec_html/index.html",
-        "hosts_require_tls, protocol = smtps, helo_data, hosts_require_auth, max_rcpt, connection_max_messages, dns_ipv4_lookup.";
+        "hosts_require_tls, tls_verify_hosts and tls_verify_cert_hostnames, protocol = smtps, helo_data, hosts_require_auth, max_rcpt, connection_max_messages, dns_ipv4_lookup.";
     Manual "update-exim4.conf.conf(5)",
         "Debian's exim4 configuration: update-exim4.conf.conf(5)",
         "https://manpages.debian.org/update-exim4.conf.conf.5",

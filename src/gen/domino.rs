@@ -70,6 +70,12 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             "HCL Domino Administrator help: outbound STARTTLS; Google 2956491 \"Route outgoing SMTP relay messages through Google\"",
         ));
     }
+    if plan.sasl.is_some() {
+        notes.push(Note::warning(
+            "relayctl found no documented Domino setting that makes the Router verify the relay's certificate (its chain and the name smtp-relay.gmail.com): an impostor answering for the relay would get the app password. Prefer IP authentication where the server has a fixed public address",
+            "HCL Domino Administrator help: outbound STARTTLS; RFC 6125",
+        ));
+    }
     for r in &plan.internal {
         // Google help 2956491, per-MTA instructions (qmail): internal domains keep their own route.
         notes.push(Note::warning(

@@ -14,6 +14,13 @@ const HUBBED_HOSTS: &str = "/etc/exim4/hubbed_hosts";
 /// Exim's smtp transport default for `max_rcpt` (spec.txt, chapter "The smtp transport").
 const EXIM_MAX_RCPT: u32 = 100;
 
+/// Debian's template (transport/10_exim4-config_transport-macros) defaults this macro to
+/// `*`; written out so that an older localmacros line cannot turn verification off. With
+/// it, the smarthost transport's tls_verify_hosts makes Exim refuse a certificate that does
+/// not verify against the system CAs, and tls_verify_cert_hostnames (default `*`) one that
+/// does not name the relay (Exim specification, the smtp transport).
+const VERIFY_MACRO: &str = "REMOTE_SMTP_SMARTHOST_TLS_VERIFY_HOSTS = *";
+
 /// The dc_smarthost value: update-exim4.conf.conf(5) takes the port after two colons.
 fn smarthost(plan: &ClientPlan) -> String {
     // update-exim4.conf.conf(5): dc_smarthost='smtp-relay.gmail.com::587'.
@@ -57,9 +64,11 @@ fn macros(plan: &ClientPlan) -> Vec<String> {
     match plan.tls {
         TlsMode::StartTls => {
             l.push("REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *".to_owned());
+            l.push(VERIFY_MACRO.to_owned());
         }
         TlsMode::Implicit => {
             l.push("REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *".to_owned());
+            l.push(VERIFY_MACRO.to_owned());
             // RFC 8314; firebase/extensions#632: port 465 is TLS from the first byte (protocol smtps).
             l.push("REMOTE_SMTP_SMARTHOST_PROTOCOL = smtps".to_owned());
         }
@@ -198,12 +207,12 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     ));
     match plan.tls {
         TlsMode::StartTls => notes.push(Note::info(
-            "hosts_require_tls on the smarthost transport: mail waits in the queue rather than leave without STARTTLS",
-            "Google 2956491 \"Route outgoing SMTP relay messages through Google\"",
+            "hosts_require_tls and tls_verify_hosts on the smarthost transport: mail waits in the queue rather than leave without STARTTLS or to a server whose certificate does not verify for the relay's name",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\"; Exim specification, tls_verify_hosts",
         )),
         TlsMode::Implicit => notes.push(Note::info(
-            "protocol = smtps on the smarthost transport: TLS from the first byte on port 465",
-            "RFC 8314; observed: firebase/extensions#632 (port 465 with TLS on connect)",
+            "protocol = smtps on the smarthost transport: TLS from the first byte on port 465; tls_verify_hosts: only to a server whose certificate verifies for the relay's name",
+            "RFC 8314; observed: firebase/extensions#632 (port 465 with TLS on connect); Exim specification, tls_verify_hosts",
         )),
         TlsMode::Opportunistic => notes.push(Note::info(
             "Exim uses STARTTLS whenever the relay offers it and sends in clear otherwise",

@@ -73,10 +73,16 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             create: true,
             mode: None,
             primary: false,
-            purpose: format!("SMTP AUTH credentials for the relay host (host, user, password; end the last line with a line break); replace {PASSWORD_PLACEHOLDER} with the app password"),
+            purpose: format!("SMTP AUTH credentials for the relay host (host, user, password; end the last line with a line break); replace {PASSWORD_PLACEHOLDER} with the app password; keep the file readable only by the account the Internet Agent runs as"),
             comment: None,
             lines: vec![format!("{} {} {PASSWORD_PLACEHOLDER}", plan.relay_host, s.username)],
         });
+    }
+    if plan.sasl.is_some() {
+        notes.push(Note::warning(
+            "relayctl found no documented GroupWise setting that makes the Internet Agent verify the relay's certificate (its chain and the name smtp-relay.gmail.com): an impostor answering for the relay would get the app password. Prefer IP authentication where the server has a fixed public address",
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions; RFC 6125",
+        ));
     }
     let routes: Vec<_> = plan
         .internal

@@ -4,7 +4,7 @@
 
 use super::postfix::relayhost;
 use super::{check_form, plan_summary, Artifact, Form, GenError, Primary, Target};
-use crate::relay::plan::{ClientPlan, Note};
+use crate::relay::plan::{ClientPlan, Note, TlsMode};
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
     check_form(Target::Macos, form, &[Form::Steps], "steps")?;
@@ -36,8 +36,13 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ),
         "Click Save (Server app: OK)".to_owned(),
         format!(
-            "Neither console has a port or TLS field that relayctl could confirm: check what the mail service wrote with `postconf relayhost smtp_helo_name smtp_tls_security_level` against its Postfix configuration (/etc/postfix on Mac OS X Server 10.x; typically /Library/Server/Mail/Config/postfix with the Server app, `postconf -c <that folder>`); relayhost should be {}, and the HELO and TLS settings those of `relayctl gen postfix` for this plan; set any that differ in that main.cf",
-            relayhost(plan)
+            "Neither console has a port or TLS field that relayctl could confirm: check what the mail service wrote with `postconf relayhost smtp_helo_name smtp_tls_security_level smtp_tls_secure_cert_match smtp_tls_CAfile` against its Postfix configuration (/etc/postfix on Mac OS X Server 10.x; typically /Library/Server/Mail/Config/postfix with the Server app, `postconf -c <that folder>`); relayhost should be {}, and the HELO and TLS settings those of `relayctl gen postfix` for this plan{}; set any that differ in that main.cf",
+            relayhost(plan),
+            if matches!(plan.tls, TlsMode::StartTls | TlsMode::Implicit) {
+                " (smtp_tls_security_level = secure, so that the relay's certificate is verified, with smtp_tls_CAfile = /etc/ssl/cert.pem, macOS's CA bundle)"
+            } else {
+                ""
+            }
         ),
         "Restart the mail service (Server Admin: Stop Mail, then Start Mail; Server app: switch Mail off, then on)".to_owned(),
     ]);

@@ -488,6 +488,32 @@ mod tests {
         }
     }
 
+    /// `sendmail -v` and `msmtp --debug` print the SMTP dialogue, `AUTH PLAIN <base64 of
+    /// user and password>` included: no verify line of any target may suggest a command
+    /// that shows the dialogue.
+    #[test]
+    fn no_verify_command_prints_the_smtp_dialogue() {
+        use crate::relay::console::Authentication;
+        for target in Target::ALL {
+            let plan = plan_for(target, true, |c, s| {
+                c.authentication = Authentication::SmtpAuth;
+                s.auth_user = Some("relay@example.com".to_owned());
+            });
+            let Ok(plan) = plan else { continue };
+            let opts = Options {
+                edition: (target == Target::Exchange).then_some(Edition::E2019),
+                ..Options::default()
+            };
+            let a = render(target, &plan, &opts).unwrap();
+            for line in a.verify.iter().chain(a.commands.iter().map(|c| &c.line)) {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                for bad in ["-v", "-Am", "--debug", "-d", "-X"] {
+                    assert!(!words.contains(&bad), "{target}: {line}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn only_console_and_macos_do_without_a_helo_name() {
         for target in Target::ALL {

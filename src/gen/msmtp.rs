@@ -146,9 +146,11 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         files,
         commands,
         steps: Vec::new(),
+        // Never `msmtp --debug`: it prints the SMTP dialogue, AUTH PLAIN and the password in
+        // base64 included. msmtp reports a failure on stderr and logs each message (syslog).
         verify: vec![super::test_message(
             plan,
-            &format!("msmtp --debug -a {ACCOUNT} -f "),
+            &format!("msmtp -a {ACCOUNT} -f "),
             None,
         )],
         notes,

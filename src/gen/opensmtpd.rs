@@ -8,6 +8,7 @@ use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, Egress, InternalRoute, Note, TlsMode};
 
 const SMTPD_CONF: &str = "/etc/smtpd.conf";
+const SECRETS_DIR: &str = "/etc/mail";
 const SECRETS: &str = "/etc/mail/secrets";
 /// The credentials label in the relay URL and the secrets table.
 const LABEL: &str = "google";
@@ -119,7 +120,8 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             create: true,
             mode: Some("0640"),
             primary: false,
-            purpose: format!("the SMTP AUTH credentials (label user:password); replace {PASSWORD_PLACEHOLDER} with an app password"),
+            // Debian's opensmtpd package has no /etc/mail (OpenBSD has one).
+            purpose: format!("the SMTP AUTH credentials (label user:password); replace {PASSWORD_PLACEHOLDER} with an app password; on Debian create the directory first: mkdir -m 755 -p {SECRETS_DIR}"),
             comment: Some("#"),
             lines: vec![
                 format!("# {}", header(plan)),
@@ -239,6 +241,20 @@ mod tests {
         assert!(conf.contains(&"action \"relay\" relay host smtps://google@smtp-relay.gmail.com:465 auth <secrets> helo mail.example.com".to_owned()));
         let secrets = &a.files[1];
         assert_eq!(secrets.mode, Some("0640"));
+        // Debian has no /etc/mail: the instructions create it before the file.
+        assert!(
+            secrets.purpose.contains("mkdir -m 755 -p /etc/mail"),
+            "{}",
+            secrets.purpose
+        );
+        let cmds: Vec<&str> = a.commands.iter().map(|c| c.line.as_str()).collect();
+        assert_eq!(
+            &cmds[..2],
+            [
+                "chown root:opensmtpd /etc/mail/secrets",
+                "chmod 640 /etc/mail/secrets"
+            ]
+        );
         assert_eq!(secrets.lines[1], "google relay@example.com:APP_PASSWORD");
     }
 

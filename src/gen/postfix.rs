@@ -9,8 +9,9 @@ use crate::relay::plan::{ClientPlan, Egress, Note, TlsMode};
 const MAIN_CF: &str = "/etc/postfix/main.cf";
 const SASL_PASSWD: &str = "/etc/postfix/sasl_passwd";
 const TRANSPORT: &str = "/etc/postfix/transport";
-/// Debian's CA bundle (package ca-certificates); lets Postfix log "Trusted" connections.
-const CA_FILE: &str = "/etc/ssl/certs/ca-certificates.crt";
+/// Debian's CA bundle (package ca-certificates): the roots `secure` verifies the relay's
+/// certificate against. smtp(8) reads it before entering its chroot jail.
+pub(crate) const CA_FILE: &str = "/etc/ssl/certs/ca-certificates.crt";
 /// The master.cf entry of tlsproxy(8), as Debian's commented-out line has it.
 const TLSPROXY_SERVICE: &str = "tlsproxy/unix='tlsproxy unix - - y - 0 tlsproxy'";
 
@@ -23,16 +24,26 @@ pub(crate) fn relayhost(plan: &ClientPlan) -> String {
 fn parameters(plan: &ClientPlan) -> Vec<(&'static str, String)> {
     let next_hop = relayhost(plan);
     let mut p: Vec<(&'static str, String)> = vec![
-        ("relayhost", next_hop.clone()),
+        ("relayhost", next_hop),
         // Google help 6140680: the FQDN of the sending device, never localhost.
         ("smtp_helo_name", super::helo(plan).to_owned()),
     ];
+    // postconf(5), smtp_tls_security_level: `encrypt` takes any certificate, so an
+    // impostor on the path gets the mail and the SMTP AUTH password; `secure` verifies
+    // the chain against smtp_tls_CAfile and the name against smtp_tls_secure_cert_match.
     let level = match plan.tls {
-        TlsMode::Implicit | TlsMode::StartTls => "encrypt",
+        TlsMode::Implicit | TlsMode::StartTls => "secure",
         TlsMode::Opportunistic => "may",
         TlsMode::Off => "none",
     };
     p.push(("smtp_tls_security_level", level.to_owned()));
+    if level == "secure" {
+        // postconf(5), smtp_tls_secure_cert_match: `nexthop` is the next-hop domain, which
+        // for relayhost = [host]:port is the host name itself: the certificate must carry
+        // smtp-relay.gmail.com (Google 6180220: the certificates are shared across hosts
+        // and name the relay).
+        p.push(("smtp_tls_secure_cert_match", "nexthop".to_owned()));
+    }
     if plan.tls == TlsMode::Implicit {
         // docker-mailserver/docker-mailserver#1428: 465 needs wrapper mode, or Postfix refuses to send.
         p.push(("smtp_tls_wrappermode", "yes".to_owned()));
@@ -52,7 +63,13 @@ fn parameters(plan: &ClientPlan) -> Vec<(&'static str, String)> {
     }
     if plan.connection_reuse {
         // Google help 2956491, connection caching: several messages per connection.
-        p.push(("smtp_connection_cache_destinations", next_hop));
+        // postconf(5), smtp_connection_cache_destinations: the list is matched against
+        // the next-hop host name, without the brackets and port of the relayhost value
+        // (`[host]:587` never matches, and every message opens its own session).
+        p.push((
+            "smtp_connection_cache_destinations",
+            plan.relay_host.to_string(),
+        ));
         if plan.tls != TlsMode::Off {
             // Postfix >= 3.4 caches TLS connections only through tlsproxy(8).
             p.push(("smtp_tls_connection_reuse", "yes".to_owned()));
@@ -134,6 +151,10 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             format!("postmap hash:{SASL_PASSWD}"),
             "build the lookup table Postfix reads",
         ));
+        commands.push(sh(
+            format!("chmod 600 {SASL_PASSWD}.db"),
+            "the built table holds the password too",
+        ));
         notes.push(Note::info(
             "Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth; the account password is refused with 535 5.7.8",
             "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
@@ -176,6 +197,18 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             "enable the tlsproxy(8) service that TLS connection reuse needs",
         ));
     }
+    if matches!(plan.tls, TlsMode::StartTls | TlsMode::Implicit) {
+        notes.push(Note::info(
+            format!("smtp_tls_security_level = secure: Postfix sends (and authenticates) only after the relay's certificate verifies against smtp_tls_CAfile and names {} (encrypt would take any certificate, an impostor's included); the CA file is Debian's ca-certificates bundle, elsewhere /etc/pki/tls/certs/ca-bundle.crt (Red Hat, Fedora), /usr/local/share/certs/ca-root-nss.crt (FreeBSD), /etc/ssl/cert.pem (macOS, OpenBSD)", plan.relay_host),
+            "postconf(5), smtp_tls_security_level; postconf(5), smtp_tls_secure_cert_match; Google 6180220 \"Use TLS certificates for secure transport\"",
+        ));
+        if !plan.internal.is_empty() {
+            notes.push(Note::warning(
+                "smtp_tls_security_level applies to the internal routes too: their servers must present a certificate that verifies for the next-hop name; for one that cannot, add an smtp_tls_policy_maps entry for it (e.g. `[mailhub.example.com] encrypt`)",
+                "postconf(5), smtp_tls_policy_maps",
+            ));
+        }
+    }
     if plan.egress != Egress::Any {
         notes.push(Note::info(
             "inet_protocols applies to the whole of Postfix, the SMTP server included; it needs `postfix stop; postfix start`, not just a reload",
@@ -204,4 +237,109 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         )],
         notes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gen::testing::plan_for;
+    use crate::relay::console::{Authentication, ConsoleSetting};
+    use crate::relay::plan::{Site, TlsPreference};
+    use crate::relay::Port;
+
+    fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Artifact {
+        let p = plan_for(Target::Postfix, false, f).unwrap();
+        render(&p, Form::Natural).unwrap()
+    }
+
+    fn param<'a>(a: &'a Artifact, name: &str) -> Option<&'a str> {
+        a.files[0].lines.iter().find_map(|l| {
+            l.strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix(" = "))
+        })
+    }
+
+    fn smtp_auth(c: &mut ConsoleSetting, s: &mut Site) {
+        c.authentication = Authentication::SmtpAuth;
+        s.auth_user = Some("relay@example.com".to_owned());
+    }
+
+    /// `encrypt` takes any certificate: SMTP AUTH went to a self-signed impostor. Required
+    /// TLS is `secure`, matched against the relay's host name, with a CA file.
+    #[test]
+    fn required_tls_verifies_the_relay_certificate() {
+        for (name, a) in [
+            ("ip auth, 587", artifact(|_, _| {})),
+            ("smtp auth, 587", artifact(smtp_auth)),
+            (
+                "smtp auth, 465",
+                artifact(|c, s| {
+                    smtp_auth(c, s);
+                    s.port = Some(Port::Smtps);
+                }),
+            ),
+        ] {
+            assert_eq!(
+                param(&a, "smtp_tls_security_level"),
+                Some("secure"),
+                "{name}"
+            );
+            assert_eq!(
+                param(&a, "smtp_tls_secure_cert_match"),
+                Some("nexthop"),
+                "{name}"
+            );
+            assert_eq!(param(&a, "smtp_tls_CAfile"), Some(CA_FILE), "{name}");
+            assert!(
+                a.notes
+                    .iter()
+                    .any(|n| n.text.contains("/etc/pki/tls/certs/ca-bundle.crt")),
+                "{name}"
+            );
+            let all = a.files[0].lines.join("\n");
+            assert!(!all.contains("encrypt"), "{name}: {all}");
+        }
+        // Opportunistic TLS cannot verify (Postfix `may` never does) and says nothing of it.
+        let opp = artifact(|c, s| {
+            c.require_tls = false;
+            s.tls = Some(TlsPreference::Opportunistic);
+        });
+        assert_eq!(param(&opp, "smtp_tls_security_level"), Some("may"));
+        assert_eq!(param(&opp, "smtp_tls_secure_cert_match"), None);
+    }
+
+    /// `[smtp-relay.gmail.com]:587` in smtp_connection_cache_destinations never matched:
+    /// three messages made three sessions. The list takes the bare host name.
+    #[test]
+    fn connection_cache_names_the_bare_relay_host() {
+        let a = artifact(|_, _| {});
+        assert_eq!(
+            param(&a, "smtp_connection_cache_destinations"),
+            Some("smtp-relay.gmail.com")
+        );
+        assert_eq!(param(&a, "relayhost"), Some("[smtp-relay.gmail.com]:587"));
+    }
+
+    /// sasl_passwd and the table postmap builds from it are both root-only.
+    #[test]
+    fn the_password_file_and_its_table_are_root_only() {
+        let a = artifact(smtp_auth);
+        let sasl = a.files.iter().find(|f| f.path == SASL_PASSWD).unwrap();
+        assert_eq!(sasl.mode, Some("0600"));
+        let cmds: Vec<&str> = a.commands.iter().map(|c| c.line.as_str()).collect();
+        let pos = |l: &str| {
+            cmds.iter()
+                .position(|c| *c == l)
+                .unwrap_or_else(|| panic!("{l}: {cmds:?}"))
+        };
+        assert!(
+            pos("chmod 600 /etc/postfix/sasl_passwd")
+                < pos("postmap hash:/etc/postfix/sasl_passwd")
+        );
+        assert!(
+            pos("postmap hash:/etc/postfix/sasl_passwd")
+                < pos("chmod 600 /etc/postfix/sasl_passwd.db")
+        );
+        assert!(pos("chmod 600 /etc/postfix/sasl_passwd.db") < pos("postfix reload"));
+    }
 }

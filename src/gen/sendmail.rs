@@ -31,11 +31,14 @@ fn duration(secs: u64) -> String {
 /// The access-map entry that makes the relay's TLS what the plan says, if one is needed.
 fn access_line(plan: &ClientPlan) -> Option<String> {
     match plan.tls {
-        // cf/m4/proto.m4, ruleset tls_server: TLS_Srv:<server_name> ENCR:<bits> defers
-        // the mail (454 4.7.0) when the session to that server is not encrypted.
-        TlsMode::StartTls | TlsMode::Implicit => {
-            Some(format!("TLS_Srv:{}\tENCR:128", plan.relay_host))
-        }
+        // sendmail cf/README, "TLS_Srv": ENCR:<bits> only asks for encryption, from any
+        // certificate (an impostor gets the mail and the AUTH password); VERIFY:<bits>
+        // also requires a chain that verifies against confCACERT, and +CN:<name> that the
+        // certificate's subject CN is the relay's name. Otherwise the mail is deferred.
+        TlsMode::StartTls | TlsMode::Implicit => Some(format!(
+            "TLS_Srv:{host}\tVERIFY:128+CN:{host}",
+            host = plan.relay_host
+        )),
         // cf/m4/proto.m4, ruleset try_tls: Try_TLS:<server_name> NO skips STARTTLS.
         TlsMode::Off => Some(format!("Try_TLS:{}\tNO", plan.relay_host)),
         // The client uses STARTTLS whenever the server offers it: nothing to add.
@@ -61,7 +64,8 @@ fn mc_lines(plan: &ClientPlan) -> Vec<String> {
         define("confHELO_NAME", super::helo(plan)),
     ];
     if plan.tls != TlsMode::Off {
-        // Lets sendmail verify Google's certificate and log verify=OK.
+        // The roots VERIFY checks the relay's chain against (Google 6180220: GTS/GlobalSign
+        // roots, in Debian's ca-certificates bundle); sendmail logs verify=OK.
         l.push(define("confCACERT_PATH", CA_PATH));
         l.push(define("confCACERT", CA_FILE));
     }
@@ -156,7 +160,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             primary: false,
             purpose: match plan.tls {
                 TlsMode::Off => "add this entry: no STARTTLS towards the relay".to_owned(),
-                _ => "add this entry: mail to the relay waits in the queue rather than leave without encryption".to_owned(),
+                _ => "add this entry: mail to the relay waits in the queue rather than leave without encryption to a server whose certificate does not verify for the relay's name".to_owned(),
             },
             comment: Some("#"),
             lines: vec![format!("# {}", header(plan)), line],
@@ -229,8 +233,8 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     ));
     match plan.tls {
         TlsMode::StartTls | TlsMode::Implicit => notes.push(Note::info(
-            format!("sendmail's client uses STARTTLS whenever the server offers it; the access entry TLS_Srv:{} ENCR:128 makes it defer the mail (454 4.7.0) instead of sending in clear", plan.relay_host),
-            "Google 2956491 \"Route outgoing SMTP relay messages through Google\"; sendmail cf/m4/proto.m4, tls_server",
+            format!("sendmail's client uses STARTTLS whenever the server offers it; the access entry TLS_Srv:{host} VERIFY:128+CN:{host} makes it defer the mail (454 4.7.0) instead of sending it in clear or to a server whose certificate does not verify (CA bundle: confCACERT; elsewhere than Debian, point it at the system bundle, e.g. /etc/pki/tls/certs/ca-bundle.crt on Red Hat) or whose subject CN is not {host}", host = plan.relay_host),
+            "Google 2956491 \"Route outgoing SMTP relay messages through Google\"; sendmail cf/README, TLS_Srv; sendmail cf/m4/proto.m4, tls_server; Google 6180220 \"Use TLS certificates for secure transport\"",
         )),
         TlsMode::Opportunistic => notes.push(Note::info(
             "sendmail's client uses STARTTLS whenever the server offers it, and sends in clear otherwise",
@@ -266,7 +270,9 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
                 "sendmail -bv you@example.org    # expect: mailer relay, host [{}]",
                 plan.relay_host
             ),
-            super::test_message(plan, "sendmail -Am -v -f ", None),
+            // Never `sendmail -v`: it shows the SMTP dialogue, AUTH PLAIN and the password
+            // in base64 included. relayctl send-test redacts it; the log never has it.
+            super::test_message(plan, "sendmail -f ", Some("/var/log/mail.log")),
         ],
         notes,
     })
@@ -301,9 +307,11 @@ mod tests {
         assert!(mc.contains(&"define(`confHELO_NAME', `mail.example.com')dnl".to_owned()));
         assert!(mc.contains(&"define(`confTO_DATAFINAL', `1h')dnl".to_owned()));
         let access = a.files.iter().find(|f| f.path == ACCESS).unwrap();
-        assert!(access
-            .lines
-            .contains(&"TLS_Srv:smtp-relay.gmail.com\tENCR:128".to_owned()));
+        assert!(access.lines.contains(
+            &"TLS_Srv:smtp-relay.gmail.com\tVERIFY:128+CN:smtp-relay.gmail.com".to_owned()
+        ));
+        // ENCR: encrypts to any certificate, an impostor's included.
+        assert!(!all_lines(&a).iter().any(|l| l.contains("ENCR:")));
         assert!(a.files.iter().all(|f| f.path != AUTHINFO));
     }
 

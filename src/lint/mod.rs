@@ -85,7 +85,7 @@ rules! {
         "Google 2956491 \"Route outgoing SMTP relay messages through Google\": ports 25, 465, 587";
     PORT_465_WITHOUT_WRAPPER = "port-465-without-tls-wrapper", Error,
         "Port 465 expects TLS from the first byte, and the client speaks plain SMTP there.",
-        "Turn on TLS on connect (Postfix smtp_tls_wrappermode = yes with smtp_tls_security_level = encrypt), or use 587.",
+        "Turn on TLS on connect (Postfix smtp_tls_wrappermode = yes with smtp_tls_security_level = secure), or use 587.",
         "Google 2956491 \"Route outgoing SMTP relay messages through Google\": 465 is TLS from the first byte; RFC 8314; observed: docker-mailserver/docker-mailserver#1428";
     WRAPPER_NOT_465 = "tls-wrapper-not-465", Error,
         "TLS on connect is configured for a port other than 465: the relay expects STARTTLS there.",
@@ -93,12 +93,16 @@ rules! {
         "Google 2956491 \"Route outgoing SMTP relay messages through Google\": 465 is TLS from the first byte, 587 STARTTLS";
     TLS_NOT_MANDATORY = "tls-not-mandatory", Warning,
         "TLS towards the relay is opportunistic or off: a failed STARTTLS sends mail in clear. An error when the console requires TLS, a note when relay.toml says it does not (--config).",
-        "Make TLS mandatory (Postfix smtp_tls_security_level = encrypt).",
+        "Make TLS mandatory, with the certificate verified (Postfix smtp_tls_security_level = secure).",
         "Google 2956491 \"Route outgoing SMTP relay messages through Google\": with Require TLS, Google rejects unencrypted mail";
     SASL_OVER_OPPORTUNISTIC_TLS = "sasl-over-opportunistic-tls", Error,
         "SMTP AUTH is on while TLS is optional: when STARTTLS fails, AUTH is dropped or the password is sent in clear.",
         "Make TLS mandatory whenever SMTP AUTH is on.",
         "Google 2956491 \"Route outgoing SMTP relay messages through Google\": SMTP AUTH requires TLS; postconf(5), smtp_tls_security_level";
+    TLS_NOT_VERIFIED = "tls-not-verified", Error,
+        "TLS towards the relay takes any certificate (Postfix may or encrypt, sendmail ENCR without VERIFY): whoever answers for the relay's name or address (DNS, routing, a TLS-intercepting proxy) gets the mail and, with SMTP AUTH, the password. An error with SMTP AUTH, a warning without (opportunistic TLS without SMTP AUTH is tls-not-mandatory's).",
+        "Verify the relay's certificate: Postfix smtp_tls_security_level = secure with smtp_tls_CAfile; sendmail TLS_Srv:smtp-relay.gmail.com VERIFY:128+CN:smtp-relay.gmail.com in the access map, with confCACERT (relayctl gen writes both).",
+        "postconf(5), smtp_tls_security_level; sendmail cf/README, TLS_Srv; RFC 6125; Google 6180220 \"Use TLS certificates for secure transport\"";
     SASL_WITH_IP_AUTH = "sasl-with-ip-auth", Warning,
         "SMTP AUTH is on while the console authenticates by IP address only (--config).",
         "Turn SMTP AUTH off (Postfix smtp_sasl_auth_enable = no); an empty credential entry makes Postfix defer mail.",
@@ -413,6 +417,30 @@ pub fn check(o: &ObservedPlan, ctx: &Context) -> Vec<Finding> {
             "SMTP AUTH is on and TLS is optional".into(),
             SASL_OVER_OPPORTUNISTIC_TLS.fix.into(),
         ));
+    }
+    if let (Some(v), Some(_)) = (&o.tls_verified, &o.relay) {
+        // Opportunistic TLS without SMTP AUTH: a downgrade reads the mail anyway, and
+        // tls-not-mandatory says so.
+        if !v.value && (sasl_on || !tls_optional) {
+            let (sev, what) = if sasl_on {
+                (
+                    Severity::Error,
+                    "TLS towards the relay takes any certificate: SMTP AUTH sends the password to whoever answers for the relay",
+                )
+            } else {
+                (
+                    Severity::Warning,
+                    "TLS towards the relay takes any certificate: whoever answers for the relay can read the mail",
+                )
+            };
+            f.push(finding(
+                &TLS_NOT_VERIFIED,
+                sev,
+                Some(&v.span),
+                what.into(),
+                TLS_NOT_VERIFIED.fix.into(),
+            ));
+        }
     }
     if sasl_on && ip_only {
         f.push(finding(
@@ -876,6 +904,47 @@ mod tests {
                 ids(&check(&change, &Context::default()))
             );
         }
+    }
+
+    /// tls-not-verified: an error with SMTP AUTH (the password goes to an impostor), a
+    /// warning without, silent when verified, for opportunistic TLS without AUTH (that is
+    /// tls-not-mandatory's) and when the files do not say.
+    #[test]
+    fn unverified_tls_severity_follows_smtp_auth() {
+        let base = ObservedPlan {
+            relay: relay(
+                "[smtp-relay.gmail.com]:587",
+                "smtp-relay.gmail.com",
+                Some(587),
+                true,
+            ),
+            tls: Some(Located::new(ObservedTls::Mandatory, at(2))),
+            helo: Some(Located::new("mail.example.com".into(), at(3))),
+            ..ObservedPlan::default()
+        };
+        let sev = |tls: ObservedTls, verified: Option<bool>, sasl: bool| {
+            let o = ObservedPlan {
+                tls: Some(Located::new(tls, at(2))),
+                tls_verified: verified.map(|v| Located::new(v, at(2))),
+                sasl: Some(Located::new(sasl, at(4))),
+                ..base.clone()
+            };
+            check(&o, &Context::default())
+                .into_iter()
+                .find(|f| f.rule == TLS_NOT_VERIFIED.id)
+                .map(|f| (f.severity, f.span.map(|s| s.line)))
+        };
+        use ObservedTls::*;
+        let error = Some((Severity::Error, Some(2)));
+        let warning = Some((Severity::Warning, Some(2)));
+        assert_eq!(sev(Mandatory, Some(false), true), error);
+        assert_eq!(sev(Wrapper, Some(false), true), error);
+        assert_eq!(sev(Opportunistic, Some(false), true), error);
+        assert_eq!(sev(Mandatory, Some(false), false), warning);
+        assert_eq!(sev(Wrapper, Some(false), false), warning);
+        assert_eq!(sev(Opportunistic, Some(false), false), None);
+        assert_eq!(sev(Mandatory, Some(true), true), None);
+        assert_eq!(sev(Mandatory, None, true), None);
     }
 
     #[test]

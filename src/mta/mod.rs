@@ -171,6 +171,13 @@ pub struct ObservedPlan {
     pub relay: Option<Located<RelayTarget>>,
     /// The TLS policy towards it.
     pub tls: Option<Located<ObservedTls>>,
+    /// Whether the client verifies the relay's certificate (a trusted chain and the relay's
+    /// name) when it uses TLS: `Some(false)` for Postfix `may`/`encrypt`, sendmail
+    /// `TLS_Srv:` `ENCR:`; `Some(true)` for `secure`/`verify`/`fingerprint`/`dane-only`,
+    /// `VERIFY`; `None` when the files do not say or the MTA verifies by default (Debian's
+    /// Exim smarthost transport, msmtp with a trust file, OpenSMTPD), or the decision is
+    /// in a TLS policy table the reader does not follow.
+    pub tls_verified: Option<Located<bool>>,
     /// Whether SMTP AUTH is enabled (`smtp_sasl_auth_enable`, an AuthInfo entry, a
     /// passwd.client line for the relay, `auth on`).
     pub sasl: Option<Located<bool>>,

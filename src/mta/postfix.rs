@@ -381,6 +381,7 @@ fn default_of(name: &str) -> Option<Default> {
         | "smtp_tls_security_level"
         | "smtp_sasl_password_maps"
         | "transport_maps"
+        | "smtp_tls_policy_maps"
         | "smtp_connection_cache_destinations" => Default::Text(""),
         "smtp_sasl_auth_enable"
         | "smtp_tls_wrappermode"
@@ -873,6 +874,24 @@ fn smtp_settings(
         }
     };
 
+    // postconf(5), smtp_tls_security_level: `may` and `encrypt` take any certificate;
+    // `verify` and `secure` check the chain and the name, `fingerprint` and `dane-only`
+    // pin the certificate. A policy table may decide per destination: not followed.
+    let policy = ex.resolve("smtp_tls_policy_maps");
+    plan.tls_verified = match (&plan.tls, level.span.clone()) {
+        _ if !policy.text.trim().is_empty() => None,
+        (Some(t), Some(span)) if t.value != ObservedTls::Off && !level.text.is_empty() => {
+            match level.text.to_ascii_lowercase().as_str() {
+                "may" | "dane" | "encrypt" => Some(Located::new(false, span)),
+                "verify" | "secure" | "fingerprint" | "dane-only" => Some(Located::new(true, span)),
+                _ => None,
+            }
+        }
+        // The obsolete smtp_use_tls/smtp_enforce_tls never verify the name (postconf(5),
+        // smtp_enforce_peername defaults to yes, but only with smtp_enforce_tls).
+        _ => None,
+    };
+
     plan.sasl = boolean(&mut ex, "smtp_sasl_auth_enable", &mut problems);
     let maps = ex.resolve("smtp_sasl_password_maps");
     if let Some(span) = maps.span {
@@ -993,10 +1012,10 @@ fn reuse(
             .text
             .split(|c: char| c == ',' || is_space(c))
             .filter(|w| !w.is_empty())
-            .any(|w| {
-                w.eq_ignore_ascii_case(&relay.value.raw)
-                    || strip_hop(w).eq_ignore_ascii_case(&relay.value.host)
-            });
+            // postconf(5), smtp_connection_cache_destinations: the list is matched against
+            // the next-hop host name; a `[host]:port` entry (the relayhost spelling) never
+            // matches, and every message opens its own session.
+            .any(|w| w.eq_ignore_ascii_case(&relay.value.host));
         if names_relay {
             return Some(Located::new(true, span));
         }
@@ -1548,6 +1567,31 @@ mod tests {
     }
 
     #[test]
+    fn tls_verification_from_the_level() {
+        #[rustfmt::skip]
+        let cases: &[Case<(bool, u32)>] = &[
+            ("may", "smtp_tls_security_level = may", Some((false, 1))),
+            ("encrypt", "smtp_tls_security_level = encrypt", Some((false, 1))),
+            ("wrapper, encrypt", "smtp_tls_wrappermode = yes\nsmtp_tls_security_level = encrypt", Some((false, 2))),
+            ("secure", "smtp_tls_security_level = secure", Some((true, 1))),
+            ("verify", "smtp_tls_security_level = Verify", Some((true, 1))),
+            ("dane-only", "smtp_tls_security_level = dane-only", Some((true, 1))),
+            ("none", "smtp_tls_security_level = none", None),
+            ("unset", "relayhost = x", None),
+            ("legacy enforce", "smtp_enforce_tls = yes", None),
+            ("policy table decides", "smtp_tls_security_level = encrypt\nsmtp_tls_policy_maps = hash:/etc/postfix/tls_policy", None),
+        ];
+        for (name, text, want) in cases {
+            let p = main_only(text);
+            assert_eq!(
+                p.tls_verified.map(|t| (t.value, t.span.line)),
+                *want,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
     fn tls_levels_legacy_and_wrapper() {
         use ObservedTls::*;
         #[rustfmt::skip]
@@ -1787,7 +1831,8 @@ default.example :
             ("TLS without tls reuse", "relayhost = [r]:587\nsmtp_tls_security_level = encrypt", Some((false, 2))),
             ("TLS reuse no", "smtp_tls_security_level = may\nsmtp_tls_connection_reuse = no", Some((false, 2))),
             ("TLS reuse yes", "relayhost = [r]:587\nsmtp_tls_security_level = encrypt\nsmtp_tls_connection_reuse = yes", Some((true, 3))),
-            ("TLS reuse yes, cache list names relay", "relayhost = [r]:587\nsmtp_tls_security_level = encrypt\nsmtp_tls_connection_reuse = yes\nsmtp_connection_cache_destinations = [r]:587", Some((true, 4))),
+            ("TLS reuse yes, cache list names relay", "relayhost = [r]:587\nsmtp_tls_security_level = encrypt\nsmtp_tls_connection_reuse = yes\nsmtp_connection_cache_destinations = r", Some((true, 4))),
+            ("on demand off, list has the relayhost spelling", "relayhost = [r]:25\nsmtp_connection_cache_on_demand = no\nsmtp_connection_cache_destinations = [r]:25", Some((false, 2))),
             ("on demand off", "relayhost = [r]:25\nsmtp_connection_cache_on_demand = no", Some((false, 2))),
             ("on demand off, list names relay", "relayhost = [r]:25\nsmtp_connection_cache_on_demand = no\nsmtp_connection_cache_destinations = r", Some((true, 3))),
             ("list names another host", "relayhost = [r]:25\nsmtp_connection_cache_destinations = other", None),

@@ -462,7 +462,12 @@ impl<'f> Mc<'f> {
             if let Some(access) = &access {
                 if let Some((v, span)) = lookup_tag(access, "TLS_Srv", host) {
                     let v = v.to_ascii_uppercase();
-                    if v.starts_with("ENCR") || v.starts_with("VERIFY") {
+                    // cf/README, TLS_Srv: an optional PERM+/TEMP+ prefix, then ENCR:bits
+                    // (encryption from any certificate) or VERIFY[:bits] (a verified chain).
+                    let req = v.trim_start_matches("PERM+").trim_start_matches("TEMP+");
+                    if req.starts_with("ENCR") || req.starts_with("VERIFY") {
+                        plan.tls_verified =
+                            Some(Located::new(req.starts_with("VERIFY"), span.clone()));
                         tls = Located::new(ObservedTls::Mandatory, span);
                     }
                 }
@@ -471,6 +476,9 @@ impl<'f> Mc<'f> {
                         tls = Located::new(ObservedTls::Off, span);
                     }
                 }
+            }
+            if tls.value == ObservedTls::Off {
+                plan.tls_verified = None;
             }
             plan.tls = Some(tls);
         }
@@ -1115,6 +1123,12 @@ mod tests {
                 Some(1),
             ),
             (
+                "VERIFY with a CN, PERM+",
+                "TLS_Srv:smtp-relay.gmail.com PERM+VERIFY:128+CN:smtp-relay.gmail.com\n",
+                ObservedTls::Mandatory,
+                Some(1),
+            ),
+            (
                 "Try_TLS NO",
                 "Try_TLS:smtp-relay.gmail.com NO\n",
                 ObservedTls::Off,
@@ -1123,6 +1137,12 @@ mod tests {
         ];
         for (name, access, want, line) in rows {
             let p = with(head, &[("access", access)]);
+            // ENCR encrypts to any certificate; VERIFY wants a verified chain.
+            let verified = match want {
+                ObservedTls::Mandatory => Some(access.to_ascii_uppercase().contains("VERIFY")),
+                _ => None,
+            };
+            assert_eq!(p.tls_verified.map(|v| v.value), verified, "{name}");
             let tls = p.tls.unwrap();
             assert_eq!(tls.value, want, "{name}");
             match line {

@@ -133,6 +133,7 @@ const FACT_SMTP: &str = "RFC 5321";
 const FACT_HELO: &str = "Google 2956491 \"Route outgoing SMTP relay messages through Google\": HELO; Google 6140680 \"SMTP relay service error messages\": the FQDN of the sending device; Google 3726730 \"Gmail SMTP errors and codes\": 421 4.7.0; observed: go-mail/mail#63";
 const FACT_CLIENT_IP: &str =
     "observed: Ombi-app/Ombi#1442, firebase/extensions#632 (the relay names the address it sees)";
+const FACT_CERT_NAME: &str = "RFC 6125 §6.4; Google 6180220 \"Use TLS certificates for secure transport\"; postconf(5), smtp_tls_secure_cert_match; sendmail cf/README, TLS_Srv";
 const FACT_CLIENT_IP_RANGES: &str = "Google 2956491 \"Route outgoing SMTP relay messages through Google\": IP ranges; observed: Ombi-app/Ombi#1442, firebase/extensions#632 (the relay names the address it sees); observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)";
 
 /// Every source a probe finding may cite besides the explain catalogue's.
@@ -151,6 +152,7 @@ pub const FACTS: &[&str] = &[
     FACT_HELO,
     FACT_CLIENT_IP,
     FACT_CLIENT_IP_RANGES,
+    FACT_CERT_NAME,
 ];
 
 /// Status and findings for one connection, worst first.
@@ -258,6 +260,26 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
             ));
         }
         if let Some(leaf) = tls.certificates.first() {
+            // The configs relayctl gen writes verify the certificate against the relay host
+            // (Postfix secure, sendmail VERIFY+CN:, Exim, msmtp, OpenSMTPD, Exchange
+            // DomainValidation): a certificate without that name stops the mail.
+            let cn = subject_cn(&leaf.subject);
+            let in_san = leaf.san.iter().any(|n| name_matches(n, req.host));
+            let in_cn = cn.is_some_and(|c| name_matches(c, req.host));
+            if !in_san && !in_cn {
+                f.push(Finding::new(
+                    Status::Warn,
+                    "certificate-name-mismatch",
+                    format!(
+                        "the certificate names {} (subject {}), not {}: an MTA configured by relayctl gen checks that name and will refuse to send",
+                        if leaf.san.is_empty() { "nothing in its SANs".to_owned() } else { leaf.san.join(", ") },
+                        leaf.subject,
+                        req.host
+                    ),
+                    "configure the relay host by a name its certificate carries (smtp-relay.gmail.com for Google's relay), or find what answers in its place",
+                    FACT_CERT_NAME,
+                ));
+            }
             if leaf.days_left < 14 && tls.verification == Verification::Verified {
                 f.push(Finding::new(
                     Status::Warn,
@@ -351,6 +373,41 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
         }
     }
     finish(f)
+}
+
+/// The subject's common name, from a distinguished name as `CertInfo` spells it
+/// (`CN=smtp-relay.gmail.com, O=...`); the last CN when there are several.
+fn subject_cn(subject: &str) -> Option<&str> {
+    subject
+        .split(", ")
+        .filter_map(|rdn| rdn.trim().strip_prefix("CN="))
+        .last()
+        .map(str::trim)
+}
+
+/// Whether a certificate name (a SAN DNS name or IP address, or the CN) matches `host`,
+/// per RFC 6125 §6.4: case-insensitive, a trailing dot ignored; a wildcard only as the
+/// whole left-most label, matching exactly one label, and never right under a single label
+/// (`*.com`) or in an IP address.
+fn name_matches(cert_name: &str, host: &str) -> bool {
+    let norm = |s: &str| s.trim().trim_end_matches('.').to_ascii_lowercase();
+    let (pat, host) = (norm(cert_name), norm(host));
+    if pat.is_empty() || host.is_empty() {
+        return false;
+    }
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return pat.parse::<IpAddr>().is_ok_and(|p| p == ip);
+    }
+    match pat.strip_prefix("*.") {
+        Some(rest) => {
+            if rest.contains('*') || !rest.contains('.') {
+                return false;
+            }
+            host.split_once('.')
+                .is_some_and(|(first, tail)| !first.is_empty() && tail == rest)
+        }
+        None => !pat.contains('*') && pat == host,
+    }
 }
 
 fn finish(mut f: Vec<Finding>) -> (Status, Vec<Finding>) {
@@ -649,7 +706,51 @@ pub fn recommend(
 
 #[cfg(test)]
 mod tests {
-    use super::FACTS;
+    use super::{name_matches, subject_cn, FACTS};
+
+    /// RFC 6125 §6.4: exact names case-insensitively, a wildcard only as the whole
+    /// left-most label and for exactly one label, never `*.com`, IP addresses exactly.
+    #[test]
+    fn certificate_names_match_per_rfc_6125() {
+        let host = "smtp-relay.gmail.com";
+        for (name, want) in [
+            ("smtp-relay.gmail.com", true),
+            ("SMTP-Relay.Gmail.COM.", true),
+            ("*.gmail.com", true),
+            ("*.GMAIL.com", true),
+            ("smtp.gmail.com", false),
+            ("*.google.com", false),
+            ("*.relay.gmail.com", false),
+            ("*.com", false),
+            ("*", false),
+            ("smtp-*.gmail.com", false),
+            ("*.*.com", false),
+            ("gmail.com", false),
+            ("", false),
+        ] {
+            assert_eq!(name_matches(name, host), want, "{name}");
+        }
+        // A wildcard never covers the bare domain nor two labels.
+        assert!(!name_matches("*.gmail.com", "gmail.com"));
+        assert!(!name_matches("*.gmail.com", "a.b.gmail.com"));
+        assert!(name_matches("127.0.0.1", "127.0.0.1"));
+        assert!(!name_matches("*.0.0.1", "127.0.0.1"));
+        assert!(name_matches("::1", "0:0:0:0:0:0:0:1"));
+        assert!(!name_matches("localhost", "127.0.0.1"));
+    }
+
+    #[test]
+    fn subject_common_name() {
+        assert_eq!(
+            subject_cn("CN=smtp-relay.gmail.com"),
+            Some("smtp-relay.gmail.com")
+        );
+        assert_eq!(
+            subject_cn("C=US, O=Google Trust Services, CN=WR2"),
+            Some("WR2")
+        );
+        assert_eq!(subject_cn("O=Example"), None);
+    }
 
     /// Every citation a finding here can carry is a `FACT_` constant listed in `FACTS`
     /// (which tests/it/sources.rs resolves against docs/sources.md): no literal source

@@ -135,6 +135,14 @@ fn assert_plan(dir: &EximDir, g: &Generated) {
         Some(protocol),
         "REMOTE_SMTP_SMARTHOST_PROTOCOL"
     );
+    // the relay's certificate must verify (chain, and the name: tls_verify_cert_hostnames)
+    if require_tls.is_some() {
+        assert_eq!(
+            option(&t, "tls_verify_hosts").as_deref(),
+            Some("*"),
+            "REMOTE_SMTP_SMARTHOST_TLS_VERIFY_HOSTS"
+        );
+    }
     let passwd = dir.confdir.join("passwd.client");
     match g.sasl_user() {
         Some(user) => {

@@ -262,15 +262,25 @@ fn assert_plan(dir: &PostfixDir, g: &Generated) {
         g.plan["max_rcpt_per_transaction"].to_string()
     );
     let (level, wrapper) = match g.tls() {
-        "implicit" => ("encrypt", "yes"),
-        "starttls" => ("encrypt", "no"),
+        "implicit" => ("secure", "yes"),
+        "starttls" => ("secure", "no"),
         "opportunistic" => ("may", "no"),
         other => panic!("plan.tls {other} not expected for postfix"),
     };
     assert_eq!(param(dir, "smtp_tls_security_level"), level);
     assert_eq!(param(dir, "smtp_tls_wrappermode"), wrapper);
+    if level == "secure" {
+        // the certificate must verify against the CA file and name the relayhost's host
+        assert_eq!(param(dir, "smtp_tls_secure_cert_match"), "nexthop");
+        assert_eq!(
+            param(dir, "smtp_tls_CAfile"),
+            "/etc/ssl/certs/ca-certificates.crt"
+        );
+    }
     if g.plan["connection_reuse"] == true {
         assert_eq!(param(dir, "smtp_tls_connection_reuse"), "yes");
+        // matched against the next-hop host name: "[host]:port" never matches
+        assert_eq!(param(dir, "smtp_connection_cache_destinations"), host);
     }
     match g.sasl_user() {
         Some(user) => {
@@ -288,6 +298,15 @@ fn assert_plan(dir: &PostfixDir, g: &Generated) {
             );
             assert!(out.success(), "sasl_passwd lookup: {}", out.describe());
             assert_eq!(out.stdout.trim_end(), format!("{user}:APP_PASSWORD"));
+            // relayctl's chmod commands leave the source and the built table root-only
+            use std::os::unix::fs::PermissionsExt;
+            for f in ["sasl_passwd", "sasl_passwd.db"] {
+                let mode = std::fs::metadata(dir.conf.join(f))
+                    .unwrap()
+                    .permissions()
+                    .mode();
+                assert_eq!(mode & 0o777, 0o600, "{f} mode {mode:o}");
+            }
         }
         None => assert_eq!(param(dir, "smtp_sasl_auth_enable"), "no"),
     }

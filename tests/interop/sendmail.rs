@@ -209,17 +209,17 @@ fn assert_plan(dir: &SendmailDir, g: &Generated) {
     if matches!(g.tls(), "starttls" | "implicit") {
         let out = bt(dir, &format!("/map access TLS_Srv:{host}\n")).unwrap();
         assert!(
-            out.contains("returns ENCR:"),
-            "no TLS_Srv:{host} ENCR entry in the access map:\n{out}"
+            out.contains(&format!("returns VERIFY:128+CN:{host}")),
+            "no TLS_Srv:{host} VERIFY entry in the access map:\n{out}"
         );
-        // the tls_server ruleset (run after STARTTLS, or without it) refuses a clear session
-        // to the relay and accepts an encrypted one
-        let verdict = |bits: u32| {
+        // the tls_server ruleset (run after STARTTLS, or without it) refuses a clear
+        // session, a certificate that does not verify (a self-signed impostor) and one for
+        // another name (a CA-valid impostor); it accepts only the verified relay
+        let verdict = |verify: &str, bits: u32, cn: &str| {
             let out = bt(
                 dir,
                 &format!(
-                    ".D{{server_name}}{host}\n.D{{cipher_bits}}{bits}\ntls_server {}\n",
-                    if bits == 0 { "NONE" } else { "OK" }
+                    ".D{{server_name}}{host}\n.D{{cipher_bits}}{bits}\n.D{{cn_subject}}{cn}\ntls_server {verify}\n"
                 ),
             )
             .unwrap();
@@ -228,13 +228,23 @@ fn assert_plan(dir: &SendmailDir, g: &Generated) {
                 .unwrap_or_default()
                 .to_string()
         };
-        let clear = verdict(0);
+        let clear = verdict("NONE", 0, "");
         assert!(
-            clear.contains("encryption too weak"),
+            clear.contains("$# error"),
             "clear session to {host} not refused: {clear}"
         );
-        let encrypted = verdict(256);
-        assert!(encrypted.ends_with("returns: OK"), "{encrypted}");
+        let self_signed = verdict("FAIL", 256, host);
+        assert!(
+            self_signed.contains("$# error"),
+            "unverified certificate for {host} not refused: {self_signed}"
+        );
+        let other_name = verdict("OK", 256, "impostor.example.net");
+        assert!(
+            other_name.contains("$# error") && other_name.contains("does not match"),
+            "certificate for another name not refused: {other_name}"
+        );
+        let relay = verdict("OK", 256, host);
+        assert!(relay.ends_with("returns: OK"), "{relay}");
     }
     match g.sasl_user() {
         Some(user) => {

@@ -221,6 +221,10 @@ fn generated_configs_lint_clean() {
             ][..],
         ),
         ("sendmail", &[][..]),
+        (
+            "sendmail",
+            &["--auth", "smtp-auth", "--auth-user", "relay@example.com"][..],
+        ),
         ("exim", &[][..]),
         (
             "exim",
@@ -341,7 +345,7 @@ type Case<'a> = (&'a str, Vec<(&'a str, String)>, Option<&'a str>);
 /// against the console setting). A rule without a case fails the test.
 #[test]
 fn every_rule_fires_on_its_fixture() {
-    const GOOD: &str = "relayhost = [smtp-relay.gmail.com]:587\nsmtp_tls_security_level = encrypt\nsmtp_helo_name = mail.example.com\ninet_protocols = ipv4\n";
+    const GOOD: &str = "relayhost = [smtp-relay.gmail.com]:587\nsmtp_tls_security_level = secure\nsmtp_helo_name = mail.example.com\ninet_protocols = ipv4\n";
     let auth_toml = RELAY_TOML.replace("authentication = \"ip\"", "authentication = \"smtp-auth\"");
     let internal_toml = RELAY_TOML.replace(
         "domains = [\"example.com\"]",
@@ -356,8 +360,9 @@ fn every_rule_fires_on_its_fixture() {
         ("port-not-relay", vec![("main.cf", GOOD.replace(":587", ":2525"))], None),
         ("port-465-without-tls-wrapper", vec![("main.cf", GOOD.replace(":587", ":465"))], None),
         ("tls-wrapper-not-465", vec![("main.cf", format!("{GOOD}smtp_tls_wrappermode = yes\n"))], None),
-        ("tls-not-mandatory", vec![("main.cf", GOOD.replace("encrypt", "may"))], None),
-        ("sasl-over-opportunistic-tls", vec![("main.cf", format!("{}smtp_sasl_auth_enable = yes\n", GOOD.replace("encrypt", "may")))], None),
+        ("tls-not-mandatory", vec![("main.cf", GOOD.replace("secure", "may"))], None),
+        ("sasl-over-opportunistic-tls", vec![("main.cf", format!("{}smtp_sasl_auth_enable = yes\n", GOOD.replace("secure", "may")))], None),
+        ("tls-not-verified", vec![("main.cf", format!("{}smtp_sasl_auth_enable = yes\n", GOOD.replace("secure", "encrypt")))], None),
         ("sasl-with-ip-auth", vec![("main.cf", format!("{GOOD}smtp_sasl_auth_enable = yes\n"))], Some(RELAY_TOML)),
         ("no-sasl-with-smtp-auth", vec![("main.cf", GOOD.into())], Some(auth_toml.as_str())),
         ("password-map-key-mismatch", vec![
@@ -416,6 +421,97 @@ fn every_rule_fires_on_its_fixture() {
     let dir = tree(&[("main.cf", GOOD)]);
     let o = run_in(dir.path(), &["lint", "main.cf", "--fail-on", "warning"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+}
+
+/// tls-not-verified: TLS that takes any certificate is an error when SMTP AUTH sends the
+/// password through it, a warning without; Postfix `secure` and sendmail `VERIFY` pass.
+#[test]
+fn unverified_tls_is_an_error_with_credentials_and_a_warning_without() {
+    const MAIN: &str = "relayhost = [smtp-relay.gmail.com]:587\nsmtp_helo_name = mail.example.com\ninet_protocols = ipv4\n";
+    const MC: &str = "FEATURE(`access_db')dnl\nFEATURE(`authinfo')dnl\ndefine(`SMART_HOST', `[smtp-relay.gmail.com]')dnl\ndefine(`RELAY_MAILER_ARGS', `TCP $h 587')dnl\ndefine(`confHELO_NAME', `mail.example.com')dnl\n";
+    const AUTHINFO: &str =
+        "AuthInfo:smtp-relay.gmail.com \"U:relay@example.com\" \"P:secret-Pa55\" \"M:PLAIN\"\n";
+    let postfix = |level: &str, sasl: bool| {
+        let mut text = format!("{MAIN}smtp_tls_security_level = {level}\n");
+        if sasl {
+            text.push_str("smtp_sasl_auth_enable = yes\n");
+        }
+        vec![("main.cf", text)]
+    };
+    let sendmail = |access: &str, sasl: bool| {
+        let mut files = vec![
+            ("sendmail.mc", MC.to_owned()),
+            (
+                "access",
+                format!("TLS_Srv:smtp-relay.gmail.com\t{access}\n"),
+            ),
+        ];
+        if sasl {
+            files.push(("authinfo", AUTHINFO.to_owned()));
+        }
+        files
+    };
+    // (name, files, the severity tls-not-verified must have, or None when it must not fire)
+    let cases: Vec<Case> = vec![
+        (
+            "postfix encrypt + SASL",
+            postfix("encrypt", true),
+            Some("error"),
+        ),
+        ("postfix may + SASL", postfix("may", true), Some("error")),
+        (
+            "postfix encrypt",
+            postfix("encrypt", false),
+            Some("warning"),
+        ),
+        ("postfix may", postfix("may", false), None),
+        ("postfix secure + SASL", postfix("secure", true), None),
+        ("postfix verify + SASL", postfix("verify", true), None),
+        (
+            "sendmail ENCR + AuthInfo",
+            sendmail("ENCR:128", true),
+            Some("error"),
+        ),
+        (
+            "sendmail ENCR",
+            sendmail("ENCR:128", false),
+            Some("warning"),
+        ),
+        (
+            "sendmail VERIFY+CN + AuthInfo",
+            sendmail("VERIFY:128+CN:smtp-relay.gmail.com", true),
+            None,
+        ),
+    ];
+    for (name, files, want) in cases {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (f, text) in &files {
+            fs::write(dir.path().join(f), text).expect("write");
+        }
+        let o = run_in(dir.path(), &["lint", files[0].0, "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&o.stdout)
+            .unwrap_or_else(|e| panic!("{name}: {e}: {}{}", o.stdout, o.stderr));
+        let got: Vec<String> = v["data"]["files"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|f| f["findings"].as_array().cloned().unwrap_or_default())
+            .filter(|x| x["rule"] == "tls-not-verified")
+            .map(|x| x["severity"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(
+            got.first().map(String::as_str),
+            want,
+            "{name}: {}",
+            o.stdout
+        );
+        if want.is_some() {
+            assert!(
+                o.stdout.contains("secure") || o.stdout.contains("VERIFY"),
+                "{name}: the fix is named"
+            );
+        }
+    }
 }
 
 #[test]
