@@ -32,6 +32,12 @@ fn main() -> ExitCode {
             err: &mut err,
         },
     );
+    if relayctl::terminal::signalled() {
+        // The work ended because of Ctrl-C (an interrupted read, say): the handler is
+        // clearing up and exits 130 itself; what the work returned is not the user's answer.
+        relayctl::terminal::await_exit();
+        return ExitCode::from(relayctl::exit::ExitStatus::Interrupted.code());
+    }
     match result {
         Ok(status) => ExitCode::from(status.code()),
         Err(Error::Output(e)) if e.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,

@@ -9,6 +9,7 @@
 //! saved at start, and exits with 128 + the signal number (130 for Ctrl-C), as shells report.
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -25,6 +26,15 @@ const CLEAR_WAIT: Duration = Duration::from_millis(300);
 type Cleanup = Box<dyn Fn(mpsc::Sender<()>) + Send>;
 
 static CLEANUP: Mutex<Option<Cleanup>> = Mutex::new(None);
+
+/// Set as soon as a signal arrives: from then on the handler owns the exit, and `main`
+/// prints nothing of what the interrupted work returned.
+static SIGNALLED: AtomicBool = AtomicBool::new(false);
+
+/// Whether SIGINT or SIGTERM has arrived.
+pub fn signalled() -> bool {
+    SIGNALLED.load(Ordering::SeqCst)
+}
 
 /// Registers (or, with `None`, removes) the clean-up run before the process exits on a
 /// signal. One at a time: relayctl shows at most one progress display.
@@ -45,6 +55,7 @@ pub fn install() {
         .name("signals".into())
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
+                SIGNALLED.store(true, Ordering::SeqCst);
                 run_cleanup();
                 saved.restore();
                 if signal == SIGINT && std::io::stderr().is_terminal() {

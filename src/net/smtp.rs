@@ -112,15 +112,22 @@ fn timed_out(e: io::Error) -> io::Error {
 
 impl Read for Deadline<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.left()?;
-        self.tcp.set_read_timeout(Some(left))?;
-        // Acknowledge at once instead of delaying the ACK: after a TLS handshake a server
-        // writes its session ticket and its banner separately, and with Nagle on its side
-        // the banner waits for our delayed ACK (about 40 ms on Linux, measured against
-        // Postfix on 465). Linux clears the flag by itself, so it is set before each read.
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        let _ = socket2::SockRef::from(&*self.tcp).set_tcp_quickack(true);
-        self.tcp.read(buf).map_err(timed_out)
+        loop {
+            let left = self.left()?;
+            self.tcp.set_read_timeout(Some(left))?;
+            // Acknowledge at once instead of delaying the ACK: after a TLS handshake a server
+            // writes its session ticket and its banner separately, and with Nagle on its side
+            // the banner waits for our delayed ACK (about 40 ms on Linux, measured against
+            // Postfix on 465). Linux clears the flag by itself, so it is set before each read.
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            let _ = socket2::SockRef::from(&*self.tcp).set_tcp_quickack(true);
+            match self.tcp.read(buf) {
+                // A signal (Ctrl-C, whose handler then ends the process) cut the wait short:
+                // not the peer's doing, so wait again until the deadline.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other.map_err(timed_out),
+            }
+        }
     }
 }
 
@@ -128,6 +135,7 @@ impl Write for Deadline<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let left = self.left()?;
         self.tcp.set_write_timeout(Some(left))?;
+        // write_all retries an interrupted write itself (std::io::Write).
         self.tcp.write(buf).map_err(timed_out)
     }
 
