@@ -19,6 +19,7 @@
 //! 4. The APP_PASSWORD placeholder is replaced by the test password.
 
 mod msmtp;
+mod postfix;
 pub mod sim;
 
 use crate::gen::{GenFile, Generated, HELO};
