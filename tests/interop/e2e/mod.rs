@@ -18,6 +18,7 @@
 //!    system CA bundle (`/etc/ssl/certs/ca-certificates.crt`) is replaced by the relay's CA.
 //! 4. The APP_PASSWORD placeholder is replaced by the test password.
 
+mod exim;
 mod msmtp;
 mod postfix;
 pub mod sim;
