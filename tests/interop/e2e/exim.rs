@@ -45,7 +45,11 @@ fn start(ctx: &Ctx, g: &Generated) -> Box<dyn Instance> {
     let dir = crate::exim::build(&g);
     // Exim's remote deliveries run as Debian-exim: the temp dirs (0700) must let it through
     // to passwd.client (the packaged one too, on the IP plan) and the CA.
-    for d in [dir.confdir.parent().unwrap(), ctx.tmp.path(), ctx.relay.state.as_path()] {
+    for d in [
+        dir.confdir.parent().unwrap(),
+        ctx.tmp.path(),
+        ctx.relay.state.as_path(),
+    ] {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
@@ -96,7 +100,12 @@ fn start(ctx: &Ctx, g: &Generated) -> Box<dyn Instance> {
     };
     let confdir = format!("{}/", e.dir.confdir.display());
     for line in g.commands.clone() {
-        let line = line.split(" #").next().unwrap().trim().replace("/etc/exim4/", &confdir);
+        let line = line
+            .split(" #")
+            .next()
+            .unwrap()
+            .trim()
+            .replace("/etc/exim4/", &confdir);
         let (prog, _) = line.split_once(' ').unwrap_or((&line, ""));
         let mut cmd = match prog {
             "chown" | "chmod" => {
@@ -126,7 +135,10 @@ fn start(ctx: &Ctx, g: &Generated) -> Box<dyn Instance> {
         assert!(ok, "{d}");
     }
     let config = std::fs::read_to_string(&e.dir.config).expect("update-exim4.conf ran");
-    assert!(config.contains("\nexim_path = /usr/sbin/exim4\n"), "exim_path in the template");
+    assert!(
+        config.contains("\nexim_path = /usr/sbin/exim4\n"),
+        "exim_path in the template"
+    );
     let config = config.replace(
         "\nexim_path = /usr/sbin/exim4\n",
         &format!("\nexim_path = {}\n", cache().tool("exim").display()),

@@ -21,6 +21,7 @@
 mod exim;
 mod msmtp;
 mod postfix;
+mod sendmail;
 pub mod sim;
 
 use crate::gen::{GenFile, Generated, HELO};
@@ -56,7 +57,14 @@ impl Plan {
         match self {
             Plan::Ip587 => &[],
             Plan::Auth587 => &["--auth", "smtp-auth", "--auth-user", AUTH_USER],
-            Plan::Auth465 => &["--port", "465", "--auth", "smtp-auth", "--auth-user", AUTH_USER],
+            Plan::Auth465 => &[
+                "--port",
+                "465",
+                "--auth",
+                "smtp-auth",
+                "--auth-user",
+                AUTH_USER,
+            ],
         }
     }
 
@@ -103,7 +111,12 @@ fn next_listen() -> Ipv4Addr {
     static N: AtomicU32 = AtomicU32::new(1);
     let n = N.fetch_add(1, Ordering::SeqCst);
     let pid = std::process::id();
-    Ipv4Addr::new(127, 100 + (pid % 150) as u8, (n / 250) as u8, (n % 250 + 1) as u8)
+    Ipv4Addr::new(
+        127,
+        100 + (pid % 150) as u8,
+        (n / 250) as u8,
+        (n % 250 + 1) as u8,
+    )
 }
 
 /// One case's world: its temp dir, its relay, its hosts file.
@@ -135,7 +148,8 @@ impl Ctx {
         );
         // The harness's hosts file (the machine's name qualified, for sendmail) + the relay.
         let mut hosts = std::fs::read_to_string(cache().path("NSS_WRAPPER_HOSTS")).unwrap();
-        hosts.push_str(&format!("{listen}\t{RELAY_NAME}\n"));
+        let ip = ctx_relay_ip(&relay, plan);
+        hosts.push_str(&format!("{ip}\t{RELAY_NAME}\n"));
         let hosts_path = tmp.path().join("hosts");
         std::fs::write(&hosts_path, hosts).unwrap();
         Ctx {
@@ -171,6 +185,26 @@ impl Ctx {
             std::process::id()
         )
     }
+}
+
+/// The address of the relay's listener for the plan's port (the case's loopback address).
+fn ctx_relay_ip(relay: &SimProcess, plan: Plan) -> std::net::IpAddr {
+    let addr = relay
+        .listeners
+        .iter()
+        .find(|(role, _)| *role == plan.port())
+        .unwrap_or_else(|| panic!("the relay has no {} listener", plan.port()))
+        .1;
+    assert!(
+        addr.ip().is_loopback(),
+        "the relay listens on loopback only"
+    );
+    assert_eq!(
+        addr.port(),
+        plan.port(),
+        "the relay listens on the planned port"
+    );
+    addr.ip()
 }
 
 /// `relayctl gen TARGET` for the plan (the real binary, JSON form: the same files, modes and
@@ -235,7 +269,7 @@ pub fn wait_for(within: Duration, mut f: impl FnMut() -> bool) -> bool {
     }
 }
 
-const PATIENCE: Duration = Duration::from_secs(90);
+const PATIENCE: Duration = Duration::from_secs(60);
 
 fn accepted(sessions: &[Session]) -> usize {
     sessions
@@ -299,7 +333,9 @@ fn body(ctx: &Ctx, inst: &mut dyn Instance) {
             inst.flush(ctx);
             let ok = wait_for(PATIENCE, || accepted(&ctx.relay.sessions()) >= 3);
             assert!(ok, "three messages not delivered within {PATIENCE:?}");
-            wait_for(Duration::from_secs(10), || ctx.relay.open_connections() == 0);
+            wait_for(Duration::from_secs(10), || {
+                ctx.relay.open_connections() == 0
+            });
             let sessions = ctx.relay.sessions();
             let with_mail: Vec<&Session> = sessions
                 .iter()
@@ -320,13 +356,15 @@ fn body(ctx: &Ctx, inst: &mut dyn Instance) {
             let ok = wait_for(PATIENCE, || {
                 inst.refused() || accepted(&ctx.relay.sessions()) > 0
             });
-            assert!(ok, "the MTA neither deferred nor delivered within {PATIENCE:?}");
-            wait_for(Duration::from_secs(10), || ctx.relay.open_connections() == 0);
-            let sessions = ctx.relay.sessions();
             assert!(
-                !sessions.is_empty(),
-                "the MTA never connected to the relay"
+                ok,
+                "the MTA neither deferred nor delivered within {PATIENCE:?}"
             );
+            wait_for(Duration::from_secs(10), || {
+                ctx.relay.open_connections() == 0
+            });
+            let sessions = ctx.relay.sessions();
+            assert!(!sessions.is_empty(), "the MTA never connected to the relay");
             assert_eq!(
                 accepted(&sessions),
                 0,
@@ -391,12 +429,12 @@ fn assert_nothing_in_clear(sessions: &[Session]) {
     }
 }
 
-
 /// `#[test]` functions for one MTA: `name: Plan Case;` each.
 macro_rules! e2e_tests {
-    ($target:literal, $start:path, { $($name:ident: $plan:ident $case:ident;)* }) => {
+    ($target:literal, $start:path, { $($(#[$meta:meta])* $name:ident: $plan:ident $case:ident;)* }) => {
         $(
             #[test]
+            $(#[$meta])*
             fn $name() {
                 crate::e2e::run_case(
                     $target,

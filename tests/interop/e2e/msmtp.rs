@@ -79,7 +79,9 @@ impl Instance for Msmtp {
     }
 
     fn refused(&self) -> bool {
-        self.runs.last().is_some_and(|r| r.status.is_some() && !r.success())
+        self.runs
+            .last()
+            .is_some_and(|r| r.status.is_some() && !r.success())
     }
 }
 

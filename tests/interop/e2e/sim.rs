@@ -271,9 +271,7 @@ impl SimProcess {
         let text = std::fs::read_to_string(&self.sessions_file).unwrap_or_default();
         text.lines()
             .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                serde_json::from_str(l).unwrap_or_else(|e| panic!("sessions.jsonl: {e}: {l}"))
-            })
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("sessions.jsonl: {e}: {l}")))
             .collect()
     }
 
@@ -320,8 +318,8 @@ impl Drop for SimProcess {
 
 /// Writes a file readable by its owner only (the contract wants `--users` private).
 pub fn write_private(path: &Path, text: &str) {
-    use std::os::unix::fs::OpenOptionsExt;
     use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let _ = std::fs::remove_file(path);
     let mut f = std::fs::OpenOptions::new()
         .write(true)
@@ -434,7 +432,11 @@ fn stand_in_sessions(role: u16, r: &relay::TestRelay) -> Vec<Session> {
                         });
                     } else if let Some(n) = e.text.strip_prefix("message of ") {
                         if let Some(t) = tx.as_mut() {
-                            t.size = n.split(' ').next().and_then(|x| x.parse().ok()).unwrap_or(0);
+                            t.size = n
+                                .split(' ')
+                                .next()
+                                .and_then(|x| x.parse().ok())
+                                .unwrap_or(0);
                         }
                         awaiting_data_reply = true;
                     }
