@@ -356,7 +356,7 @@ fn stand_in_sessions(role: u16, r: &relay::TestRelay) -> Vec<Session> {
         for e in &t.events {
             match e.dir {
                 Dir::Client => {
-                    if !e.tls && !(role == 465) {
+                    if !e.tls {
                         // The AUTH arguments are not logged (the contract never logs them).
                         let cmd = if e.text.to_ascii_uppercase().starts_with("AUTH ") {
                             e.text.split(' ').take(2).collect::<Vec<_>>().join(" ")
