@@ -150,11 +150,16 @@ pub fn run_gen(target: &str, extra: &[&str]) -> GenRun {
 
 /// `relayctl gen` for a scenario; panics unless it succeeds with a relayctl/gen/1 document.
 pub fn generate(target: &str, scenario: Scenario) -> Generated {
-    let run = run_gen(target, scenario.args());
+    generate_with(target, scenario.args())
+}
+
+/// `relayctl gen` with these arguments; panics unless it succeeds with a relayctl/gen/1 document.
+pub fn generate_with(target: &str, args: &[&str]) -> Generated {
+    let run = run_gen(target, args);
     assert!(
         run.status.success(),
         "relayctl gen {target} {:?} failed ({}): {}",
-        scenario.args(),
+        args,
         run.status,
         run.stderr
     );

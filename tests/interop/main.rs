@@ -4,6 +4,7 @@
 //! Run: `cargo test --features interop --test interop`.
 
 mod dns;
+mod e2e;
 mod exim;
 mod gen;
 mod harness;
