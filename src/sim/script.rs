@@ -104,6 +104,24 @@ pub mod google {
         "550-5.7.1 Daily SMTP relay limit exceeded for customer. For more information on\n\
         550-5.7.1 SMTP relay sending limits please contact your administrator or visit\n\
         550 5.7.1  https://support.google.com/a/answer/6140680#dailylimit {id} - gsmtp";
+    /// Google help 6140680 #userlimit: the envelope sender's daily limit (10,000 messages or
+    /// unique recipients). Shaped like the customer's reply (wazuh/wazuh#15825) with the
+    /// code 550 5.4.5 and the anchor the help page gives.
+    pub const DAILY_LIMIT_USER: &str =
+        "550-5.4.5 Daily SMTP relay limit exceeded for user. For more information on\n\
+        550-5.4.5 SMTP relay sending limits please contact your administrator or visit\n\
+        550 5.4.5  https://support.google.com/a/answer/6140680#userlimit {id} - gsmtp";
+    /// Google help 6140680 #maildenied: "Allowed senders" is "Only registered Apps users"
+    /// and the envelope sender is not one.
+    pub const MAIL_SENDING_DENIED: &str = "550 5.7.0 Mail Sending denied. This error occurs if the sender account is disabled or not registered within your Google Workspace domain. {id} - gsmtp";
+    /// The relay is at `--max-connections` (Google help 2956491: connection limits as
+    /// denial-of-service protection); the text is the one the relay uses for 421 at HELO,
+    /// without the `(EHLO)` marker.
+    pub const TOO_MANY_CONNECTIONS: &str =
+        "421 4.7.0 Try again later, closing connection. {id} - gsmtp";
+    /// A client that went quiet past the step timeout (RFC 5321 §4.5.3.2); not in
+    /// Google's pages.
+    pub const TIMEOUT: &str = "421 4.4.2 Timeout exceeded, closing connection. {id} - gsmtp";
     /// §5: the customer's 10-minute limit.
     pub const PEAK_LIMIT_CUSTOMER: &str = "450 4.2.1 Peak SMTP relay limit exceeded for customer. This is a temporary error. For more information on SMTP relay limits, please contact your administrator or visit https://support.google.com/a/answer/6140680 {id} - gsmtp";
     /// §6: the 101st RCPT of a transaction. Unverified for the relay (Gmail's list).
@@ -234,6 +252,46 @@ pub struct Script {
     pub(super) drip_every: Duration,
     pub(super) max_session: Duration,
     pub(super) max_message_bytes: usize,
+    pub(super) hostname: Option<String>,
+    pub(super) client_ip: Option<std::net::IpAddr>,
+    pub(super) refusals: Vec<(Stage, String)>,
+    pub(super) step_timeout: Option<Duration>,
+}
+
+/// A step of the dialogue where `--fault refuse=STAGE:REPLY` answers with its own reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Instead of the banner; the connection closes after it.
+    Connect,
+    /// EHLO or HELO.
+    Helo,
+    /// STARTTLS.
+    StartTls,
+    /// AUTH.
+    Auth,
+    /// MAIL FROM.
+    Mail,
+    /// RCPT TO.
+    Rcpt,
+    /// DATA (or the first BDAT).
+    Data,
+}
+
+impl Stage {
+    /// The stage named `name` (`connect`, `helo`/`ehlo`, `starttls`, `auth`, `mail`,
+    /// `rcpt`, `data`), case-insensitive.
+    pub fn parse(name: &str) -> Option<Stage> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "connect" | "banner" => Stage::Connect,
+            "helo" | "ehlo" => Stage::Helo,
+            "starttls" => Stage::StartTls,
+            "auth" => Stage::Auth,
+            "mail" => Stage::Mail,
+            "rcpt" => Stage::Rcpt,
+            "data" | "bdat" => Stage::Data,
+            _ => return None,
+        })
+    }
 }
 
 impl Default for Script {
@@ -258,6 +316,10 @@ impl Default for Script {
             drip_every: Duration::from_millis(100),
             max_session: Duration::from_secs(60),
             max_message_bytes: 10 * 1024 * 1024,
+            hostname: None,
+            client_ip: None,
+            refusals: Vec::new(),
+            step_timeout: None,
         }
     }
 }
@@ -379,6 +441,33 @@ impl Script {
     /// The longest a connection may live, whatever the client does (default 60 s).
     pub fn max_session(mut self, limit: Duration) -> Script {
         self.max_session = limit;
+        self
+    }
+
+    /// The name in the banner, the EHLO greeting and the HELO reply instead of
+    /// smtp-relay.gmail.com.
+    pub fn hostname(mut self, name: impl Into<String>) -> Script {
+        self.hostname = Some(name.into());
+        self
+    }
+
+    /// Treat every client as coming from `ip` (replies and the IP-range policy).
+    pub fn client_ip(mut self, ip: std::net::IpAddr) -> Script {
+        self.client_ip = Some(ip);
+        self
+    }
+
+    /// Answer `stage` with `reply` (a whole reply, `{id}` filled in) instead of the
+    /// normal one; a 421 closes the connection, as after the banner.
+    pub fn refuse(mut self, stage: Stage, reply: impl Into<String>) -> Script {
+        self.refusals.push((stage, reply.into()));
+        self
+    }
+
+    /// The longest wait for each client line (none by default: `max_session` bounds it).
+    /// When it passes the relay says 421 and closes.
+    pub fn step_timeout(mut self, limit: Duration) -> Script {
+        self.step_timeout = Some(limit);
         self
     }
 
