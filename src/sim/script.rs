@@ -478,3 +478,58 @@ impl Script {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::google;
+
+    /// Every refusal sim sends is one `relayctl explain` knows by its text, with the same
+    /// code and enhanced code as the catalogue entry documents.
+    #[test]
+    fn explain_recognises_every_refusal_sim_sends() {
+        let fill = |t: &str| {
+            t.replace("{id}", "r1sm2tst.1")
+                .replace("{ip}", "203.0.113.9")
+                .replace("{domains}", "mail.example.com, example.com")
+                .replace("{verb}", "EHLO")
+        };
+        for (text, id) in [
+            (google::RELAY_DENIED, "relay-denied-ip"),
+            (google::INVALID_CREDENTIALS, "invalid-credentials-for-relay"),
+            (google::MAIL_SENDING_DENIED, "mail-sending-denied"),
+            (google::DAILY_LIMIT_USER, "daily-limit-user"),
+            (google::DAILY_LIMIT_CUSTOMER, "daily-limit-customer"),
+            (google::PEAK_LIMIT_CUSTOMER, "peak-limit-customer"),
+            (google::TOO_MANY_RECIPIENTS, "too-many-recipients"),
+            (google::HELO_REFUSED, "helo-rejected"),
+            (google::HELO_EMPTY, "helo-argument-empty"),
+            (google::MUST_STARTTLS, "starttls-required"),
+            (google::STARTTLS_REPEATED, "starttls-repeated"),
+            (
+                google::PIPELINED_AFTER_STARTTLS,
+                "pipelining-after-starttls",
+            ),
+            (google::EHLO_FIRST, "helo-first"),
+            (google::AUTH_BAD, "bad-credentials"),
+            (google::TOO_MANY_CONNECTIONS, "try-again-later"),
+        ] {
+            let reply = fill(text);
+            let e = crate::explain::explain(&reply);
+            assert_eq!(e.id, id, "{reply}");
+            let entry = crate::explain::CATALOG.iter().find(|c| c.id == id).unwrap();
+            let code = reply[..3].parse::<u16>().unwrap();
+            assert!(
+                entry.code.contains(&code.to_string()),
+                "{id}: {code} vs {}",
+                entry.code
+            );
+            if let Some(enh) = &e.enhanced {
+                assert!(
+                    entry.code.contains(enh.as_str()),
+                    "{id}: {enh} vs {}",
+                    entry.code
+                );
+            }
+        }
+    }
+}
