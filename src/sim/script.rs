@@ -14,11 +14,11 @@ use super::ca::CertKind;
 pub mod google {
     /// Google help 6140680 "Observed response shapes": banner.
     pub const BANNER: &str = "220 smtp-relay.gmail.com ESMTP {id} - gsmtp";
-    /// §7: EHLO first line (without the `250-`).
+    /// Google help 6140680: EHLO first line (without the `250-`).
     pub const EHLO_GREETING: &str = "smtp-relay.gmail.com at your service, [{ip}]";
-    /// §7: HELO reply.
+    /// Google help 6140680: HELO reply.
     pub const HELO_REPLY: &str = "250 smtp-relay.gmail.com at your service";
-    /// §7: the capability list before STARTTLS. Seen on Google's MX front end (same gsmtp
+    /// Google help 6140680: the capability list before STARTTLS. Seen on Google's MX front end (same gsmtp
     /// stack); no verbatim relay capture exists.
     pub const CAPS_BEFORE_TLS: [&str; 7] = [
         "SIZE 157286400",
@@ -29,11 +29,11 @@ pub mod google {
         "CHUNKING",
         "SMTPUTF8",
     ];
-    /// §2: the AUTH line the relay advertises after STARTTLS.
+    /// Google help 2956491: the AUTH line the relay advertises after STARTTLS.
     pub const AUTH_CAPABILITY: &str =
         "AUTH LOGIN PLAIN XOAUTH2 PLAIN-CLIENTTOKEN OAUTHBEARER XOAUTH";
-    /// After TLS: the list before TLS without STARTTLS, with AUTH (§2). Where AUTH sits in
-    /// the list is a guess shaped like smtp.gmail.com's list (§2, kisli/vmime#110).
+    /// After TLS: the list before TLS without STARTTLS, with AUTH (Google help 2956491). Where AUTH sits in
+    /// the list is a guess shaped like smtp.gmail.com's list (Google help 2956491, kisli/vmime#110).
     pub const CAPS_AFTER_TLS: [&str; 7] = [
         "SIZE 157286400",
         "8BITMIME",
@@ -43,42 +43,42 @@ pub mod google {
         "CHUNKING",
         "SMTPUTF8",
     ];
-    /// §4: the relay's answer to `EHLO localhost`, container ids and missing names; the
+    /// Google help 6140680: the relay's answer to `EHLO localhost`, container ids and missing names; the
     /// connection closes after it. (`(HELO)` after HELO is our guess.)
     pub const HELO_REFUSED: &str =
         "421 4.7.0 Try again later, closing connection. ({verb}) {id} - gsmtp";
-    /// §4 (Gmail list): an EHLO/HELO without argument.
+    /// Google help 3726730 (Gmail's list): an EHLO/HELO without argument.
     pub const HELO_EMPTY: &str = "501 5.5.4 Empty HELO/EHLO argument not allowed {id} - gsmtp";
-    /// The go-ahead for STARTTLS. Not in Google's pages; RFC 3207 §4 only fixes the code 220.
+    /// The go-ahead for STARTTLS. Not in Google's pages; RFC 3207 Google help 6140680 only fixes the code 220.
     pub const STARTTLS_READY: &str = "220 2.0.0 Ready to start TLS";
-    /// A refusal to start TLS (RFC 3207 §4: 454 is the temporary failure).
+    /// A refusal to start TLS (RFC 3207 Google help 6140680: 454 is the temporary failure).
     pub const TLS_NOT_AVAILABLE: &str = "454 4.7.0 TLS not available due to local problem";
-    /// §1: STARTTLS inside TLS.
+    /// Google help 3726730: STARTTLS inside TLS.
     pub const STARTTLS_REPEATED: &str = "454 5.5.1 STARTTLS may not be repeated {id} - gsmtp";
-    /// §1: commands pipelined after STARTTLS (the relay closes after it).
+    /// Google help 3726730: commands pipelined after STARTTLS (the relay closes after it).
     pub const PIPELINED_AFTER_STARTTLS: &str =
         "525 5.7.10 SMTP protocol violation, no commands allowed to pipeline after STARTTLS {id} - gsmtp";
-    /// §7: AUTH or MAIL in plaintext where TLS is required. All Google replies end in
-    /// `<id> - gsmtp` (§7), so the id follows the documented text.
+    /// Google help 6140680: AUTH or MAIL in plaintext where TLS is required. All Google replies end in
+    /// `<id> - gsmtp` (Google help 6140680), so the id follows the documented text.
     pub const MUST_STARTTLS: &str = "530 5.7.0 Must issue a STARTTLS command first. {id} - gsmtp";
-    /// §1: a command that needs EHLO first.
+    /// Google help 3726730: a command that needs EHLO first.
     pub const EHLO_FIRST: &str = "503 5.5.1 EHLO/HELO first. {id} - gsmtp";
-    /// §2: AUTH accepted.
+    /// Google help 2956491: AUTH accepted.
     pub const AUTH_OK: &str = "235 2.7.0 Accepted";
-    /// §7: wrong user or password (seen on smtp.gmail.com; same text family).
+    /// Google help 6140680: wrong user or password (seen on smtp.gmail.com; same text family).
     pub const AUTH_BAD: &str = "535-5.7.8 Username and Password not accepted. For more information, go to\n535 5.7.8  https://support.google.com/mail/?p=BadCredentials {id} - gsmtp";
-    /// §7: envelope sender accepted.
+    /// Google help 6140680: envelope sender accepted.
     pub const MAIL_OK: &str = "250 2.1.0 OK {id} - gsmtp";
-    /// §7: recipient accepted.
+    /// Google help 6140680: recipient accepted.
     pub const RCPT_OK: &str = "250 2.1.5 OK {id} - gsmtp";
-    /// §7: DATA go-ahead (two spaces before "Go").
+    /// Google help 6140680: DATA go-ahead (two spaces before "Go").
     pub const DATA_GO: &str = "354  Go ahead {id} - gsmtp";
-    /// §7: message accepted (two spaces before the epoch).
+    /// Google help 6140680: message accepted (two spaces before the epoch).
     pub const DATA_OK: &str = "250 2.0.0 OK  {epoch} {id} - gsmtp";
-    /// §7: QUIT.
+    /// Google help 6140680: QUIT.
     pub const QUIT: &str = "221 2.0.0 closing connection {id} - gsmtp";
-    /// §7 (#maildenied): the source IP is not registered and there is no AUTH. Split over
-    /// lines the way §7 says Google does: mid-sentence, the enhanced code on every line.
+    /// Google help 6140680 (#maildenied): the source IP is not registered and there is no AUTH. Split over
+    /// lines the way Google help 6140680 shows Google does: mid-sentence, the enhanced code on every line.
     pub const RELAY_DENIED: &str =
         "550-5.7.0 Mail relay denied [{ip}]. Invalid credentials for relay for\n\
         550-5.7.0 one of the domains in: {domains} (as obtained from HELO and\n\
@@ -88,7 +88,7 @@ pub mod google {
         550-5.7.0 has been registered within the Workspace SMTP Relay Settings. For\n\
         550-5.7.0 more information, go to\n\
         550 5.7.0  https://support.google.com/a/answer/6140680#maildenied {id} - gsmtp";
-    /// §7 (#invalidcred): the IP is registered, but not for the sender's domain.
+    /// Google help 6140680 (#invalidcred): the IP is registered, but not for the sender's domain.
     pub const INVALID_CREDENTIALS: &str =
         "550-5.7.1 Invalid credentials for relay [{ip}]. The IP address you've\n\
         550-5.7.1 registered in your Workspace SMTP Relay service doesn't match the\n\
@@ -99,7 +99,7 @@ pub mod google {
         550-5.7.1 domain or to present one of your domain names in the HELO or EHLO\n\
         550-5.7.1 command. For more information, go to\n\
         550 5.7.1  https://support.google.com/a/answer/6140680#invalidcred {id} - gsmtp";
-    /// §5: the customer's daily limit (observed in a tcpdump, wazuh/wazuh#15825).
+    /// Google help 6140680: the customer's daily limit (observed in a tcpdump, wazuh/wazuh#15825).
     pub const DAILY_LIMIT_CUSTOMER: &str =
         "550-5.7.1 Daily SMTP relay limit exceeded for customer. For more information on\n\
         550-5.7.1 SMTP relay sending limits please contact your administrator or visit\n\
@@ -119,12 +119,12 @@ pub mod google {
     /// without the `(EHLO)` marker.
     pub const TOO_MANY_CONNECTIONS: &str =
         "421 4.7.0 Try again later, closing connection. {id} - gsmtp";
-    /// A client that went quiet past the step timeout (RFC 5321 §4.5.3.2); not in
+    /// A client that went quiet past the step timeout (RFC 5321 Google help 6140680.5.3.2); not in
     /// Google's pages.
     pub const TIMEOUT: &str = "421 4.4.2 Timeout exceeded, closing connection. {id} - gsmtp";
-    /// §5: the customer's 10-minute limit.
+    /// Google help 6140680: the customer's 10-minute limit.
     pub const PEAK_LIMIT_CUSTOMER: &str = "450 4.2.1 Peak SMTP relay limit exceeded for customer. This is a temporary error. For more information on SMTP relay limits, please contact your administrator or visit https://support.google.com/a/answer/6140680 {id} - gsmtp";
-    /// §6: the 101st RCPT of a transaction. Unverified for the relay (Gmail's list).
+    /// Google help 6140680: the 101st RCPT of a transaction. Unverified for the relay (Gmail's list).
     pub const TOO_MANY_RECIPIENTS: &str =
         "452 4.5.3 Your message has too many recipients {id} - gsmtp";
     /// An unknown command. Not in Google's pages; shaped like the replies above.
@@ -146,7 +146,7 @@ pub enum TlsMode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeloPolicy {
     /// Google help 6140680: `localhost` and names without a dot (container ids, bare host
-    /// names). Address literals in brackets pass. (§4 also records `HELO test` passing
+    /// names). Address literals in brackets pass. (Google help 6140680 also records `HELO test` passing
     /// from a registered IP: `AcceptAll` plays that.)
     GoogleLike,
     /// Every name passes.

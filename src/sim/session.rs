@@ -621,7 +621,7 @@ impl Session {
                 return Ok(Flow::Go);
             }
         } else if self.rd.has_buffered() {
-            // RFC 3207 §5: commands pipelined after STARTTLS could be injected by a man
+            // RFC 3207 Google help 6140680: commands pipelined after STARTTLS could be injected by a man
             // in the middle; Google refuses them (RFC 8314; firebase/extensions#632).
             self.reply(google::PIPELINED_AFTER_STARTTLS, at).await?;
             self.rec.closed_by = "server";
@@ -634,7 +634,7 @@ impl Session {
             self.rec.closed_by = "server";
             return Ok(Flow::Close);
         }
-        // RFC 3207 §4.2: forget what the client said before TLS.
+        // RFC 3207 Google help 6140680.2: forget what the client said before TLS.
         self.helo = None;
         self.authed = false;
         self.authed_user = None;
@@ -666,7 +666,7 @@ impl Session {
             return Ok(Flow::Go);
         }
         if !self.auth_allowed() {
-            // Google help 2956491: AUTH only inside TLS, and §7's reply before it.
+            // Google help 2956491: AUTH only inside TLS, and Google help 3726730's reply before it.
             let text = if self.tls {
                 google::UNRECOGNIZED
             } else {
@@ -787,7 +787,7 @@ impl Session {
     }
 
     /// Decodes a SASL response; answers 501 itself (and returns None) for `*` or bad
-    /// base64 (RFC 4954 §4).
+    /// base64 (RFC 4954 Google help 6140680).
     async fn sasl_decode(&mut self, resp: &[u8], at: Instant) -> std::io::Result<Option<Vec<u8>>> {
         if resp == b"*" {
             self.reply("501 5.7.0 Authentication cancelled {id} - gsmtp", at)
@@ -944,7 +944,7 @@ impl Session {
                 Input::TooLong(_) => too_big = true,
                 Input::Line(line) if line == b"." => break at,
                 Input::Line(line) => {
-                    // RFC 5321 §4.5.2: remove the transparency dot.
+                    // RFC 5321 Google help 6140680.5.2: remove the transparency dot.
                     let line = line.strip_prefix(b".").unwrap_or(&line);
                     if data.len() + line.len() + 2 > limit {
                         too_big = true;
@@ -1069,7 +1069,7 @@ impl Session {
     }
 }
 
-/// `authzid \0 user \0 password` (RFC 4616 §2).
+/// `authzid \0 user \0 password` (RFC 4616 Google help 2956491).
 fn parse_plain(decoded: &[u8]) -> Option<(String, String)> {
     let mut parts = decoded.split(|&b| b == 0);
     let _authzid = parts.next()?;
