@@ -643,3 +643,86 @@ fn bad_input_is_refused_with_the_documented_codes() {
     assert_eq!(r.code, 4, "{}", r.stderr);
     assert!(r.stderr.contains("role 465"), "{}", r.stderr);
 }
+
+#[test]
+fn allowed_senders_registered_users_and_any_address_rewrite() {
+    let reg = "allowed_senders = \"registered-users\"\nrequire_tls = false";
+    let mut sim = Sim::start(Some(reg), &["--client-ip", "203.0.113.5", "--discard"]);
+    let (code, d) = sim.send_test(&[]);
+    assert_eq!(code, 0, "a registered user: {d}");
+    let (code, d) = sim.send_test(&["--from", "app@example.com"]);
+    assert_eq!(code, 1, "{d}");
+    assert_eq!(d["explanation"]["id"], "mail-sending-denied", "{d}");
+    drop(sim.sessions());
+
+    let any = "allowed_senders = \"any-addresses\"\nrequire_tls = false";
+    let mut sim = Sim::start(Some(any), &["--client-ip", "203.0.113.5", "--discard"]);
+    let (code, d) = sim.send_test(&["--from", "someone@other.org"]);
+    assert_eq!(code, 0, "{d}");
+    let s = sim.sessions();
+    let t = &s[0]["transactions"][0];
+    assert_eq!(t["mail_from"], "someone@other.org");
+    assert_eq!(t["rewritten_from"], "postmaster@example.com", "{t}");
+
+    let domain = "allowed_senders = \"domain-addresses\"\nrequire_tls = false";
+    let sim = Sim::start(Some(domain), &["--client-ip", "203.0.113.5", "--discard"]);
+    let (code, d) = sim.send_test(&["--from", "someone@other.org", "--helo", "mail.other.org"]);
+    assert_eq!(code, 1, "{d}");
+    assert_eq!(
+        d["explanation"]["id"], "invalid-credentials-for-relay",
+        "{d}"
+    );
+}
+
+#[test]
+fn step_timeout_and_max_connections() {
+    let mut sim = Sim::start(
+        None,
+        &["--timeout", "1", "--max-connections", "1", "--discard"],
+    );
+    let mut quiet = Client::connect(sim.port(587));
+    // While the quiet client holds the only slot, another connection is turned away.
+    let mut other = TcpStream::connect(("127.0.0.1", sim.port(25))).unwrap();
+    other.set_read_timeout(Some(LIMIT)).unwrap();
+    let mut text = String::new();
+    let _ = other.read_to_string(&mut text);
+    assert!(
+        text.starts_with("421 4.7.0 Try again later, closing connection."),
+        "{text}"
+    );
+    // The quiet client is dropped after --timeout with a 421.
+    let r = quiet.reply();
+    assert!(r.starts_with("421 4.4.2"), "{r}");
+    assert_eq!(quiet.reply(), "", "closed after the 421");
+    let s = sim.sessions();
+    assert!(
+        s.iter()
+            .any(|x| x["closed_by"] == "timeout" && x["listener"] == 587),
+        "{s:?}"
+    );
+    assert!(
+        s.iter()
+            .any(|x| x["listener"] == 0 && x["replies"][0]["code"] == 421),
+        "{s:?}"
+    );
+}
+
+#[test]
+fn sigint_also_stops_it_cleanly() {
+    let mut sim = Sim::start(None, &["--discard"]);
+    let mut child = sim.child.take().unwrap();
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let t0 = Instant::now();
+    let code = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s.code();
+        }
+        assert!(t0.elapsed() < LIMIT, "sim did not end after SIGINT");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let err = sim.err.take().unwrap().join().unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("stopped by SIGINT"), "{err}");
+}
