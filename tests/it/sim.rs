@@ -726,3 +726,54 @@ fn sigint_also_stops_it_cleanly() {
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("stopped by SIGINT"), "{err}");
 }
+
+#[test]
+fn bring_your_own_certificate() {
+    // A certificate sim made once, presented by another sim through --cert/--key.
+    let mut first = Sim::start(None, &["--discard"]);
+    assert_eq!(first.stop().0, 0);
+    let own = tempfile::tempdir().unwrap();
+    for f in ["ca.pem", "cert.pem", "key.pem"] {
+        std::fs::copy(
+            first.path().join("relayctl-sim").join(f),
+            own.path().join(f),
+        )
+        .unwrap();
+    }
+    let cert = own.path().join("cert.pem");
+    let key = own.path().join("key.pem");
+    let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let mut sim = Sim::start(None, &["--discard", "--cert", cert, "--key", key]);
+    assert!(
+        sim.ready
+            .trim_end()
+            .ends_with(&format!("; certificate: {cert}")),
+        "{}",
+        sim.ready
+    );
+    assert!(!sim.path().join("relayctl-sim/ca.pem").exists());
+    std::fs::create_dir_all(sim.path().join("relayctl-sim")).unwrap();
+    std::fs::copy(
+        own.path().join("ca.pem"),
+        sim.path().join("relayctl-sim/ca.pem"),
+    )
+    .unwrap();
+    let d = sim.probe(&format!("{}/tls", sim.port(465)), &[]);
+    let tls = &d["endpoints"][0]["session"]["tls"];
+    assert_eq!(tls["verification"]["result"], "verified", "{d}");
+    assert_eq!(sim.stop().0, 0);
+    // A key others can read is refused like a password file.
+    std::fs::set_permissions(
+        own.path().join("key.pem"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    let r: Run = relayctl_in(
+        own.path(),
+        &["sim", "--ports", "0,0,0", "--cert", cert, "--key", key],
+    )
+    .output()
+    .unwrap()
+    .into();
+    assert_eq!(r.code, 3, "{}", r.stderr);
+}
