@@ -29,6 +29,7 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand send-test 'Send one real test message through the relay'
             cand explain 'Explain a reply of the relay: cause, fix and the fact it rests on'
             cand lint 'Check MTA configuration files against the relay''s rules (for CI)'
+            cand sim 'Run a local stand-in for smtp-relay.gmail.com that enforces your console setting'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -181,6 +182,27 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'relayctl;sim'= {
+            cand --config 'relay.toml whose [console] (and site.domains) sim enforces (default: ./relay.toml when it exists, else the console defaults)'
+            cand --listen 'The address to listen on (any address is allowed; loopback by default)'
+            cand --ports 'The three ports, in the order of the roles 25, 465 and 587 (0 picks a free one)'
+            cand --port-base 'Listen on N+25, N+465 and N+587 (e.g. 10000: 10025, 10465, 10587)'
+            cand --users 'SMTP AUTH users: `user:password` lines (# comments). Must be private like --password-file (chmod 600). The users are also the "registered users"'
+            cand --hostname 'The name in the banner, the EHLO greeting and the certificate'
+            cand --cert-name 'Another name (or IP address) for the generated certificate (repeatable)'
+            cand --state-dir 'Where ca.pem, cert.pem, key.pem, sessions.jsonl and maildir/ go'
+            cand --cert 'Present this certificate chain (PEM) instead of one from the generated CA'
+            cand --key 'The private key (PEM) of --cert'
+            cand --client-ip 'Treat every client as coming from ADDR (to test the IP-range policy on loopback)'
+            cand --limits-scale 'Multiply the sending limits by F (e.g. 0.0001) so a test can reach them'
+            cand --fault 'A fault for tests (repeatable): drop-starttls, self-signed, wrong-name, delay=MS, refuse=STAGE:REPLY (STAGE: connect, helo, starttls, auth, mail, rcpt, data)'
+            cand --max-connections 'The most sessions at once; more get 421 and are closed'
+            cand --timeout 'Seconds to wait for each line from a client before 421 and closing'
+            cand --format 'Output format of the ready line'
+            cand --discard 'Accept messages without storing them'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'relayctl;completions'= {
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -198,6 +220,7 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand send-test 'Send one real test message through the relay'
             cand explain 'Explain a reply of the relay: cause, fix and the fact it rests on'
             cand lint 'Check MTA configuration files against the relay''s rules (for CI)'
+            cand sim 'Run a local stand-in for smtp-relay.gmail.com that enforces your console setting'
             cand completions 'Print a shell completion script'
             cand man 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -221,6 +244,8 @@ set edit:completion:arg-completer[relayctl] = {|@words|
         &'relayctl;help;explain'= {
         }
         &'relayctl;help;lint'= {
+        }
+        &'relayctl;help;sim'= {
         }
         &'relayctl;help;completions'= {
         }

@@ -33,6 +33,7 @@ complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "probe" -d 'Talk t
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "send-test" -d 'Send one real test message through the relay'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "explain" -d 'Explain a reply of the relay: cause, fix and the fact it rests on'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "lint" -d 'Check MTA configuration files against the relay\'s rules (for CI)'
+complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "sim" -d 'Run a local stand-in for smtp-relay.gmail.com that enforces your console setting'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "man" -d 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -202,19 +203,39 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l list-rules -d
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l allow-empty -d 'Exit 0 when the paths hold no configuration file relayctl recognises (default: 3, so a wrong path in CI does not pass)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -s L -l follow -d 'Follow symbolic links inside the directories walked (default: links below a given directory are skipped, so the walk stays in its tree; a path given is always read)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l config -d 'relay.toml whose [console] (and site.domains) sim enforces (default: ./relay.toml when it exists, else the console defaults)' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l listen -d 'The address to listen on (any address is allowed; loopback by default)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l ports -d 'The three ports, in the order of the roles 25, 465 and 587 (0 picks a free one)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l port-base -d 'Listen on N+25, N+465 and N+587 (e.g. 10000: 10025, 10465, 10587)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l users -d 'SMTP AUTH users: `user:password` lines (# comments). Must be private like --password-file (chmod 600). The users are also the "registered users"' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l hostname -d 'The name in the banner, the EHLO greeting and the certificate' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l cert-name -d 'Another name (or IP address) for the generated certificate (repeatable)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l state-dir -d 'Where ca.pem, cert.pem, key.pem, sessions.jsonl and maildir/ go' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l cert -d 'Present this certificate chain (PEM) instead of one from the generated CA' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l key -d 'The private key (PEM) of --cert' -r -F
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l client-ip -d 'Treat every client as coming from ADDR (to test the IP-range policy on loopback)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l limits-scale -d 'Multiply the sending limits by F (e.g. 0.0001) so a test can reach them' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l fault -d 'A fault for tests (repeatable): drop-starttls, self-signed, wrong-name, delay=MS, refuse=STAGE:REPLY (STAGE: connect, helo, starttls, auth, mail, rcpt, data)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l max-connections -d 'The most sessions at once; more get 421 and are closed' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l timeout -d 'Seconds to wait for each line from a client before 421 and closing' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l format -d 'Output format of the ready line' -r -f -a "text\t'Paste-ready text'
+json\t'One JSON document (see docs/json.md)'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l discard -d 'Accept messages without storing them'
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand man" -l out-dir -d 'The directory to write into' -r -F
 complete -c relayctl -n "__fish_relayctl_using_subcommand man" -s h -l help -d 'Print help'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint completions man help" -f -a "init" -d 'Write a commented relay.toml describing your relay setting'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint completions man help" -f -a "gen" -d 'Write the configuration for your MTA that matches your relay setting'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint completions man help" -f -a "check" -d 'Check the console\'s IP ranges or this server\'s HELO name'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint completions man help" -f -a "probe" -d 'Talk to the relay on ports 25, 465 and 587 at once and say what is wrong'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint completions man help" -f -a "send-test" -d 'Send one real test message through the relay'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint completions man help" -f -a "explain" -d 'Explain a reply of the relay: cause, fix and the fact it rests on'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint completions man help" -f -a "lint" -d 'Check MTA configuration files against the relay\'s rules (for CI)'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint completions man help" -f -a "man" -d 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
-complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint sim completions man help" -f -a "init" -d 'Write a commented relay.toml describing your relay setting'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint sim completions man help" -f -a "gen" -d 'Write the configuration for your MTA that matches your relay setting'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint sim completions man help" -f -a "check" -d 'Check the console\'s IP ranges or this server\'s HELO name'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint sim completions man help" -f -a "probe" -d 'Talk to the relay on ports 25, 465 and 587 at once and say what is wrong'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint sim completions man help" -f -a "send-test" -d 'Send one real test message through the relay'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint sim completions man help" -f -a "explain" -d 'Explain a reply of the relay: cause, fix and the fact it rests on'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint sim completions man help" -f -a "lint" -d 'Check MTA configuration files against the relay\'s rules (for CI)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint sim completions man help" -f -a "sim" -d 'Run a local stand-in for smtp-relay.gmail.com that enforces your console setting'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint sim completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint sim completions man help" -f -a "man" -d 'Write the man pages (relayctl.1 and one per subcommand) into a directory'
+complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint sim completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "cidr" -d 'Validate IP ranges for the Admin console\'s SMTP relay setting'
 complete -c relayctl -n "__fish_relayctl_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "helo" -d 'Check the name this server presents in HELO/EHLO, with DNS evidence'
 complete -c relayctl -n "__fish_relayctl_using_subcommand gen; and not __fish_seen_subcommand_from postfix sendmail qmail exchange domino groupwise macos exim opensmtpd msmtp console" -f -a "postfix\t''

@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('send-test', 'send-test', [CompletionResultType]::ParameterValue, 'Send one real test message through the relay')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a reply of the relay: cause, fix and the fact it rests on')
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Check MTA configuration files against the relay''s rules (for CI)')
+            [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Run a local stand-in for smtp-relay.gmail.com that enforces your console setting')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (relayctl.1 and one per subcommand) into a directory')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -198,6 +199,28 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'relayctl;sim' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'relay.toml whose [console] (and site.domains) sim enforces (default: ./relay.toml when it exists, else the console defaults)')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'The address to listen on (any address is allowed; loopback by default)')
+            [CompletionResult]::new('--ports', '--ports', [CompletionResultType]::ParameterName, 'The three ports, in the order of the roles 25, 465 and 587 (0 picks a free one)')
+            [CompletionResult]::new('--port-base', '--port-base', [CompletionResultType]::ParameterName, 'Listen on N+25, N+465 and N+587 (e.g. 10000: 10025, 10465, 10587)')
+            [CompletionResult]::new('--users', '--users', [CompletionResultType]::ParameterName, 'SMTP AUTH users: `user:password` lines (# comments). Must be private like --password-file (chmod 600). The users are also the "registered users"')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The name in the banner, the EHLO greeting and the certificate')
+            [CompletionResult]::new('--cert-name', '--cert-name', [CompletionResultType]::ParameterName, 'Another name (or IP address) for the generated certificate (repeatable)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where ca.pem, cert.pem, key.pem, sessions.jsonl and maildir/ go')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Present this certificate chain (PEM) instead of one from the generated CA')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The private key (PEM) of --cert')
+            [CompletionResult]::new('--client-ip', '--client-ip', [CompletionResultType]::ParameterName, 'Treat every client as coming from ADDR (to test the IP-range policy on loopback)')
+            [CompletionResult]::new('--limits-scale', '--limits-scale', [CompletionResultType]::ParameterName, 'Multiply the sending limits by F (e.g. 0.0001) so a test can reach them')
+            [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'A fault for tests (repeatable): drop-starttls, self-signed, wrong-name, delay=MS, refuse=STAGE:REPLY (STAGE: connect, helo, starttls, auth, mail, rcpt, data)')
+            [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'The most sessions at once; more get 421 and are closed')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each line from a client before 421 and closing')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the ready line')
+            [CompletionResult]::new('--discard', '--discard', [CompletionResultType]::ParameterName, 'Accept messages without storing them')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'relayctl;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -217,6 +240,7 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('send-test', 'send-test', [CompletionResultType]::ParameterValue, 'Send one real test message through the relay')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a reply of the relay: cause, fix and the fact it rests on')
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Check MTA configuration files against the relay''s rules (for CI)')
+            [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Run a local stand-in for smtp-relay.gmail.com that enforces your console setting')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (relayctl.1 and one per subcommand) into a directory')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -249,6 +273,9 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             break
         }
         'relayctl;help;lint' {
+            break
+        }
+        'relayctl;help;sim' {
             break
         }
         'relayctl;help;completions' {

@@ -33,6 +33,7 @@ pub enum Command {
     SendTest(SendTestArgs),
     Explain(ExplainArgs),
     Lint(LintArgs),
+    Sim(SimArgs),
     Completions(CompletionsArgs),
     #[command(hide = true)]
     Man(ManArgs),
@@ -535,6 +536,163 @@ pub enum LintFormatArg {
     Sarif,
     /// GitHub Actions workflow-command annotations.
     Github,
+}
+
+/// Run a local stand-in for smtp-relay.gmail.com that enforces your console setting.
+///
+/// Listens on three ports playing Google's 25 (STARTTLS offered), 465 (TLS on connect) and
+/// 587 (STARTTLS), answers with Google's reply texts, and applies relay.toml's [console]:
+/// IP ranges, SMTP AUTH (users from --users), Require TLS, Allowed senders, HELO rules,
+/// recipient and sending limits. Certificates come from a CA generated at each start
+/// (DIR/ca.pem: make the MTA trust it). Prints one ready line on stdout, logs each session
+/// to DIR/sessions.jsonl, stores accepted mail in DIR/maildir, and runs until SIGINT or
+/// SIGTERM, then prints a summary on stderr. For tests and CI: never point real mail at it.
+///
+/// Exit codes: 0 stopped by SIGINT/SIGTERM, 2 usage error, 3 bad input (relay.toml,
+/// --users, certificate files, state directory), 4 a port could not be bound.
+///
+/// Example: relayctl sim --config relay.toml --port-base 10000 --users users.txt --cert-name localhost
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// relay.toml whose [console] (and site.domains) sim enforces (default: ./relay.toml
+    /// when it exists, else the console defaults).
+    #[arg(long, value_name = "PATH", env = "RELAYCTL_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The address to listen on (any address is allowed; loopback by default).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub listen: std::net::IpAddr,
+    /// The three ports, in the order of the roles 25, 465 and 587 (0 picks a free one).
+    #[arg(long, value_name = "P25,P465,P587", value_parser = parse_sim_ports, conflicts_with = "port_base")]
+    pub ports: Option<[u16; 3]>,
+    /// Listen on N+25, N+465 and N+587 (e.g. 10000: 10025, 10465, 10587).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(..=64948))]
+    pub port_base: Option<u16>,
+    /// SMTP AUTH users: `user:password` lines (# comments). Must be private like
+    /// --password-file (chmod 600). The users are also the "registered users".
+    #[arg(long, value_name = "FILE")]
+    pub users: Option<PathBuf>,
+    /// The name in the banner, the EHLO greeting and the certificate.
+    #[arg(long, value_name = "NAME", default_value = "smtp-relay.gmail.com")]
+    pub hostname: String,
+    /// Another name (or IP address) for the generated certificate (repeatable).
+    #[arg(long = "cert-name", value_name = "NAME")]
+    pub cert_names: Vec<String>,
+    /// Where ca.pem, cert.pem, key.pem, sessions.jsonl and maildir/ go.
+    #[arg(long, value_name = "DIR", default_value = "relayctl-sim")]
+    pub state_dir: PathBuf,
+    /// Present this certificate chain (PEM) instead of one from the generated CA.
+    #[arg(long, value_name = "PEM", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// The private key (PEM) of --cert.
+    #[arg(long, value_name = "PEM", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Treat every client as coming from ADDR (to test the IP-range policy on loopback).
+    #[arg(long, value_name = "ADDR")]
+    pub client_ip: Option<std::net::IpAddr>,
+    /// Accept messages without storing them.
+    #[arg(long)]
+    pub discard: bool,
+    /// Multiply the sending limits by F (e.g. 0.0001) so a test can reach them.
+    #[arg(long, value_name = "F", default_value = "1", value_parser = parse_scale)]
+    pub limits_scale: f64,
+    /// A fault for tests (repeatable): drop-starttls, self-signed, wrong-name, delay=MS,
+    /// refuse=STAGE:REPLY (STAGE: connect, helo, starttls, auth, mail, rcpt, data).
+    #[arg(long = "fault", value_name = "FAULT", value_parser = parse_fault)]
+    pub faults: Vec<SimFault>,
+    /// The most sessions at once; more get 421 and are closed.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_connections: u32,
+    /// Seconds to wait for each line from a client before 421 and closing.
+    #[arg(long, value_name = "SECS", default_value = "300", value_parser = parse_timeout_arg)]
+    pub timeout: std::time::Duration,
+    /// Output format of the ready line.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+}
+
+/// A `--fault` of `relayctl sim`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SimFault {
+    /// STARTTLS neither offered nor accepted.
+    DropStartTls,
+    /// A self-signed certificate instead of one from the CA.
+    SelfSigned,
+    /// A certificate for another name.
+    WrongName,
+    /// Every reply this late.
+    Delay(std::time::Duration),
+    /// This reply at this stage (the stage name, the reply).
+    Refuse(String, String),
+}
+
+const SIM_STAGES: [&str; 7] = [
+    "connect", "helo", "starttls", "auth", "mail", "rcpt", "data",
+];
+
+fn parse_fault(s: &str) -> Result<SimFault, String> {
+    match s {
+        "drop-starttls" => return Ok(SimFault::DropStartTls),
+        "self-signed" => return Ok(SimFault::SelfSigned),
+        "wrong-name" => return Ok(SimFault::WrongName),
+        _ => {}
+    }
+    if let Some(ms) = s.strip_prefix("delay=") {
+        let ms: u64 = ms
+            .parse()
+            .ok()
+            .filter(|m| *m <= 600_000)
+            .ok_or_else(|| format!("delay={ms}: expected milliseconds, 0 to 600000"))?;
+        return Ok(SimFault::Delay(std::time::Duration::from_millis(ms)));
+    }
+    if let Some(rest) = s.strip_prefix("refuse=") {
+        let (stage, reply) = rest.split_once(':').ok_or_else(|| {
+            format!("{s}: expected refuse=STAGE:REPLY, e.g. refuse=rcpt:451 4.3.0 try later")
+        })?;
+        let stage = stage.to_ascii_lowercase();
+        if !SIM_STAGES.contains(&stage.as_str()) {
+            return Err(format!(
+                "{stage:?} is not a stage ({})",
+                SIM_STAGES.join(", ")
+            ));
+        }
+        let code_ok = reply.len() >= 3
+            && reply.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+            && matches!(reply.as_bytes()[0], b'4' | b'5')
+            && reply.as_bytes().get(3).is_none_or(|b| *b == b' ');
+        if !code_ok || reply.contains(['\r', '\n']) {
+            return Err(format!(
+                "{reply:?} is not a one-line 4xx or 5xx reply, e.g. \"451 4.3.0 try later\""
+            ));
+        }
+        return Ok(SimFault::Refuse(stage, reply.to_owned()));
+    }
+    Err(format!(
+        "{s:?} is not a fault (drop-starttls, self-signed, wrong-name, delay=MS, refuse=STAGE:REPLY)"
+    ))
+}
+
+fn parse_sim_ports(s: &str) -> Result<[u16; 3], String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    let ports: Vec<u16> = parts
+        .iter()
+        .map(|p| {
+            p.parse::<u16>()
+                .map_err(|_| format!("{p:?} is not a port (0-65535)"))
+        })
+        .collect::<Result<_, _>>()?;
+    match ports.as_slice() {
+        [a, b, c] => Ok([*a, *b, *c]),
+        _ => Err(format!(
+            "{s:?}: expected three ports for the roles 25, 465 and 587, e.g. 2525,2465,2587"
+        )),
+    }
+}
+
+fn parse_scale(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(f) if f.is_finite() && f > 0.0 && f <= 1000.0 => Ok(f),
+        _ => Err(format!("{s:?} is not a factor above 0 and at most 1000")),
+    }
 }
 
 /// Print a shell completion script.

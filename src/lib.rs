@@ -20,6 +20,7 @@ pub mod probe;
 pub mod relay;
 pub mod report;
 pub mod secret;
+pub mod sim;
 pub mod smtp;
 pub mod sources;
 pub mod terminal;

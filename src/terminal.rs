@@ -36,6 +36,22 @@ pub fn signalled() -> bool {
     SIGNALLED.load(Ordering::SeqCst)
 }
 
+/// A command that ends gracefully on a signal (`relayctl sim`): while set, SIGINT and
+/// SIGTERM are sent here instead of ending the process.
+static TAKEOVER: Mutex<Option<mpsc::Sender<i32>>> = Mutex::new(None);
+
+/// Hands SIGINT and SIGTERM to the caller: the returned channel gets each signal number,
+/// and the handler no longer exits the process. For a server that stops cleanly (closes
+/// its sockets, flushes its log, prints a summary) and exits 0. Without `install` (tests
+/// of the library) no signal ever arrives on the channel.
+pub fn take_over_signals() -> mpsc::Receiver<i32> {
+    let (tx, rx) = mpsc::channel();
+    if let Ok(mut slot) = TAKEOVER.lock() {
+        *slot = Some(tx);
+    }
+    rx
+}
+
 /// Registers (or, with `None`, removes) the clean-up run before the process exits on a
 /// signal. One at a time: relayctl shows at most one progress display.
 pub fn set_cleanup(cleanup: Option<Cleanup>) {
@@ -54,7 +70,12 @@ pub fn install() {
     let _ = std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
-            if let Some(signal) = signals.forever().next() {
+            for signal in signals.forever() {
+                if let Some(tx) = TAKEOVER.lock().ok().and_then(|t| t.clone()) {
+                    if tx.send(signal).is_ok() {
+                        continue;
+                    }
+                }
                 SIGNALLED.store(true, Ordering::SeqCst);
                 run_cleanup();
                 saved.restore();

@@ -253,7 +253,7 @@ mod tests {
         assert_eq!(
             first_line(&[]),
             "relayctl: 'relayctl' needs a subcommand: init, gen, check, probe, send-test, \
-             explain, lint, completions"
+             explain, lint, sim, completions"
         );
         let m = message(&["check"]);
         assert!(

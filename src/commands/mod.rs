@@ -13,6 +13,7 @@ pub mod meta;
 mod probe;
 mod progress;
 mod send_test;
+mod sim;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -47,6 +48,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
         Command::SendTest(args) => send_test::run(args, io),
         Command::Explain(args) => explain::run(args, io),
         Command::Lint(args) => lint::run(args, io),
+        Command::Sim(args) => sim::run(args, io),
         Command::Completions(args) => meta::completions(args, io),
         Command::Man(args) => meta::man(args),
     }

@@ -208,6 +208,13 @@ const ONLY_IN: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// (crate path, a directory under src/ that may name it too, why)
+const ALSO_UNDER: &[(&str, &str, &str)] = &[(
+    "tokio::",
+    "sim/",
+    "`relayctl sim` serves SMTP on its own private runtime",
+)];
+
 #[test]
 fn layers_only_use_what_they_may() {
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -229,7 +236,10 @@ fn layers_only_use_what_they_may() {
                 }
             }
             for (needle, only, why) in ONLY_IN {
-                if rel != *only && code.contains(needle) {
+                let also = ALSO_UNDER
+                    .iter()
+                    .any(|(n, dir, _)| n == needle && rel.starts_with(dir));
+                if rel != *only && !also && code.contains(needle) {
                     broken.push(format!("src/{rel}:{}: `{needle}`: {why}", n + 1));
                 }
             }

@@ -20,5 +20,6 @@ mod pty;
 mod relay;
 mod relay_selftest;
 mod send_test;
+mod sim;
 mod sources;
 mod support;

@@ -32,22 +32,22 @@ pub enum CertKind {
 }
 
 /// A throw-away CA. Trust it on the client side (`client_config`, `ca_pem`, `write_pem`)
-/// and hand it to `TestRelay::start`, which issues the server certificate.
-pub struct TestCa {
+/// and hand it to `Relay::start`, which issues the server certificate.
+pub struct Ca {
     issuer: Issuer<'static, KeyPair>,
     cert: rcgen::Certificate,
 }
 
-impl Default for TestCa {
-    fn default() -> TestCa {
-        TestCa::new()
+impl Default for Ca {
+    fn default() -> Ca {
+        Ca::new()
     }
 }
 
-impl TestCa {
+impl Ca {
     /// A new CA with a fresh ECDSA P-256 key (rcgen's default; also what Google's relay
     /// presents, RFC 8314; firebase/extensions#632).
-    pub fn new() -> TestCa {
+    pub fn new() -> Ca {
         let key = KeyPair::generate().expect("ring generates a P-256 key");
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("no names to check");
         params
@@ -60,7 +60,7 @@ impl TestCa {
             KeyUsagePurpose::DigitalSignature,
         ];
         let cert = params.self_signed(&key).expect("CA parameters are valid");
-        TestCa {
+        Ca {
             issuer: Issuer::new(params, key),
             cert,
         }
@@ -115,6 +115,33 @@ impl TestCa {
         Arc::new(config)
     }
 
+    /// Issues a certificate for `names` (host names or IP addresses) with a fresh key,
+    /// signed by this CA, or by its own key for `CertKind::SelfSigned`; `WrongName` puts
+    /// `WRONG_NAME` instead of the names. Returns the certificate and key in PEM.
+    pub fn issue_pem(&self, names: &[String], kind: CertKind) -> Result<(String, String), String> {
+        let names: Vec<String> = match kind {
+            CertKind::WrongName => vec![WRONG_NAME.to_owned()],
+            _ => names.to_vec(),
+        };
+        let mut params = CertificateParams::new(names).map_err(|e| e.to_string())?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "relayctl sim");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        params.use_authority_key_identifier_extension = kind != CertKind::SelfSigned;
+        if kind == CertKind::Expired {
+            params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+            params.not_after = rcgen::date_time_ymd(2001, 1, 1);
+        }
+        let key = KeyPair::generate().map_err(|e| e.to_string())?;
+        let cert = match kind {
+            CertKind::SelfSigned => params.self_signed(&key),
+            _ => params.signed_by(&key, &self.issuer),
+        }
+        .map_err(|e| e.to_string())?;
+        Ok((cert.pem(), key.serialize_pem()))
+    }
+
     /// Issues a server certificate of the given kind with a fresh key: the chain to present
     /// (the leaf alone, as the CA is the trust anchor) and its private key.
     pub fn issue(&self, kind: CertKind) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
@@ -141,4 +168,25 @@ impl TestCa {
         let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
         (vec![cert.der().clone()], key_der)
     }
+}
+
+/// A rustls server configuration (ring provider) presenting the PEM chain `cert` with the
+/// PEM private key `key`.
+pub fn server_config_pem(cert: &[u8], key: &[u8]) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    let chain = CertificateDer::pem_slice_iter(cert)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("certificate: {e}"))?;
+    if chain.is_empty() {
+        return Err("certificate: no CERTIFICATE block".to_owned());
+    }
+    let key = PrivateKeyDer::from_pem_slice(key).map_err(|e| format!("key: {e}"))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| format!("certificate and key: {e}"))?;
+    Ok(Arc::new(config))
 }

@@ -3,10 +3,12 @@
 //! BDAT, and the hostile modes. Reads through the capped line reader only; records every
 //! event; ends when the client goes, at QUIT, or at the script's `max_session`.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -15,14 +17,26 @@ use tokio_rustls::TlsAcceptor;
 
 use super::b64;
 use super::io::{Input, LineReader, Stream, Wire};
+use super::log::{self, AuthInfo, SessionRecord, Sink, TlsInfo, Transaction};
+use super::policy::{Decision, Facts, Policy};
 use super::record::{AuthAttempt, Dir, Message, Shared};
-use super::script::{google, Hostile, Script, TlsMode};
+use super::script::{google, Hostile, Script, Stage, TlsMode};
 
 /// What every session of one relay shares.
 pub(super) struct Ctx {
     pub(super) script: Script,
     pub(super) acceptor: TlsAcceptor,
     pub(super) shared: Arc<Shared>,
+    pub(super) policy: Option<Policy>,
+    pub(super) sink: Option<Arc<Sink>>,
+    pub(super) slots: Option<Arc<Semaphore>>,
+}
+
+/// Where a connection came in.
+pub(super) struct Where {
+    pub(super) peer: SocketAddr,
+    pub(super) role: u16,
+    pub(super) tls: TlsMode,
 }
 
 /// Counts a connection as open until dropped, also when the runtime cancels the task.
@@ -56,44 +70,130 @@ enum Flow {
     Close,
 }
 
+/// A connection over `--max-connections`: 421 and closed, logged.
+pub(super) async fn turn_away(mut tcp: TcpStream, ctx: Arc<Ctx>, _open: OpenGuard) {
+    let n = ctx.shared.accepted.fetch_add(1, Ordering::SeqCst) + 1;
+    let id = format!("r{n}sm0full.{n}");
+    let text = google::TOO_MANY_CONNECTIONS.replace("{id}", &id);
+    let started = now_rfc3339();
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        tcp.write_all(format!("{text}\r\n").as_bytes()).await?;
+        tcp.shutdown().await
+    })
+    .await;
+    if let Some(sink) = &ctx.sink {
+        let peer = tcp.peer_addr().map(|a| a.to_string()).unwrap_or_default();
+        let local = tcp.local_addr().ok();
+        let client_ip = ctx
+            .script
+            .client_ip
+            .map(|ip| ip.to_string())
+            .or_else(|| tcp.peer_addr().ok().map(|a| a.ip().to_string()))
+            .unwrap_or_default();
+        sink.write_session(&SessionRecord {
+            schema: log::SESSION_SCHEMA,
+            id,
+            started,
+            ended: now_rfc3339(),
+            listener: 0,
+            local: local.map(|a| a.to_string()).unwrap_or_default(),
+            peer,
+            client_ip,
+            helo: None,
+            tls: None,
+            auth: None,
+            transactions: Vec::new(),
+            replies: vec![log::Reply { code: 421, text }],
+            commands_before_tls: Vec::new(),
+            closed_by: "server",
+        });
+    }
+}
+
+fn now_rfc3339() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    crate::net::tls::rfc3339(secs)
+}
+
 /// Serves one accepted connection to its end.
 pub(super) async fn serve(
     tcp: TcpStream,
-    peer: SocketAddr,
-    local_port: u16,
+    at: Where,
     ctx: Arc<Ctx>,
-    _open: OpenGuard,
+    _guards: (OpenGuard, Option<OwnedSemaphorePermit>),
 ) {
+    let Where { peer, role, tls } = at;
+    let local = tcp.local_addr().ok();
+    let local_port = local.map(|a| a.port()).unwrap_or(0);
     let n = ctx.shared.accepted.fetch_add(1, Ordering::SeqCst) + 1;
     // Shaped like Google's session ids (`f10sm1a4899ejl.97`, Google help 6140680).
     let id = format!("r{n}sm{local_port:x}tst.{n}");
     let conn = ctx.shared.open_transcript(peer, id.clone());
     let wire = Wire::new(tcp, ctx.shared.clone());
     let limit = ctx.script.max_session;
+    let client_ip = ctx.script.client_ip.unwrap_or(peer.ip());
     let mut s = Session {
         rd: LineReader::new(ctx.shared.clone()),
         ctx,
         io: Stream::Plain(wire),
         conn,
         id,
-        peer,
+        client_ip,
+        mode: tls,
         tls: false,
         helo: None,
         authed: false,
+        authed_user: None,
         last_from: None,
         mail_from: None,
         rcpts: Vec::new(),
         bdat: Vec::new(),
         bdat_too_big: false,
+        rec: SessionRecord {
+            schema: log::SESSION_SCHEMA,
+            id: String::new(),
+            started: now_rfc3339(),
+            ended: String::new(),
+            listener: role,
+            local: local.map(|a| a.to_string()).unwrap_or_default(),
+            peer: peer.to_string(),
+            client_ip: client_ip.to_string(),
+            helo: None,
+            tls: None,
+            auth: None,
+            transactions: Vec::new(),
+            replies: Vec::new(),
+            commands_before_tls: Vec::new(),
+            closed_by: "client",
+        },
+        tx: None,
+        last_reply: String::new(),
     };
+    s.rec.id = s.id.clone();
     let end = match tokio::time::timeout(limit, s.run()).await {
         Ok(Ok(why)) => why.to_owned(),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::TimedOut => {
+            s.rec.closed_by = "timeout";
+            let _ = s.reply(google::TIMEOUT, Instant::now()).await;
+            format!("connection error: {e}")
+        }
         Ok(Err(e)) => format!("connection error: {e}"),
-        Err(_) => format!("session limit of {limit:?} reached; closing"),
+        Err(_) => {
+            s.rec.closed_by = "timeout";
+            format!("session limit of {limit:?} reached; closing")
+        }
     };
     s.note(&end);
     // A polite close (TLS close_notify, FIN) when the client still listens.
     let _ = tokio::time::timeout(Duration::from_secs(1), s.io.shutdown()).await;
+    s.finish_transaction(None);
+    if let Some(sink) = s.ctx.sink.clone() {
+        s.rec.ended = now_rfc3339();
+        sink.write_session(&s.rec);
+    }
 }
 
 struct Session {
@@ -102,15 +202,21 @@ struct Session {
     rd: LineReader,
     conn: usize,
     id: String,
-    peer: SocketAddr,
+    client_ip: IpAddr,
+    mode: TlsMode,
     tls: bool,
     helo: Option<String>,
     authed: bool,
+    authed_user: Option<String>,
     last_from: Option<String>,
     mail_from: Option<String>,
     rcpts: Vec<String>,
     bdat: Vec<u8>,
     bdat_too_big: bool,
+    rec: SessionRecord,
+    /// The open transaction's record (from an accepted MAIL FROM).
+    tx: Option<Transaction>,
+    last_reply: String,
 }
 
 fn is_auth_keyword(cap: &str) -> bool {
@@ -161,9 +267,12 @@ impl Session {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        template
-            .replace("{id}", &self.id)
-            .replace("{ip}", &self.peer.ip().to_string())
+        let text = match &self.ctx.script.hostname {
+            Some(h) => template.replace("smtp-relay.gmail.com", h),
+            None => template.to_owned(),
+        };
+        text.replace("{id}", &self.id)
+            .replace("{ip}", &self.client_ip.to_string())
             .replace("{helo}", &helo)
             .replace("{domains}", &domains.join(", "))
             .replace("{epoch}", &epoch.to_string())
@@ -172,6 +281,19 @@ impl Session {
     /// Writes `text` (lines separated by `\n`) with CRLFs, `delay` after `at`.
     async fn send_bytes(&mut self, text: &[u8], at: Instant) -> std::io::Result<()> {
         tokio::time::sleep_until(at + self.ctx.script.delay).await;
+        self.last_reply = String::from_utf8_lossy(text).into_owned();
+        let code = text
+            .get(..3)
+            .and_then(|c| std::str::from_utf8(c).ok())
+            .and_then(|c| c.parse::<u16>().ok());
+        if let Some(code) = code.filter(|c| *c >= 400) {
+            if self.rec.replies.len() < log::MAX_REPLIES {
+                self.rec.replies.push(log::Reply {
+                    code,
+                    text: self.last_reply.clone(),
+                });
+            }
+        }
         let mut out = Vec::with_capacity(text.len() + 16);
         for line in text.split(|&b| b == b'\n') {
             self.ctx
@@ -192,7 +314,7 @@ impl Session {
 
     /// The next line from the client, recorded in the transcript.
     async fn next_line(&mut self) -> std::io::Result<(Input, Instant)> {
-        let (input, at) = self.rd.next_line(&mut self.io).await?;
+        let (input, at) = self.read_line().await?;
         match &input {
             Input::Line(l) => self.ctx.shared.event(self.conn, Dir::Client, self.tls, l),
             Input::TooLong(n) => self.note(&format!("client sent a line of {n} bytes; skipped")),
@@ -201,16 +323,64 @@ impl Session {
         Ok((input, at))
     }
 
+    /// The next line, within the step timeout (an error of kind `TimedOut` past it).
+    async fn read_line(&mut self) -> std::io::Result<(Input, Instant)> {
+        match self.ctx.script.step_timeout {
+            None => self.rd.next_line(&mut self.io).await,
+            Some(limit) => tokio::time::timeout(limit, self.rd.next_line(&mut self.io))
+                .await
+                .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "step timeout"))?,
+        }
+    }
+
+    /// The `--fault refuse=STAGE:REPLY` reply for `stage`, if any.
+    fn refusal(&self, stage: Stage) -> Option<String> {
+        self.ctx
+            .script
+            .refusals
+            .iter()
+            .find(|(s, _)| *s == stage)
+            .map(|(_, r)| r.clone())
+    }
+
+    /// Sends a scripted refusal; `Close` after a 421 (RFC 5321 §3.8).
+    async fn refuse(&mut self, text: &str, at: Instant) -> std::io::Result<Flow> {
+        self.reply(text, at).await?;
+        if text.starts_with("421") {
+            self.rec.closed_by = "server";
+            return Ok(Flow::Close);
+        }
+        Ok(Flow::Go)
+    }
+
+    /// Ends the open transaction's record: accepted with this queue id, or not.
+    fn finish_transaction(&mut self, accepted: Option<String>) {
+        if let Some(mut tx) = self.tx.take() {
+            tx.accepted = accepted.is_some();
+            tx.queue_id = accepted;
+            tx.rcpt_to = self.rcpts.iter().take(log::MAX_RCPTS).cloned().collect();
+            tx.reply = self.last_reply.clone();
+            if self.rec.transactions.len() < log::MAX_TRANSACTIONS {
+                self.rec.transactions.push(tx);
+            }
+        }
+    }
+
     async fn run(&mut self) -> std::io::Result<&'static str> {
         let hostile = self.hostile();
         if hostile == Some(Hostile::Silent) {
             // Silent means no byte at all, so no TLS handshake either.
             return self.byte_level(Hostile::Silent, Instant::now()).await;
         }
-        if self.script().tls == TlsMode::Implicit && !self.start_tls().await {
+        if self.mode == TlsMode::Implicit && !self.start_tls("implicit").await {
             return Ok("TLS handshake failed");
         }
         let start = Instant::now();
+        if let Some(text) = self.refusal(Stage::Connect) {
+            self.reply(&text, start).await?;
+            self.rec.closed_by = "server";
+            return Ok("refused at connect, as the fault says");
+        }
         if let Some(mode) = hostile.filter(|h| h.is_byte_level()) {
             return self.byte_level(mode, start).await;
         }
@@ -229,7 +399,10 @@ impl Session {
         loop {
             let (input, at) = self.next_line().await?;
             let flow = match input {
-                Input::Eof => return Ok("client closed the connection"),
+                Input::Eof => {
+                    self.rec.closed_by = "client";
+                    return Ok("client closed the connection");
+                }
                 Input::TooLong(_) => {
                     self.reply("500 5.5.2 Line too long {id} - gsmtp", at)
                         .await?;
@@ -240,11 +413,13 @@ impl Session {
             if flow == Flow::Close {
                 return Ok("closed by the relay");
             }
+            // Still talking: whatever closes it next is the client, unless we say so.
+            self.rec.closed_by = "client";
         }
     }
 
     /// TLS on the plaintext wire; false (with a note) when the handshake fails.
-    async fn start_tls(&mut self) -> bool {
+    async fn start_tls(&mut self, how: &'static str) -> bool {
         let Some(wire) = self.io.take_plain() else {
             self.note("TLS requested on a stream that is not plaintext");
             return false;
@@ -252,6 +427,18 @@ impl Session {
         match self.ctx.acceptor.accept(wire).await {
             Ok(t) => {
                 let version = t.get_ref().1.protocol_version();
+                let cipher = t.get_ref().1.negotiated_cipher_suite();
+                self.rec.tls = Some(TlsInfo {
+                    version: match version {
+                        Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".to_owned(),
+                        Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2".to_owned(),
+                        other => format!("{other:?}"),
+                    },
+                    cipher: cipher
+                        .map(|c| format!("{:?}", c.suite()))
+                        .unwrap_or_default(),
+                    how,
+                });
                 self.io = Stream::Tls(Box::new(t));
                 self.tls = true;
                 self.note(&format!("TLS up ({version:?})"));
@@ -274,6 +461,35 @@ impl Session {
             Some((v, a)) => (v.to_ascii_uppercase(), a.trim().to_owned()),
             None => (text.trim().to_ascii_uppercase(), String::new()),
         };
+        if !self.tls && self.rec.commands_before_tls.len() < log::MAX_COMMANDS {
+            // Never the AUTH arguments: they carry the credential.
+            let mut shown = if verb == "AUTH" {
+                let mech = arg.split_whitespace().next().unwrap_or("");
+                format!("AUTH {mech}").trim_end().to_owned()
+            } else {
+                text.clone()
+            };
+            if shown.len() > 512 {
+                let mut cut = 512;
+                while !shown.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                shown.truncate(cut);
+            }
+            self.rec.commands_before_tls.push(shown);
+        }
+        let stage = match verb.as_str() {
+            "EHLO" | "HELO" => Some(Stage::Helo),
+            "STARTTLS" => Some(Stage::StartTls),
+            "AUTH" => Some(Stage::Auth),
+            "MAIL" => Some(Stage::Mail),
+            "RCPT" => Some(Stage::Rcpt),
+            "DATA" => Some(Stage::Data),
+            _ => None,
+        };
+        if let Some(text) = stage.and_then(|st| self.refusal(st)) {
+            return self.refuse(&text, at).await;
+        }
         match verb.as_str() {
             "EHLO" | "HELO" => self.hello(&verb, &arg, at).await,
             "STARTTLS" => self.starttls(at).await,
@@ -294,6 +510,7 @@ impl Session {
             }
             "QUIT" => {
                 self.reply(google::QUIT, at).await?;
+                self.rec.closed_by = "client";
                 Ok(Flow::Close)
             }
             _ => {
@@ -304,6 +521,7 @@ impl Session {
     }
 
     fn reset(&mut self) {
+        self.finish_transaction(None);
         self.mail_from = None;
         self.rcpts.clear();
         self.bdat.clear();
@@ -320,9 +538,7 @@ impl Session {
 
     /// Whether STARTTLS is accepted at this point of the session.
     fn starttls_allowed(&self) -> bool {
-        !self.tls
-            && self.script().tls == TlsMode::StartTls
-            && self.hostile() != Some(Hostile::NoStartTls)
+        !self.tls && self.mode == TlsMode::StartTls && self.hostile() != Some(Hostile::NoStartTls)
     }
 
     /// The EHLO keywords for this point of the session: the script's list, less STARTTLS
@@ -360,9 +576,11 @@ impl Session {
         if self.script().helo_policy.refuses(name) {
             let text = google::HELO_REFUSED.replace("{verb}", verb);
             self.reply(&text, at).await?;
+            self.rec.closed_by = "server";
             return Ok(Flow::Close);
         }
         self.helo = Some(name.to_owned());
+        self.rec.helo = Some(name.chars().take(255).collect());
         self.reset();
         if verb == "HELO" {
             self.reply(google::HELO_REPLY, at).await?;
@@ -403,20 +621,23 @@ impl Session {
                 return Ok(Flow::Go);
             }
         } else if self.rd.has_buffered() {
-            // RFC 3207 §5: commands pipelined after STARTTLS could be injected by a man
+            // RFC 3207 Google help 6140680: commands pipelined after STARTTLS could be injected by a man
             // in the middle; Google refuses them (RFC 8314; firebase/extensions#632).
             self.reply(google::PIPELINED_AFTER_STARTTLS, at).await?;
+            self.rec.closed_by = "server";
             return Ok(Flow::Close);
         } else {
             self.reply(google::STARTTLS_READY, at).await?;
         }
         self.rd.clear();
-        if !self.start_tls().await {
+        if !self.start_tls("starttls").await {
+            self.rec.closed_by = "server";
             return Ok(Flow::Close);
         }
-        // RFC 3207 §4.2: forget what the client said before TLS.
+        // RFC 3207 Google help 6140680.2: forget what the client said before TLS.
         self.helo = None;
         self.authed = false;
+        self.authed_user = None;
         self.reset();
         Ok(Flow::Go)
     }
@@ -445,7 +666,7 @@ impl Session {
             return Ok(Flow::Go);
         }
         if !self.auth_allowed() {
-            // Google help 2956491: AUTH only inside TLS, and §7's reply before it.
+            // Google help 2956491: AUTH only inside TLS, and Google help 3726730's reply before it.
             let text = if self.tls {
                 google::UNRECOGNIZED
             } else {
@@ -532,6 +753,15 @@ impl Session {
             .accounts
             .iter()
             .any(|(u, p)| *u == user && *p == secret);
+        self.rec.auth = Some(AuthInfo {
+            user: user.chars().take(320).collect(),
+            mechanism: mechanism.clone(),
+            in_tls: self.tls,
+            accepted,
+        });
+        if accepted {
+            self.authed_user = Some(user.clone());
+        }
         self.ctx.shared.add_auth(AuthAttempt {
             mechanism: mechanism.clone(),
             user,
@@ -557,7 +787,7 @@ impl Session {
     }
 
     /// Decodes a SASL response; answers 501 itself (and returns None) for `*` or bad
-    /// base64 (RFC 4954 §4).
+    /// base64 (RFC 4954 Google help 6140680).
     async fn sasl_decode(&mut self, resp: &[u8], at: Instant) -> std::io::Result<Option<Vec<u8>>> {
         if resp == b"*" {
             self.reply("501 5.7.0 Authentication cancelled {id} - gsmtp", at)
@@ -597,6 +827,16 @@ impl Session {
         let text = self.script().mail_reply.clone();
         self.reply(&text, at).await?;
         if text.starts_with('2') {
+            self.tx = Some(Transaction {
+                mail_from: from.chars().take(320).collect(),
+                rcpt_to: Vec::new(),
+                accepted: false,
+                size: 0,
+                message_id: None,
+                queue_id: None,
+                rewritten_from: None,
+                reply: String::new(),
+            });
             self.mail_from = Some(from);
         }
         Ok(Flow::Go)
@@ -616,7 +856,28 @@ impl Session {
             self.reply(google::TOO_MANY_RECIPIENTS, at).await?;
             return Ok(Flow::Go);
         }
-        let text = self.script().rcpt_reply.clone();
+        let text = match &self.ctx.policy {
+            None => self.script().rcpt_reply.clone(),
+            Some(policy) => {
+                let facts = Facts {
+                    client_ip: self.client_ip,
+                    authed: self.authed_user.as_deref(),
+                    helo: self.helo.as_deref(),
+                    from: self.mail_from.as_deref().unwrap_or(""),
+                    accepted_rcpts: self.rcpts.len(),
+                    rcpt: &to,
+                };
+                match policy.rcpt(&facts) {
+                    Decision::Accept { rewritten } => {
+                        if let (Some(tx), Some(r)) = (self.tx.as_mut(), rewritten) {
+                            tx.rewritten_from = Some(r);
+                        }
+                        google::RCPT_OK.to_owned()
+                    }
+                    Decision::Refuse(reply) => reply.to_owned(),
+                }
+            }
+        };
         self.reply(&text, at).await?;
         if text.starts_with('2') {
             self.rcpts.push(to);
@@ -626,15 +887,41 @@ impl Session {
 
     /// Stores the transaction's message and answers the final reply.
     async fn deliver(&mut self, data: Vec<u8>, at: Instant) -> std::io::Result<()> {
-        self.ctx.shared.add_message(Message {
-            from: self.mail_from.clone().unwrap_or_default(),
-            to: self.rcpts.clone(),
-            data,
-            tls: self.tls,
-        });
-        let text = self.script().data_reply.clone();
+        let from = self.mail_from.clone().unwrap_or_default();
+        let mut queue_id = format!("{}.{}", self.id, self.rec.transactions.len() + 1);
+        if let Some(tx) = self.tx.as_mut() {
+            tx.size = data.len();
+            tx.message_id = log::message_id(&data);
+        }
+        if let Some(policy) = &self.ctx.policy {
+            policy.count(&from, &self.rcpts);
+        }
+        let mut text = self.script().data_reply.clone();
+        if let Some(sink) = self.ctx.sink.clone() {
+            queue_id = sink.queue_id();
+            let (q, rcpts) = (queue_id.clone(), self.rcpts.clone());
+            let (f, d) = (from.clone(), data);
+            let stored =
+                tokio::task::spawn_blocking(move || sink.deliver(&q, &f, &rcpts, &d)).await;
+            if !matches!(stored, Ok(Ok(()))) {
+                // The disk is full or gone: a temporary failure, as a real MTA says.
+                text =
+                    "451 4.3.0 Mail server temporarily rejected message. {id} - gsmtp".to_owned();
+            }
+        } else {
+            self.ctx.shared.add_message(Message {
+                from,
+                to: self.rcpts.clone(),
+                data,
+                tls: self.tls,
+            });
+        }
+        self.reply(&text, at).await?;
+        if text.starts_with('2') {
+            self.finish_transaction(Some(queue_id));
+        }
         self.reset();
-        self.reply(&text, at).await
+        Ok(())
     }
 
     async fn data(&mut self, at: Instant) -> std::io::Result<Flow> {
@@ -651,13 +938,13 @@ impl Session {
         let mut data = Vec::new();
         let mut too_big = false;
         let at = loop {
-            let (input, at) = self.rd.next_line(&mut self.io).await?;
+            let (input, at) = self.read_line().await?;
             match input {
                 Input::Eof => return Ok(Flow::Close),
                 Input::TooLong(_) => too_big = true,
                 Input::Line(line) if line == b"." => break at,
                 Input::Line(line) => {
-                    // RFC 5321 §4.5.2: remove the transparency dot.
+                    // RFC 5321 Google help 6140680.5.2: remove the transparency dot.
                     let line = line.strip_prefix(b".").unwrap_or(&line);
                     if data.len() + line.len() + 2 > limit {
                         too_big = true;
@@ -782,7 +1069,7 @@ impl Session {
     }
 }
 
-/// `authzid \0 user \0 password` (RFC 4616 §2).
+/// `authzid \0 user \0 password` (RFC 4616 Google help 2956491).
 fn parse_plain(decoded: &[u8]) -> Option<(String, String)> {
     let mut parts = decoded.split(|&b| b == 0);
     let _authzid = parts.next()?;
