@@ -41,6 +41,24 @@ pub const PASSWORD: &str = "e2e-App-Pass-7Qz";
 pub const FROM: &str = "postmaster@example.com";
 pub const RCPT: &str = "someone@example.org";
 
+/// The address sim's policy sees for every client (`--client-ip`), inside the console range.
+const CLIENT_IP: &str = "203.0.113.5";
+
+/// The console setting the plan stands for, as relay.toml, for sim to enforce: IP
+/// authentication with 203.0.113.0/28, or SMTP AUTH; Require TLS; "Only addresses in my
+/// domains" with example.com.
+fn console_toml(dir: &std::path::Path, plan: Plan) -> std::path::PathBuf {
+    let auth = if plan.auth() { "smtp-auth" } else { "ip" };
+    let text = format!(
+        "[console]\nallowed_senders = \"domain-addresses\"\nauthentication = \"{auth}\"\n\
+         require_tls = true\n\n[[console.ranges]]\ndescription = \"e2e\"\n\
+         cidr = \"203.0.113.0/28\"\nenabled = true\n\n[site]\ndomains = [\"example.com\"]\n"
+    );
+    let path = dir.join("sim-relay.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 /// The relay plans under test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Plan {
@@ -141,9 +159,12 @@ impl Ctx {
                 listen,
                 users: vec![(AUTH_USER.to_string(), PASSWORD.to_string())],
                 faults: case.fault().into_iter().collect(),
-                client_ip: None,
+                // The console's IP range is public (documentation space); every loopback
+                // client is mapped into it, as the MTA's public address would be.
+                client_ip: Some(CLIENT_IP.parse().unwrap()),
                 cert_names: vec![RELAY_NAME.to_string()],
                 hostname: "smtp-relay.gmail.com".to_string(),
+                config: Some(console_toml(tmp.path(), plan)),
             },
         );
         // The harness's hosts file (the machine's name qualified, for sendmail) + the relay.

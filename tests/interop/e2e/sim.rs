@@ -30,7 +30,7 @@ pub enum Backend {
 }
 
 /// THE switch: the stand-in until `relayctl sim` lands on this branch.
-pub const BACKEND: Backend = Backend::StandIn;
+pub const BACKEND: Backend = Backend::Sim;
 
 fn backend() -> Backend {
     match std::env::var("RELAYCTL_E2E_RELAY").as_deref() {
@@ -72,6 +72,9 @@ pub struct SimOptions {
     pub cert_names: Vec<String>,
     /// `--hostname`.
     pub hostname: String,
+    /// `--config`: the relay.toml whose console setting sim enforces (the same setting
+    /// the MTA's configuration was generated for).
+    pub config: Option<PathBuf>,
 }
 
 /// `relayctl/sim-session/1`.
@@ -186,6 +189,9 @@ impl SimProcess {
         }
         if let Some(ip) = opts.client_ip {
             cmd.args(["--client-ip", &ip.to_string()]);
+        }
+        if let Some(c) = &opts.config {
+            cmd.arg("--config").arg(c);
         }
         let mut child = cmd
             .stdin(Stdio::null())
