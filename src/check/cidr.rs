@@ -238,6 +238,7 @@ impl Bits for u32 {
     }
     fn net(self, prefix: u8) -> IpNet {
         IpNet::V4(Ipv4Net::new(Ipv4Addr::from(self), prefix).expect("IPv4 prefixes stay <= 32"))
+        // infallible: the message says why
     }
 }
 
@@ -251,6 +252,7 @@ impl Bits for u128 {
     }
     fn net(self, prefix: u8) -> IpNet {
         IpNet::V6(Ipv6Net::new(Ipv6Addr::from(self), prefix).expect("IPv6 prefixes stay <= 128"))
+        // infallible: the message says why
     }
 }
 
@@ -400,7 +402,7 @@ impl Checker {
     /// Registers an input under the name findings use for it (`ranges.txt`, `stdin`,
     /// `--range`, `relay.toml`). At most 255 inputs.
     pub fn source(&mut self, name: &str) -> SourceId {
-        let id = u8::try_from(self.sources.len()).expect("the command registers a few inputs");
+        let id = u8::try_from(self.sources.len()).expect("the command registers a few inputs"); // infallible: the message says why
         self.sources.push(name.to_owned());
         SourceId(id)
     }

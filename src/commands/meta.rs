@@ -126,7 +126,7 @@ fn add_pages(cmd: &clap::Command, pages: &mut Vec<(String, Vec<u8>)>) {
         .source(format!("relayctl {}", env!("CARGO_PKG_VERSION")));
     let mut buf = Vec::new();
     man.render(&mut buf)
-        .expect("rendering into memory cannot fail");
+        .expect("rendering into memory cannot fail"); // infallible: the message says why
     pages.push((man.get_filename(), buf));
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         add_pages(sub, pages);

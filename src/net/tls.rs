@@ -78,7 +78,7 @@ impl Trust {
         });
         let config = ClientConfig::builder_with_provider(self.provider.clone())
             .with_safe_default_protocol_versions()
-            .expect("the ring provider supports the default TLS versions")
+            .expect("the ring provider supports the default TLS versions") // infallible: the message says why
             .dangerous()
             .with_custom_certificate_verifier(recorder.clone())
             .with_no_client_auth();

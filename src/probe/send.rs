@@ -350,7 +350,7 @@ pub fn verdict(
             },
         };
     };
-    let s = e.session.as_ref().expect("reached() has a session");
+    let s = e.session.as_ref().expect("reached() has a session"); // infallible: the message says why
     let session = session(r, e, s, msg);
     let elapsed_ms = s
         .steps

@@ -479,7 +479,7 @@ pub fn plan(
         relay_host: site.relay_host.clone().unwrap_or_else(|| {
             DEFAULT_RELAY_HOST
                 .parse()
-                .expect("constant host name is valid")
+                .expect("constant host name is valid") // infallible: the message says why
         }),
         port,
         tls,

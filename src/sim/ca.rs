@@ -48,8 +48,8 @@ impl Ca {
     /// A new CA with a fresh ECDSA P-256 key (rcgen's default; also what Google's relay
     /// presents, RFC 8314; firebase/extensions#632).
     pub fn new() -> Ca {
-        let key = KeyPair::generate().expect("ring generates a P-256 key");
-        let mut params = CertificateParams::new(Vec::<String>::new()).expect("no names to check");
+        let key = KeyPair::generate().expect("ring generates a P-256 key"); // infallible: the message says why
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("no names to check"); // infallible: the message says why
         params
             .distinguished_name
             .push(DnType::CommonName, "relayctl test CA");
@@ -59,7 +59,7 @@ impl Ca {
             KeyUsagePurpose::CrlSign,
             KeyUsagePurpose::DigitalSignature,
         ];
-        let cert = params.self_signed(&key).expect("CA parameters are valid");
+        let cert = params.self_signed(&key).expect("CA parameters are valid"); // infallible: the message says why
         Ca {
             issuer: Issuer::new(params, key),
             cert,
@@ -86,7 +86,7 @@ impl Ca {
         let mut roots = rustls::RootCertStore::empty();
         roots
             .add(self.ca_der())
-            .expect("rcgen's CA certificate parses");
+            .expect("rcgen's CA certificate parses"); // infallible: the message says why
         roots
     }
 
@@ -95,7 +95,7 @@ impl Ca {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .expect("ring supports the default versions")
+            .expect("ring supports the default versions") // infallible: the message says why
             .with_root_certificates(self.root_store())
             .with_no_client_auth();
         Arc::new(config)
@@ -108,10 +108,10 @@ impl Ca {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .expect("ring supports the default versions")
+            .expect("ring supports the default versions") // infallible: the message says why
             .with_no_client_auth()
             .with_single_cert(chain, key)
-            .expect("the key matches the certificate");
+            .expect("the key matches the certificate"); // infallible: the message says why
         Arc::new(config)
     }
 
@@ -149,7 +149,7 @@ impl Ca {
             CertKind::WrongName => vec![WRONG_NAME.to_owned()],
             _ => GOOD_NAMES.iter().map(|n| n.to_string()).collect(),
         };
-        let mut params = CertificateParams::new(names).expect("the names are valid SANs");
+        let mut params = CertificateParams::new(names).expect("the names are valid SANs"); // infallible: the message says why
         params
             .distinguished_name
             .push(DnType::CommonName, "relayctl test relay");
@@ -159,12 +159,12 @@ impl Ca {
             params.not_before = rcgen::date_time_ymd(2000, 1, 1);
             params.not_after = rcgen::date_time_ymd(2001, 1, 1);
         }
-        let key = KeyPair::generate().expect("ring generates a P-256 key");
+        let key = KeyPair::generate().expect("ring generates a P-256 key"); // infallible: the message says why
         let cert = match kind {
             CertKind::SelfSigned => params.self_signed(&key),
             _ => params.signed_by(&key, &self.issuer),
         }
-        .expect("leaf parameters are valid");
+        .expect("leaf parameters are valid"); // infallible: the message says why
         let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
         (vec![cert.der().clone()], key_der)
     }
