@@ -20,6 +20,7 @@
 
 mod exim;
 mod msmtp;
+mod opensmtpd;
 mod postfix;
 mod sendmail;
 pub mod sim;

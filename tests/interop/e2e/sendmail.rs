@@ -11,17 +11,17 @@
 //! (MAIL_SETTINGS_DIR), `confCACERT` -> the relay's CA (the system bundle otherwise);
 //! on the command line `-O QueueDirectory=<tmp>/mqueue` and
 //! `-O HostStatusDirectory=<tmp>/hoststat` (Debian's /var/spool/mqueue, /var/lib/sendmail);
-//! and three m4 lines after the generated ones, because sendmail resolves names itself
-//! (its own service switch and hosts file, and the resolver library for DNS, not only
-//! glibc's NSS, which nss_wrapper replaces):
-//! - ``define(`confSERVICE_SWITCH_FILE', `<tmp>/service.switch')`` with `hosts files`
-//!   (Linux has no system switch sendmail reads; its default is `hosts dns files`): no DNS
-//!   at all, so no MX or address query for the relay or the recipient's domain leaves the
-//!   machine;
-//! - ``define(`confHOSTS_FILE', `<the case's hosts file>')`` (`/etc/hosts` otherwise), which
-//!   maps `relay.test` to the case's loopback address;
-//! - ``FEATURE(`nocanonify')``: the recipient's domain is not canonified (a host lookup per
-//!   address).
+//! and name resolution kept on the machine, because sendmail does not resolve through
+//! nss_wrapper (its process-title code overwrites the environment strings nss_wrapper took
+//! its paths from, so the relay's address came from glibc's /etc/hosts and DNS) and queries
+//! DNS itself (MX, canonification):
+//! - sendmail runs in a private mount namespace (`Ctx::isolated`: the case's hosts file as
+//!   /etc/hosts, `hosts: files`, a resolv.conf naming 127.0.0.1 only);
+//! - one m4 line after the generated ones,
+//!   ``define(`confSERVICE_SWITCH_FILE', `<tmp>/service.switch')`` with `hosts files`
+//!   (Linux has no system switch sendmail reads; without it sendmail sends its own DNS
+//!   queries, observed with strace): no MX or address query for the relay or the
+//!   recipient's domain at all.
 //! The SMART_HOST is generated in brackets already (no MX lookup).
 
 use super::{e2e_tests, Ctx, Instance, FROM, PASSWORD, RCPT, SYSTEM_CA};
