@@ -22,6 +22,7 @@
 //!   (Linux has no system switch sendmail reads; without it sendmail sends its own DNS
 //!   queries, observed with strace): no MX or address query for the relay or the
 //!   recipient's domain at all.
+//!
 //! The SMART_HOST is generated in brackets already (no MX lookup).
 
 use super::{e2e_tests, Ctx, Instance, FROM, PASSWORD, RCPT, SYSTEM_CA};
