@@ -117,16 +117,21 @@ impl Ca {
 
     /// Issues a certificate for `names` (host names or IP addresses) with a fresh key,
     /// signed by this CA, or by its own key for `CertKind::SelfSigned`; `WrongName` puts
-    /// `WRONG_NAME` instead of the names. Returns the certificate and key in PEM.
+    /// `WRONG_NAME` instead of the names. The subject CN is the first name, as on a real
+    /// server certificate: clients that check the CN and not the SANs (sendmail's
+    /// `TLS_Srv:host VERIFY+CN:host`) see the relay's name. Returns the certificate and
+    /// key in PEM.
     pub fn issue_pem(&self, names: &[String], kind: CertKind) -> Result<(String, String), String> {
         let names: Vec<String> = match kind {
             CertKind::WrongName => vec![WRONG_NAME.to_owned()],
             _ => names.to_vec(),
         };
+        let cn = names
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "relayctl sim".to_owned());
         let mut params = CertificateParams::new(names).map_err(|e| e.to_string())?;
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "relayctl sim");
+        params.distinguished_name.push(DnType::CommonName, cn);
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         params.use_authority_key_identifier_extension = kind != CertKind::SelfSigned;
         if kind == CertKind::Expired {
@@ -189,4 +194,27 @@ pub fn server_config_pem(cert: &[u8], key: &[u8]) -> Result<Arc<rustls::ServerCo
         .with_single_cert(chain, key)
         .map_err(|e| format!("certificate and key: {e}"))?;
     Ok(Arc::new(config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject(pem: &str) -> String {
+        use rustls::pki_types::pem::PemObject;
+        let der = CertificateDer::from_pem_slice(pem.as_bytes()).unwrap();
+        crate::net::tls::cert_info(&der).subject
+    }
+
+    #[test]
+    fn issued_certificate_cn_is_the_first_name() {
+        let ca = Ca::new();
+        let names = vec!["relay.test".to_owned(), "localhost".to_owned()];
+        for kind in [CertKind::Good, CertKind::SelfSigned, CertKind::Expired] {
+            let (cert, _) = ca.issue_pem(&names, kind).unwrap();
+            assert_eq!(subject(&cert), "CN=relay.test", "{kind:?}");
+        }
+        let (cert, _) = ca.issue_pem(&names, CertKind::WrongName).unwrap();
+        assert_eq!(subject(&cert), format!("CN={WRONG_NAME}"));
+    }
 }

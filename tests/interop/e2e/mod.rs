@@ -20,6 +20,7 @@
 
 mod exim;
 mod msmtp;
+mod opensmtpd;
 mod postfix;
 mod sendmail;
 pub mod sim;
@@ -163,14 +164,17 @@ impl Ctx {
                 // client is mapped into it, as the MTA's public address would be.
                 client_ip: Some(CLIENT_IP.parse().unwrap()),
                 cert_names: vec![RELAY_NAME.to_string()],
-                hostname: "smtp-relay.gmail.com".to_string(),
+                // The banner name and the certificate's subject CN (sendmail checks the CN).
+                hostname: RELAY_NAME.to_string(),
                 config: Some(console_toml(tmp.path(), plan)),
             },
         );
         // The harness's hosts file (the machine's name qualified, for sendmail) + the relay.
         let mut hosts = std::fs::read_to_string(cache().path("NSS_WRAPPER_HOSTS")).unwrap();
         let ip = ctx_relay_ip(&relay, plan);
-        hosts.push_str(&format!("{ip}\t{RELAY_NAME}\n"));
+        // The absolute form too: sendmail looks up `relay.test.` (nss_wrapper compares names
+        // as written).
+        hosts.push_str(&format!("{ip}\t{RELAY_NAME} {RELAY_NAME}.\n"));
         let hosts_path = tmp.path().join("hosts");
         std::fs::write(&hosts_path, hosts).unwrap();
         Ctx {
@@ -196,6 +200,45 @@ impl Ctx {
             .env("NSS_WRAPPER_PASSWD", c.path("NSS_WRAPPER_PASSWD"))
             .env("NSS_WRAPPER_GROUP", c.path("NSS_WRAPPER_GROUP"))
             .env("NSS_WRAPPER_HOSTS", &self.hosts);
+    }
+
+    /// `program args...` in a private mount namespace (`unshare --mount`, root) where this
+    /// case's hosts file is `/etc/hosts` and `/etc/nsswitch.conf` says `hosts: files`, plus
+    /// `/etc/resolv.conf` names only 127.0.0.1, plus `binds` (source, existing target): for
+    /// MTAs that resolve names without going through nss_wrapper (sendmail: its
+    /// process-title code overwrites the environment nss_wrapper read its paths from;
+    /// OpenSMTPD: its own resolver reads /etc/hosts and /etc/resolv.conf). Nothing changes
+    /// outside the namespace, and no query leaves loopback.
+    pub fn isolated(&self, program: &Path, binds: &[(PathBuf, &str)]) -> Command {
+        let nsswitch = self.tmp.path().join("nsswitch.conf");
+        std::fs::write(&nsswitch, "passwd: files\ngroup: files\nhosts: files\n").unwrap();
+        // A DNS query, should one be made, would go to loopback and fail, not leave the machine.
+        let resolv = self.tmp.path().join("resolv.conf");
+        std::fs::write(
+            &resolv,
+            "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+        )
+        .unwrap();
+        let mut all = vec![
+            (self.hosts.clone(), "/etc/hosts"),
+            (nsswitch, "/etc/nsswitch.conf"),
+            (resolv, "/etc/resolv.conf"),
+        ];
+        all.extend(binds.iter().cloned());
+        let mut script = String::from("set -e\n");
+        for (i, (_, target)) in all.iter().enumerate() {
+            script.push_str(&format!("mount --bind \"${}\" '{target}'\n", i + 1));
+        }
+        script.push_str(&format!("shift {}\nexec \"$@\"\n", all.len()));
+        let mut cmd = Command::new("unshare");
+        cmd.args(["--mount", "--propagation", "private", "--", "sh", "-c"])
+            .arg(script)
+            .arg("sh");
+        for (src, _) in &all {
+            cmd.arg(src);
+        }
+        cmd.arg(program);
+        cmd
     }
 
     /// The test message (RFC 5322, LF line ends as a local submission has them).
