@@ -5,7 +5,8 @@
 
 use super::{check_form, plan_summary, Artifact, Command, Edition, Form, GenError, Primary};
 use super::{Shell, Target};
-use crate::relay::plan::{ClientPlan, Egress, InternalRoute, Note, TlsMode};
+use crate::relay::plan::{ClientPlan, InternalRoute, Note, TlsMode};
+use crate::relay::Family;
 
 /// The send connector (or SMTP connector) relayctl has the admin create.
 const CONNECTOR: &str = "Outbound to Google";
@@ -420,13 +421,13 @@ pub(super) fn render(
         "Exchange takes the port in its own field (-Port; 2000/2003: the virtual server's TCP port), never in the smart host name: smtp-relay.gmail.com:587 is rejected as a smart host",
         "Microsoft Learn Set-SendConnector: -SmartHosts, -Port; observed: MicrosoftDocs/office-docs-powershell#5599",
     ));
-    if plan.egress != Egress::Any {
+    if plan.egress != Family::Any {
         notes.push(Note::warning(
             format!(
                 "the registered ranges are all IPv{}, and relayctl knows no connector setting that limits Exchange to one address family: make sure this server reaches {} only over IPv{} (check with the probe command), or register its other address too",
-                if plan.egress == Egress::Ipv4Only { 4 } else { 6 },
+                if plan.egress == Family::V4 { 4 } else { 6 },
                 plan.relay_host,
-                if plan.egress == Egress::Ipv4Only { 4 } else { 6 }
+                if plan.egress == Family::V4 { 4 } else { 6 }
             ),
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         ));

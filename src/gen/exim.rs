@@ -5,7 +5,8 @@
 
 use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
 use super::{Target, PASSWORD_PLACEHOLDER};
-use crate::relay::plan::{ClientPlan, Egress, Note, TlsMode};
+use crate::relay::plan::{ClientPlan, Note, TlsMode};
+use crate::relay::Family;
 
 const UPDATE_CONF: &str = "/etc/exim4/update-exim4.conf.conf";
 const LOCALMACROS: &str = "/etc/exim4/exim4.conf.localmacros";
@@ -31,7 +32,7 @@ fn smarthost(plan: &ClientPlan) -> String {
 fn dc_values(plan: &ClientPlan) -> Vec<(&'static str, String)> {
     let interfaces = match plan.egress {
         // With disable_ipv6, an IPv6 address in local_interfaces is ignored anyway.
-        Egress::Ipv4Only => "127.0.0.1",
+        Family::V4 => "127.0.0.1",
         _ => "127.0.0.1 ; ::1",
     };
     vec![
@@ -76,7 +77,7 @@ fn macros(plan: &ClientPlan) -> Vec<String> {
         TlsMode::Opportunistic => {}
         TlsMode::Off => l.push("REMOTE_SMTP_SMARTHOST_HOSTS_AVOID_TLS = *".to_owned()),
     }
-    if plan.egress == Egress::Ipv4Only {
+    if plan.egress == Family::V4 {
         // the IPv6 trap (observed in OpenSMTPD/OpenSMTPD#1076). localmacros is read at the top of the main
         // section, so a main option is valid here.
         l.push("disable_ipv6 = true".to_owned());
@@ -224,15 +225,15 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         )),
     }
     match plan.egress {
-        Egress::Ipv4Only => notes.push(Note::info(
+        Family::V4 => notes.push(Note::info(
             "disable_ipv6 stops all IPv6 in Exim, listening included; it takes effect on restart",
             "Exim specification, disable_ipv6",
         )),
-        Egress::Ipv6Only => notes.push(Note::warning(
+        Family::V6 => notes.push(Note::warning(
             "Exim has no switch to use IPv6 only; make sure this host has IPv6 egress, or register its public IPv4 address as well",
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
-        Egress::Any => {}
+        Family::Any => {}
     }
     if plan.max_rcpt_per_transaction != EXIM_MAX_RCPT {
         notes.push(Note::warning(

@@ -4,7 +4,8 @@
 
 use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
 use super::{Target, PASSWORD_PLACEHOLDER};
-use crate::relay::plan::{ClientPlan, Egress, Note, TlsMode};
+use crate::relay::plan::{ClientPlan, Note, TlsMode};
+use crate::relay::Family;
 
 const MSMTPRC: &str = "/etc/msmtprc";
 const PASSWORD_FILE: &str = "/etc/msmtp-password";
@@ -51,7 +52,7 @@ fn rc_lines(plan: &ClientPlan) -> Vec<String> {
     // An envelope sender in the customer's domain for mail that names none (cron, -t).
     l.push(format!("from {}", plan.test_sender()));
     l.push("syslog LOG_MAIL".to_owned());
-    if plan.egress == Egress::Ipv4Only {
+    if plan.egress == Family::V4 {
         l.push(
             "# IPv4 only: msmtp has no address-family setting; see the notes (source_ip)"
                 .to_owned(),
@@ -110,15 +111,15 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ));
     }
     match plan.egress {
-        Egress::Ipv4Only => notes.push(Note::warning(
+        Family::V4 => notes.push(Note::warning(
             "msmtp has no address-family setting: add `source_ip <this host's IPv4 address>` to the account to keep it on IPv4; otherwise a host with IPv6 egress reaches Google over IPv6 and is refused",
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
-        Egress::Ipv6Only => notes.push(Note::warning(
+        Family::V6 => notes.push(Note::warning(
             "msmtp has no address-family setting: add `source_ip <this host's IPv6 address>` to the account to keep it on IPv6",
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
-        Egress::Any => {}
+        Family::Any => {}
     }
     if !plan.internal.is_empty() {
         let domains: Vec<_> = plan.internal.iter().map(|r| r.domain.as_str()).collect();

@@ -5,7 +5,8 @@
 
 use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
 use super::{Target, PASSWORD_PLACEHOLDER};
-use crate::relay::plan::{ClientPlan, Egress, InternalRoute, Note, TlsMode};
+use crate::relay::plan::{ClientPlan, InternalRoute, Note, TlsMode};
+use crate::relay::Family;
 
 const SMTPD_CONF: &str = "/etc/smtpd.conf";
 const SECRETS_DIR: &str = "/etc/mail";
@@ -75,7 +76,7 @@ fn conf_lines(plan: &ClientPlan) -> Vec<String> {
         "action \"{RELAY_ACTION}\" relay host {}{auth} {helo}",
         relay_url(plan)
     ));
-    if plan.egress == Egress::Ipv4Only {
+    if plan.egress == Family::V4 {
         l.push(format!(
             "# IPv4 only: add  src \"<this host's IPv4 address>\"  to the \"{RELAY_ACTION}\" action (see the notes)"
         ));
@@ -162,15 +163,15 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         "smtpd.conf(5), relay host",
     ));
     match plan.egress {
-        Egress::Ipv4Only => notes.push(Note::warning(
+        Family::V4 => notes.push(Note::warning(
             format!("OpenSMTPD 6.8 has no address-family setting for relaying; with `src \"<IPv4 address>\"` on the \"{RELAY_ACTION}\" action it skips the relay's IPv6 addresses (mta.c: \"AF mismatch\"). Without it, a host with IPv6 egress reaches Google over IPv6 and is refused"),
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
-        Egress::Ipv6Only => notes.push(Note::warning(
+        Family::V6 => notes.push(Note::warning(
             format!("OpenSMTPD 6.8 has no address-family setting for relaying; add `src \"<this host's IPv6 address>\"` to the \"{RELAY_ACTION}\" action to keep it on IPv6"),
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
-        Egress::Any => {}
+        Family::Any => {}
     }
     if plan.connection_reuse {
         notes.push(Note::info(

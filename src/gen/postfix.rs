@@ -4,7 +4,8 @@
 
 use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
 use super::{Target, PASSWORD_PLACEHOLDER};
-use crate::relay::plan::{ClientPlan, Egress, Note, TlsMode};
+use crate::relay::plan::{ClientPlan, Note, TlsMode};
+use crate::relay::Family;
 
 const MAIN_CF: &str = "/etc/postfix/main.cf";
 const SASL_PASSWD: &str = "/etc/postfix/sasl_passwd";
@@ -81,9 +82,9 @@ fn parameters(plan: &ClientPlan) -> Vec<(&'static str, String)> {
         plan.max_rcpt_per_transaction.to_string(),
     ));
     match plan.egress {
-        Egress::Ipv4Only => p.push(("inet_protocols", "ipv4".to_owned())),
-        Egress::Ipv6Only => p.push(("inet_protocols", "ipv6".to_owned())),
-        Egress::Any => {}
+        Family::V4 => p.push(("inet_protocols", "ipv4".to_owned())),
+        Family::V6 => p.push(("inet_protocols", "ipv6".to_owned())),
+        Family::Any => {}
     }
     if !plan.internal.is_empty() {
         p.push(("transport_maps", format!("hash:{TRANSPORT}")));
@@ -209,7 +210,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             ));
         }
     }
-    if plan.egress != Egress::Any {
+    if plan.egress != Family::Any {
         notes.push(Note::info(
             "inet_protocols applies to the whole of Postfix, the SMTP server included; it needs `postfix stop; postfix start`, not just a reload",
             "postconf(5), inet_protocols",

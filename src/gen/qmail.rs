@@ -4,7 +4,8 @@
 //! say what will then happen. Decides nothing.
 
 use super::{check_form, Artifact, Command, FileEdit, Form, GenError, Primary, Shell, Target};
-use crate::relay::plan::{ClientPlan, Egress, Note, TlsMode};
+use crate::relay::plan::{ClientPlan, Note, TlsMode};
+use crate::relay::Family;
 
 const SMTPROUTES: &str = "/var/qmail/control/smtproutes";
 const HELOHOST: &str = "/var/qmail/control/helohost";
@@ -99,15 +100,15 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ));
     }
     match plan.egress {
-        Egress::Ipv4Only => notes.push(Note::info(
+        Family::V4 => notes.push(Note::info(
             "stock qmail-remote connects over IPv4 only: nothing to set for the IPv4-only ranges",
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
-        Egress::Ipv6Only => notes.push(Note::warning(
+        Family::V6 => notes.push(Note::warning(
             "stock qmail-remote has no IPv6: register this server's public IPv4 address in the console",
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
-        Egress::Any => {}
+        Family::Any => {}
     }
     if plan.connection_reuse {
         notes.push(Note::info(

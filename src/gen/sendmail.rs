@@ -4,7 +4,8 @@
 
 use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
 use super::{Target, PASSWORD_PLACEHOLDER};
-use crate::relay::plan::{ClientPlan, Egress, Note, TlsMode};
+use crate::relay::plan::{ClientPlan, Note, TlsMode};
+use crate::relay::Family;
 
 const SENDMAIL_MC: &str = "/etc/mail/sendmail.mc";
 const ACCESS: &str = "/etc/mail/access";
@@ -99,7 +100,7 @@ fn mc_lines(plan: &ClientPlan) -> Vec<String> {
     if !plan.internal.is_empty() {
         l.push("FEATURE(`mailertable')dnl".to_owned());
     }
-    if plan.egress == Egress::Ipv4Only {
+    if plan.egress == Family::V4 {
         l.push("dnl IPv4 only: sendmail has no client setting for it; see the notes".to_owned());
     }
     l
@@ -246,15 +247,15 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         )),
     }
     match plan.egress {
-        Egress::Ipv4Only => notes.push(Note::warning(
+        Family::V4 => notes.push(Note::warning(
             "sendmail cannot be limited to IPv4 by configuration: ClientPortOptions Family= only chooses which options apply to a family, and the client tries the relay's IPv6 addresses first whenever the host can open an IPv6 socket (sendmail/daemon.c, makeconnection). Register this server's IPv6 /112 in the console as well, or disable IPv6 on the host (kernel parameter ipv6.disable=1)",
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
-        Egress::Ipv6Only => notes.push(Note::info(
+        Family::V6 => notes.push(Note::info(
             "sendmail tries IPv6 first and falls back to IPv4 only when no IPv6 connection can be made; make sure this host has IPv6 egress",
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
-        Egress::Any => {}
+        Family::Any => {}
     }
 
     Ok(Artifact {

@@ -5,10 +5,11 @@
 
 use serde::Serialize;
 
-use crate::mta::{Families, ObservedPlan, ObservedTls, Span};
+use crate::mta::{ObservedPlan, ObservedTls, Span};
 use crate::relay::console::{Authentication, ConsoleSetting};
 use crate::relay::names::generic_reason;
 use crate::relay::plan::Site;
+use crate::relay::Family;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -634,7 +635,7 @@ pub fn check(o: &ObservedPlan, ctx: &Context) -> Vec<Finding> {
         if v4_only
             && o.relay.is_some()
             && console.authentication != Authentication::SmtpAuth
-            && !matches!(families, Some(Families::Ipv4))
+            && !matches!(families, Some(Family::V4))
         {
             // Set to all/ipv6: a warning. Not set (or no such setting in this MTA): a
             // note, since the host's own routes decide.

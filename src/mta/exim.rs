@@ -7,9 +7,10 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::{
-    column, Beside, CredentialEntry, Families, Located, ObservedPlan, ObservedTls, RelayTarget,
-    Route, SourceFile, Span, SyntaxProblem,
+    column, Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, Route,
+    SourceFile, Span, SyntaxProblem,
 };
+use crate::relay::Family;
 
 /// Most syntax problems kept per file set: garbage would otherwise give millions.
 const MAX_PROBLEMS: usize = 100;
@@ -104,7 +105,7 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
     if let Some(s) = macros.get("disable_ipv6") {
         match s.value.trim().to_ascii_lowercase().as_str() {
             "true" | "yes" => {
-                plan.families = Some(Located::new(Families::Ipv4, s.span.clone()));
+                plan.families = Some(Located::new(Family::V4, s.span.clone()));
             }
             "false" | "no" => {}
             other => add_problem(
@@ -998,7 +999,7 @@ mod tests {
         assert_eq!(p[0].span, Span::new(LOCALMACROS, 2, 1));
         let head = "dc_eximconfig_configtype=smarthost\ndc_smarthost=h\n";
         let p = with(head, &[(LOCALMACROS, "disable_ipv6 = true\n")]);
-        assert_eq!(p.families.unwrap().value, Families::Ipv4);
+        assert_eq!(p.families.unwrap().value, Family::V4);
     }
 
     #[test]

@@ -15,6 +15,8 @@ use std::ops::Not;
 
 use serde::Serialize;
 
+use crate::relay::Family;
+
 /// Where a value was set: a file (index into the lint run's inputs, or its name), line and
 /// column, all 1-based.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -130,18 +132,6 @@ pub struct Route {
     pub via_google: bool,
 }
 
-/// Which address families the client may use to reach the relay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Families {
-    /// IPv4 and IPv6.
-    All,
-    /// IPv4 only.
-    Ipv4,
-    /// IPv6 only.
-    Ipv6,
-}
-
 /// `# relayctl: allow <rule-id>` on a line or the line above: the rule is not reported there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Suppression {
@@ -199,7 +189,7 @@ pub struct ObservedPlan {
     /// Domains routed elsewhere than the default relay (transport maps, smtproutes...).
     pub routes: Vec<Located<Route>>,
     /// Address families the client may use (Postfix `inet_protocols`).
-    pub families: Option<Located<Families>>,
+    pub families: Option<Located<Family>>,
     /// Most recipients per transaction (`smtp_destination_recipient_limit`...).
     pub max_rcpt_per_transaction: Option<Located<u32>>,
     /// Inline suppressions found in the file.

@@ -7,9 +7,10 @@ use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 
 use super::{
-    Beside, CredentialEntry, Families, Located, ObservedPlan, ObservedTls, RelayTarget, Route,
-    SourceFile, Span, SyntaxProblem,
+    Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile,
+    Span, SyntaxProblem,
 };
+use crate::relay::Family;
 use crate::relay::DEFAULT_RELAY_HOST;
 
 /// smtpd's lexer refuses longer strings ("string too long"); so does this reader.
@@ -1191,11 +1192,7 @@ fn fill(plan: &mut ObservedPlan, cfg: &Config<'_>, a: &Action, problems: &mut Pr
         // With a source address of one family, smtpd skips the relay's addresses of the
         // other (the generator's IPv4-only note).
         if let Ok(ip) = src.value.parse::<IpAddr>() {
-            let f = if ip.is_ipv4() {
-                Families::Ipv4
-            } else {
-                Families::Ipv6
-            };
+            let f = if ip.is_ipv4() { Family::V4 } else { Family::V6 };
             plan.families = Some(Located::new(f, src.span.clone()));
         }
     }
@@ -1504,7 +1501,7 @@ mod tests {
     fn families_from_src() {
         let p =
             parse("action r relay host smtp+tls://h:587 src 192.0.2.1\nmatch for any action r\n");
-        assert_eq!(p.families.unwrap().value, Families::Ipv4);
+        assert_eq!(p.families.unwrap().value, Family::V4);
     }
 
     #[test]

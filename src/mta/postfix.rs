@@ -5,9 +5,10 @@
 //! [`Beside`]), linear in the input, never panics on hostile text.
 
 use super::{
-    Beside, CredentialEntry, Families, Located, ObservedPlan, ObservedTls, RelayTarget, Route,
-    SourceFile, Span, SyntaxProblem,
+    Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile,
+    Span, SyntaxProblem,
 };
+use crate::relay::Family;
 use std::collections::{HashMap, HashSet};
 
 /// Longest physical line read; the rest of the line is dropped with a problem.
@@ -962,11 +963,11 @@ fn smtp_settings(
             .collect();
         let has = |w: &str| words.iter().any(|x| x == w);
         let families = if has("all") || (has("ipv4") && has("ipv6")) {
-            Some(Families::All)
+            Some(Family::Any)
         } else if has("ipv4") {
-            Some(Families::Ipv4)
+            Some(Family::V4)
         } else if has("ipv6") {
-            Some(Families::Ipv6)
+            Some(Family::V6)
         } else {
             None
         };
@@ -1437,7 +1438,7 @@ mod tests {
     #[test]
     fn continued_values_join_with_white_space() {
         let p = main_only("inet_protocols = ipv4,\n    ipv6\n");
-        assert_eq!(p.families.unwrap().value, Families::All);
+        assert_eq!(p.families.unwrap().value, Family::Any);
     }
 
     #[test]
@@ -1780,12 +1781,12 @@ default.example :
     #[test]
     fn inet_protocols() {
         #[rustfmt::skip]
-        let cases: &[(&str, Option<Families>, usize)] = &[
-            ("all", Some(Families::All), 0),
-            ("ipv4", Some(Families::Ipv4), 0),
-            ("ipv6", Some(Families::Ipv6), 0),
-            ("ipv4, ipv6", Some(Families::All), 0),
-            ("IPv4", Some(Families::Ipv4), 0),
+        let cases: &[(&str, Option<Family>, usize)] = &[
+            ("all", Some(Family::Any), 0),
+            ("ipv4", Some(Family::V4), 0),
+            ("ipv6", Some(Family::V6), 0),
+            ("ipv4, ipv6", Some(Family::Any), 0),
+            ("IPv4", Some(Family::V4), 0),
             ("ipv5", None, 1),
         ];
         for (value, want, n) in cases {
@@ -1922,7 +1923,7 @@ default.example :
         let p = read(&file("postconf-n.txt", text), &|_| None);
         assert_eq!(p.relay.unwrap().value.port, Some(587));
         assert_eq!(p.helo.unwrap().value, "mx.example.com");
-        assert_eq!(p.families.unwrap().value, Families::Ipv4);
+        assert_eq!(p.families.unwrap().value, Family::V4);
         assert!(p.syntax.is_empty());
     }
 

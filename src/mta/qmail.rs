@@ -7,9 +7,10 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::{
-    column, Beside, Families, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile,
-    Span, SyntaxProblem,
+    column, Beside, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile, Span,
+    SyntaxProblem,
 };
+use crate::relay::Family;
 
 /// Most syntax problems kept per file set: garbage would otherwise give millions.
 const MAX_PROBLEMS: usize = 100;
@@ -214,7 +215,7 @@ fn smtproutes(f: &SourceFile, plan: &mut ObservedPlan, problems: &mut Vec<Syntax
             // only (stock qmail-remote has no IPv6; gen/qmail.rs says the same in its notes).
             plan.tls = Some(Located::new(ObservedTls::Off, span.clone()));
             plan.sasl = Some(Located::new(false, span.clone()));
-            plan.families = Some(Located::new(Families::Ipv4, span.clone()));
+            plan.families = Some(Located::new(Family::V4, span.clone()));
             plan.relay = Some(Located::new(
                 RelayTarget {
                     host: k.host.to_owned(),
@@ -362,7 +363,7 @@ mod tests {
             assert_eq!(r.span.column, col, "{name}");
             assert_eq!(p.tls.unwrap().value, ObservedTls::Off, "{name}");
             assert!(!p.sasl.unwrap().value, "{name}");
-            assert_eq!(p.families.unwrap().value, Families::Ipv4, "{name}");
+            assert_eq!(p.families.unwrap().value, Family::V4, "{name}");
         }
     }
 

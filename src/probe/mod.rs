@@ -13,18 +13,8 @@ use crate::net::{AddressRecord, Dial, DialError, DnsError, Resolve};
 use crate::smtp::session::{self, SessionPlan, SessionReport};
 use crate::smtp::{Credentials, PortSpec};
 
+pub use crate::relay::Family;
 pub use verdict::{Context, Finding, PortVerdict, Recommendation, Status};
-
-/// Which address families to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    /// Every A and AAAA record.
-    Any,
-    /// A records only (`-4`).
-    V4,
-    /// AAAA records only (`-6`).
-    V6,
-}
 
 /// What to probe and how.
 #[derive(Debug, Clone)]
@@ -311,12 +301,7 @@ pub type Resolved = (Vec<IpAddr>, Vec<(AddressRecord, DnsError)>);
 /// (`cannot resolve: A: NXDOMAIN (the name does not exist); AAAA: ...`).
 pub fn resolve(host: &str, family: Family, resolver: &dyn Resolve) -> Result<Resolved, ProbeError> {
     if let Ok(ip) = host.parse::<IpAddr>() {
-        let fits = match family {
-            Family::Any => true,
-            Family::V4 => ip.is_ipv4(),
-            Family::V6 => ip.is_ipv6(),
-        };
-        if !fits {
+        if !family.admits(ip) {
             return Err(ProbeError::Resolve {
                 host: host.to_owned(),
                 why: "the address is not of the family asked for (-4/-6)".into(),

@@ -6,6 +6,34 @@ pub mod console;
 pub mod names;
 pub mod plan;
 
+/// Which address families reach the relay. One type for the plan's egress (what `gen`
+/// writes), what an MTA's configuration allows (what `lint` reads) and probe's `-4`/`-6`.
+/// The JSON names are the plan's (`any`, `ipv4-only`, `ipv6-only`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum Family {
+    /// IPv4 and IPv6: whatever the host has.
+    #[serde(rename = "any")]
+    Any,
+    /// IPv4 only (`-4`; the plan when the registered ranges are all IPv4: the IPv6 trap,
+    /// observed in OpenSMTPD/OpenSMTPD#1076).
+    #[serde(rename = "ipv4-only")]
+    V4,
+    /// IPv6 only (`-6`; the plan when the registered ranges are all IPv6).
+    #[serde(rename = "ipv6-only")]
+    V6,
+}
+
+impl Family {
+    /// Whether an address of this family may be used.
+    pub fn admits(self, ip: std::net::IpAddr) -> bool {
+        match self {
+            Family::Any => true,
+            Family::V4 => ip.is_ipv4(),
+            Family::V6 => ip.is_ipv6(),
+        }
+    }
+}
+
 use std::fmt;
 use std::str::FromStr;
 

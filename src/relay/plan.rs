@@ -3,6 +3,8 @@
 //! tests. Generators never re-decide anything that is decided here.
 use serde::Serialize;
 
+use super::Family;
+
 use super::console::{is_documentation, AllowedSenders, ConsoleSetting};
 use super::names::{Domain, HeloName, Hostname};
 use super::{Port, DEFAULT_RELAY_HOST};
@@ -142,18 +144,6 @@ impl Timeouts {
     };
 }
 
-/// Which address families the client should use to reach the relay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Egress {
-    /// Whatever the host has.
-    Any,
-    /// IPv4 only: the registered ranges are all IPv4 (the IPv6 trap (observed in OpenSMTPD/OpenSMTPD#1076)).
-    Ipv4Only,
-    /// IPv6 only: the registered ranges are all IPv6.
-    Ipv6Only,
-}
-
 /// How serious a note is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -220,7 +210,7 @@ pub struct ClientPlan {
     /// 2956491: connection caching).
     pub connection_reuse: bool,
     /// Address families to use.
-    pub egress: Egress,
+    pub egress: Family,
     /// Recipients per transaction the client must not exceed.
     pub max_rcpt_per_transaction: u32,
     /// Timeouts and retries.
@@ -427,7 +417,7 @@ pub fn plan(
     });
 
     let egress = egress_for(setting);
-    if egress == Egress::Ipv4Only {
+    if egress == Family::V4 {
         notes.push(Note::info(
             "every registered range is IPv4: the client is limited to IPv4, because a host with IPv6 egress reaches Google over IPv6 and is refused (\"Mail relay denied\"); register an IPv6 /112 instead if you want IPv6",
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
@@ -497,10 +487,10 @@ pub fn plan(
     })
 }
 
-fn egress_for(setting: &ConsoleSetting) -> Egress {
+fn egress_for(setting: &ConsoleSetting) -> Family {
     // With SMTP AUTH alone the source address does not matter.
     if !setting.authentication.uses_ip() {
-        return Egress::Any;
+        return Family::Any;
     }
     let (mut v4, mut v6) = (false, false);
     for r in setting.enabled_ranges() {
@@ -510,9 +500,9 @@ fn egress_for(setting: &ConsoleSetting) -> Egress {
         }
     }
     match (v4, v6) {
-        (true, false) => Egress::Ipv4Only,
-        (false, true) => Egress::Ipv6Only,
-        _ => Egress::Any,
+        (true, false) => Family::V4,
+        (false, true) => Family::V6,
+        _ => Family::Any,
     }
 }
 
@@ -537,9 +527,9 @@ impl ClientPlan {
             cmd.push_str(&format!(" --helo {h}"));
         }
         match self.egress {
-            Egress::Ipv4Only => cmd.push_str(" -4"),
-            Egress::Ipv6Only => cmd.push_str(" -6"),
-            Egress::Any => {}
+            Family::V4 => cmd.push_str(" -4"),
+            Family::V6 => cmd.push_str(" -6"),
+            Family::Any => {}
         }
         if let Some(s) = &self.sasl {
             // The password is read from a file (or RELAYCTL_PASSWORD), never from argv.
@@ -689,7 +679,7 @@ mod tests {
             })
         })
         .unwrap();
-        assert_eq!(p.egress, Egress::Ipv4Only);
+        assert_eq!(p.egress, Family::V4);
         assert!(p.probe_command().contains(" -4"));
     }
 
