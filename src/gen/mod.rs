@@ -18,6 +18,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::relay::{Family, DEFAULT_RELAY_HOST};
+
 use crate::relay::names::HeloName;
 use crate::relay::plan::{Capabilities, ClientPlan, Note};
 
@@ -369,7 +371,7 @@ pub fn render(target: Target, plan: &ClientPlan, opts: &Options) -> Result<Artif
     };
     // Every target ends with how to verify, and carries the plan's advice first.
     if target != Target::Console {
-        artifact.verify.insert(0, plan.probe_command());
+        artifact.verify.insert(0, probe_command(plan));
     }
     let mut notes = plan.notes.clone();
     notes.append(&mut artifact.notes);
@@ -451,11 +453,62 @@ fn test_message(plan: &ClientPlan, submit: &str, log: Option<&str>) -> String {
 pub const PASSWORD_PLACEHOLDER: &str = "APP_PASSWORD";
 
 /// Fixtures shared by the generators' unit tests.
+/// The `relayctl probe` command line that checks `plan` (the plan says what to check; this
+/// spells it as a command, as the generators spell configuration).
+pub fn probe_command(plan: &ClientPlan) -> String {
+    let mut cmd = String::from("relayctl probe");
+    if plan.relay_host.as_str() != DEFAULT_RELAY_HOST {
+        cmd.push_str(&format!(" --host {}", plan.relay_host));
+    }
+    // Without a known HELO name, probe presents the host name of the server it runs on.
+    cmd.push_str(&format!(" --port {}", plan.port.number()));
+    if let Some(h) = &plan.helo {
+        cmd.push_str(&format!(" --helo {h}"));
+    }
+    match plan.egress {
+        Family::V4 => cmd.push_str(" -4"),
+        Family::V6 => cmd.push_str(" -6"),
+        Family::Any => {}
+    }
+    if let Some(s) = &plan.sasl {
+        // The password is read from a file (or RELAYCTL_PASSWORD), never from argv.
+        cmd.push_str(&format!(
+            " --auth-user {} --password-file /path/to/app-password",
+            s.username
+        ));
+    }
+    cmd
+}
+
 #[cfg(test)]
 mod tests {
     use super::testing::plan_for;
     use super::*;
     use crate::relay::plan::PlanError;
+
+    #[test]
+    fn probe_command_spells_the_plan() {
+        let p = plan_for(Target::Postfix, false, |_, _| {}).unwrap();
+        assert_eq!(
+            probe_command(&p),
+            "relayctl probe --port 587 --helo mail.example.com"
+        );
+        let v4 = plan_for(Target::Postfix, false, |c, _| {
+            c.ranges.push(crate::relay::console::IpRange {
+                description: "office".into(),
+                net: "203.0.114.0/28".parse().unwrap(),
+                enabled: true,
+            })
+        })
+        .unwrap();
+        assert!(
+            probe_command(&v4).ends_with(" -4"),
+            "{}",
+            probe_command(&v4)
+        );
+        let no_helo = plan_for(Target::Console, false, |_, s| s.helo = None).unwrap();
+        assert!(!probe_command(&no_helo).contains("--helo"));
+    }
 
     /// `check_options` (run before the HELO name is looked for) refuses exactly the
     /// options `render` would: every target x edition x --edge x form.

@@ -515,32 +515,6 @@ fn join(domains: &[Domain]) -> String {
 }
 
 impl ClientPlan {
-    /// The `relayctl probe` command line that checks this plan.
-    pub fn probe_command(&self) -> String {
-        let mut cmd = String::from("relayctl probe");
-        if self.relay_host.as_str() != DEFAULT_RELAY_HOST {
-            cmd.push_str(&format!(" --host {}", self.relay_host));
-        }
-        // Without a known HELO name, probe presents the host name of the server it runs on.
-        cmd.push_str(&format!(" --port {}", self.port.number()));
-        if let Some(h) = &self.helo {
-            cmd.push_str(&format!(" --helo {h}"));
-        }
-        match self.egress {
-            Family::V4 => cmd.push_str(" -4"),
-            Family::V6 => cmd.push_str(" -6"),
-            Family::Any => {}
-        }
-        if let Some(s) = &self.sasl {
-            // The password is read from a file (or RELAYCTL_PASSWORD), never from argv.
-            cmd.push_str(&format!(
-                " --auth-user {} --password-file /path/to/app-password",
-                s.username
-            ));
-        }
-        cmd
-    }
-
     /// A sender address in the customer's domain for test messages.
     pub fn test_sender(&self) -> String {
         let domain = self
@@ -680,7 +654,6 @@ mod tests {
         })
         .unwrap();
         assert_eq!(p.egress, Family::V4);
-        assert!(p.probe_command().contains(" -4"));
     }
 
     #[test]
@@ -703,11 +676,6 @@ mod tests {
             p.notes.iter().any(|n| n.text.contains("set --helo NAME")),
             "{:?}",
             p.notes
-        );
-        assert!(
-            !p.probe_command().contains("--helo"),
-            "{}",
-            p.probe_command()
         );
         assert_eq!(p.test_sender(), "postmaster@example.com");
         // "Any addresses" by IP cannot check the HELO name it needs: a warning, not a refusal.
