@@ -245,8 +245,6 @@ fn finding(r: &Rule, sev: Severity, span: Option<&Span>, message: String, fix: S
     }
 }
 
-const GOOGLE_RELAYS: &[&str] = &["smtp-relay.gmail.com", "smtp-relay.google.com"];
-
 /// Levenshtein distance, bounded to short names (host names are at most 253 characters).
 fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().take(300).collect();
@@ -298,8 +296,8 @@ pub fn check(o: &ObservedPlan, ctx: &Context) -> Vec<Finding> {
             let host = relay.value.host.to_ascii_lowercase();
             let host = host.trim_end_matches('.');
             let span = Some(&relay.span);
-            if !GOOGLE_RELAYS.contains(&host) {
-                let d = distance(host, "smtp-relay.gmail.com");
+            if !crate::relay::is_google_relay(host) {
+                let d = distance(host, crate::relay::DEFAULT_RELAY_HOST);
                 if d <= 3 && host.contains("relay") || d <= 2 {
                     f.push(finding(
                         &RELAY_HOST_TYPO,
@@ -345,7 +343,7 @@ pub fn check(o: &ObservedPlan, ctx: &Context) -> Vec<Finding> {
                 ));
             }
             let port = relay.value.port.unwrap_or(25);
-            if !matches!(port, 25 | 465 | 587) {
+            if crate::relay::Port::from_number(port).is_none() {
                 f.push(finding(
                     &PORT_NOT_RELAY,
                     Severity::Error,

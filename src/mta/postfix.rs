@@ -31,13 +31,6 @@ const MAX_ENTRIES: usize = 10_000;
 /// How much of a file's start is checked for binary content.
 const BINARY_SNIFF: usize = 8 * 1024;
 
-/// The host names of Google's relay, for [`Route::via_google`].
-const GOOGLE_RELAYS: &[&str] = &[
-    "smtp-relay.gmail.com",
-    "smtp-relay.google.com",
-    "smtp.gmail.com",
-];
-
 /// Lookup-table types whose source is a text file in postmap(1) format, read beside.
 const FILE_MAPS: &[&str] = &[
     "hash", "btree", "lmdb", "cdb", "dbm", "sdbm", "texthash", "regexp", "pcre",
@@ -1179,10 +1172,9 @@ fn read_routes(
     out
 }
 
-/// Whether `host` is one of Google's relay names.
+/// Whether `host` is one of Google's SMTP hosts (the relay, or smtp.gmail.com).
 fn is_google(host: &str) -> bool {
-    let h = host.trim_end_matches('.');
-    GOOGLE_RELAYS.iter().any(|g| g.eq_ignore_ascii_case(h))
+    crate::relay::is_google_smtp(host)
 }
 
 /// The host of a next hop: `[host]:port`, `host:port` or `host`.

@@ -681,7 +681,7 @@ pub fn recommend(
         best.port, req.helo
     );
     let gen = (best.port == PortSpec::from_port(best.port.port)
-        && matches!(best.port.port, 25 | 465 | 587))
+        && crate::relay::Port::from_number(best.port.port).is_some())
     .then(|| {
         let mut line = format!(
             "relayctl gen {} --port {} --tls required",

@@ -42,6 +42,29 @@ use serde::Serialize;
 /// Google help 2956491: the relay's host name.
 pub const DEFAULT_RELAY_HOST: &str = "smtp-relay.gmail.com";
 
+/// Google's relay host names: the article's, and the one its denial-of-service note also
+/// names (Google help 2956491).
+pub const RELAY_HOSTS: &[&str] = &[DEFAULT_RELAY_HOST, "smtp-relay.google.com"];
+
+/// Google's submission host for Gmail users: Google's, but not the relay (its limits and
+/// authentication differ).
+pub const GMAIL_SUBMISSION_HOST: &str = "smtp.gmail.com";
+
+/// Whether `host` (any case, a trailing dot allowed) is one of Google's relay names.
+pub fn is_google_relay(host: &str) -> bool {
+    let h = host.trim_end_matches('.');
+    RELAY_HOSTS.iter().any(|g| g.eq_ignore_ascii_case(h))
+}
+
+/// Whether `host` is Google's relay or Google's submission host: mail routed there goes
+/// to Google either way.
+pub fn is_google_smtp(host: &str) -> bool {
+    is_google_relay(host)
+        || host
+            .trim_end_matches('.')
+            .eq_ignore_ascii_case(GMAIL_SUBMISSION_HOST)
+}
+
 /// The three ports the relay listens on (Google help 2956491).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Port {
@@ -54,6 +77,11 @@ pub enum Port {
 }
 
 impl Port {
+    /// The relay's port with this number, if it is one of the three.
+    pub fn from_number(n: u16) -> Option<Port> {
+        Port::try_from(i64::from(n)).ok()
+    }
+
     /// The TCP port number.
     pub fn number(self) -> u16 {
         match self {
@@ -102,5 +130,21 @@ impl fmt::Display for Port {
 impl Serialize for Port {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_u16(self.number())
+    }
+}
+
+#[cfg(test)]
+mod host_tests {
+    use super::*;
+
+    #[test]
+    fn google_hosts_and_ports() {
+        assert!(is_google_relay("SMTP-RELAY.gmail.com."));
+        assert!(is_google_relay("smtp-relay.google.com"));
+        assert!(!is_google_relay("smtp.gmail.com"));
+        assert!(is_google_smtp("smtp.gmail.com"));
+        assert!(!is_google_smtp("smtp-relay.gmail.com.evil.example"));
+        assert_eq!(Port::from_number(465), Some(Port::Smtps));
+        assert_eq!(Port::from_number(2525), None);
     }
 }
