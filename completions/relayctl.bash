@@ -113,12 +113,16 @@ _relayctl() {
 
     case "${cmd}" in
         relayctl)
-            opts="init gen check probe send-test explain lint sim completions man help -h -V --help --version"
+            opts="init gen check probe send-test explain lint sim completions man help -h -V --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -127,12 +131,16 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__check)
-            opts="cidr helo help -h --help"
+            opts="cidr helo help -h --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -141,7 +149,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__check__subcmd__cidr)
-            opts="-h --range --from-config --canonical --ipv6-egress --format --fail-on --help"
+            opts="-h --range --from-config --canonical --ipv6-egress --format --fail-on --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -167,6 +175,10 @@ _relayctl() {
                     COMPREPLY=($(compgen -W "error warning" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -175,7 +187,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__check__subcmd__helo)
-            opts="-h --ip --domain --nameserver --timeout --format --fail-on --help"
+            opts="-h --ip --domain --nameserver --timeout --format --fail-on --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -203,6 +215,10 @@ _relayctl() {
                     ;;
                 --fail-on)
                     COMPREPLY=($(compgen -W "error warning" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -269,12 +285,16 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__completions)
-            opts="bash zsh fish powershell elvish -h --help"
+            opts="bash zsh fish powershell elvish -h --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -283,7 +303,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__explain)
-            opts="-h --format --help"
+            opts="-h --format --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -291,6 +311,10 @@ _relayctl() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -301,7 +325,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__gen)
-            opts="postfix sendmail qmail exchange domino groupwise macos exim opensmtpd msmtp console -h --edition --edge --as --force --format --config --allowed-senders --auth --require-tls --no-require-tls --range --helo --domain --internal-domain --relay-host --port --tls --auth-user --licences --help"
+            opts="postfix sendmail qmail exchange domino groupwise macos exim opensmtpd msmtp console -h --edition --edge --as --force --format --config --allowed-senders --auth --require-tls --no-require-tls --range --helo --domain --internal-domain --relay-host --port --tls --auth-user --licences --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -365,6 +389,10 @@ _relayctl() {
                     ;;
                 --licences)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -571,7 +599,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__init)
-            opts="-h --force --mta --allowed-senders --auth --require-tls --no-require-tls --range --helo --domain --internal-domain --relay-host --port --tls --auth-user --licences --help"
+            opts="-h --force --mta --allowed-senders --auth --require-tls --no-require-tls --range --helo --domain --internal-domain --relay-host --port --tls --auth-user --licences --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -625,6 +653,10 @@ _relayctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -633,7 +665,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__lint)
-            opts="-L -h --type --config --format --fail-on --list-rules --allow-empty --follow --help"
+            opts="-L -h --type --config --format --fail-on --list-rules --allow-empty --follow --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -655,6 +687,10 @@ _relayctl() {
                     COMPREPLY=($(compgen -W "error warning" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -663,7 +699,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__man)
-            opts="-h --out-dir --help"
+            opts="-h --out-dir --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -671,6 +707,10 @@ _relayctl() {
             case "${prev}" in
                 --out-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -681,7 +721,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__probe)
-            opts="-4 -6 -h --host --ipv4 --ipv6 --helo --timeout --ca-file --insecure --nameserver --config --port --auth-user --password-file --oauth-token-file --auth-mech --allow-plaintext-auth --mail-from --rcpt --transcript --format --help"
+            opts="-4 -6 -h --host --ipv4 --ipv6 --helo --timeout --ca-file --insecure --nameserver --config --port --auth-user --password-file --oauth-token-file --auth-mech --allow-plaintext-auth --mail-from --rcpt --transcript --format --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -743,6 +783,10 @@ _relayctl() {
                     COMPREPLY=($(compgen -W "text json nagios" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -751,7 +795,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__send__subcmd__test)
-            opts="-4 -6 -h --host --ipv4 --ipv6 --helo --timeout --ca-file --insecure --nameserver --config --port --auth-user --password-file --oauth-token-file --auth-mech --allow-plaintext-auth --from --to --subject --transcript --format --help"
+            opts="-4 -6 -h --host --ipv4 --ipv6 --helo --timeout --ca-file --insecure --nameserver --config --port --auth-user --password-file --oauth-token-file --auth-mech --allow-plaintext-auth --from --to --subject --transcript --format --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -817,6 +861,10 @@ _relayctl() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -825,7 +873,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__sim)
-            opts="-h --config --listen --ports --port-base --users --hostname --cert-name --state-dir --cert --key --client-ip --discard --limits-scale --fault --max-connections --timeout --format --help"
+            opts="-h --config --listen --ports --port-base --users --hostname --cert-name --state-dir --cert --key --client-ip --discard --limits-scale --fault --max-connections --timeout --format --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -893,6 +941,10 @@ _relayctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)

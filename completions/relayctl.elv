@@ -18,8 +18,9 @@ set edit:completion:arg-completer[relayctl] = {|@words|
     }
     var completions = [
         &'relayctl'= {
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand init 'Write a commented relay.toml describing your relay setting'
@@ -47,6 +48,7 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --tls 'Client TLS: required (default), opportunistic, none'
             cand --auth-user 'The Workspace user for SMTP AUTH (the password is never a flag)'
             cand --licences 'Number of user licences'
+            cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
             cand --force 'Overwrite an existing file (a regular file only, which keeps its permission mode)'
             cand --require-tls 'Console "Require TLS encryption" is ticked (the default)'
             cand --no-require-tls 'Console "Require TLS encryption" is not ticked'
@@ -69,6 +71,7 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --tls 'Client TLS: required (default), opportunistic, none'
             cand --auth-user 'The Workspace user for SMTP AUTH (the password is never a flag)'
             cand --licences 'Number of user licences'
+            cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
             cand --edge 'Exchange: an Edge Transport server sends to the Internet'
             cand --force 'Write output even for a plan the MTA cannot fully meet (qmail without TLS)'
             cand --require-tls 'Console "Require TLS encryption" is ticked (the default)'
@@ -77,6 +80,7 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'relayctl;check'= {
+            cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand cidr 'Validate IP ranges for the Admin console''s SMTP relay setting'
@@ -89,6 +93,7 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --ipv6-egress 'Whether the relaying host has IPv6 egress (auto: read this host''s routes)'
             cand --format 'Output format'
             cand --fail-on 'Exit 1 when a finding of at least this severity is found'
+            cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
             cand --canonical 'Print the canonical list (valid ranges, split and merged, ready to paste into the console) on stdout, and the findings on stderr. Text format only: JSON always holds it'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -100,6 +105,7 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --timeout 'Seconds to wait for each DNS answer'
             cand --format 'Output format'
             cand --fail-on 'Exit 1 when a finding of at least this severity is found'
+            cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -129,6 +135,7 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --mail-from 'Envelope test: MAIL FROM this address (then RSET; nothing is sent)'
             cand --rcpt 'Envelope test: RCPT TO this address (repeatable)'
             cand --format 'Output format'
+            cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
             cand -4 'Only IPv4 addresses'
             cand --ipv4 'Only IPv4 addresses'
             cand -6 'Only IPv6 addresses'
@@ -155,6 +162,7 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --to 'Recipient (repeatable)'
             cand --subject 'Subject of the test message'
             cand --format 'Output format'
+            cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
             cand -4 'Only IPv4 addresses'
             cand --ipv4 'Only IPv4 addresses'
             cand -6 'Only IPv6 addresses'
@@ -167,6 +175,7 @@ set edit:completion:arg-completer[relayctl] = {|@words|
         }
         &'relayctl;explain'= {
             cand --format 'Output format'
+            cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -175,6 +184,7 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --config 'Judge findings against this relay.toml (the console setting and site)'
             cand --format 'Output format'
             cand --fail-on 'Exit 1 when a finding of at least this severity is found'
+            cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
             cand --list-rules 'Print the rules (id, severity, what, fix, source) and exit'
             cand --allow-empty 'Exit 0 when the paths hold no configuration file relayctl recognises (default: 3, so a wrong path in CI does not pass)'
             cand -L 'Follow symbolic links inside the directories walked (default: links below a given directory are skipped, so the walk stays in its tree; a path given is always read)'
@@ -199,18 +209,21 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --max-connections 'The most sessions at once; more get 421 and are closed'
             cand --timeout 'Seconds to wait for each line from a client before 421 and closing'
             cand --format 'Output format of the ready line'
+            cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
             cand --discard 'Accept messages without storing them'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'relayctl;completions'= {
+            cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'relayctl;man'= {
             cand --out-dir 'The directory to write into'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'relayctl;help'= {
             cand init 'Write a commented relay.toml describing your relay setting'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_relayctl_global_optspecs
-    string join \n h/help V/version
+    string join \n color= h/help V/version
 end
 
 function __fish_relayctl_needs_command
@@ -24,7 +24,10 @@ function __fish_relayctl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c relayctl -n "__fish_relayctl_needs_command" -s h -l help -d 'Print help'
+complete -c relayctl -n "__fish_relayctl_needs_command" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c relayctl -n "__fish_relayctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_needs_command" -s V -l version -d 'Print version'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "init" -d 'Write a commented relay.toml describing your relay setting'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "gen" -d 'Write the configuration for your MTA that matches your relay setting'
@@ -65,6 +68,9 @@ opportunistic\t'Encrypt when STARTTLS is offered'
 none\t'Never encrypt'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l auth-user -d 'The Workspace user for SMTP AUTH (the password is never a flag)' -r
 complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l licences -d 'Number of user licences' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
+always\t'Always colour'
+never\t'Never colour'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l force -d 'Overwrite an existing file (a regular file only, which keeps its permission mode)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l require-tls -d 'Console "Require TLS encryption" is ticked (the default)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l no-require-tls -d 'Console "Require TLS encryption" is not ticked'
@@ -99,11 +105,17 @@ opportunistic\t'Encrypt when STARTTLS is offered'
 none\t'Never encrypt'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l auth-user -d 'The Workspace user for SMTP AUTH (the password is never a flag)' -r
 complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l licences -d 'Number of user licences' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
+always\t'Always colour'
+never\t'Never colour'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l edge -d 'Exchange: an Edge Transport server sends to the Internet'
 complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l force -d 'Write output even for a plan the MTA cannot fully meet (qmail without TLS)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l require-tls -d 'Console "Require TLS encryption" is ticked (the default)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l no-require-tls -d 'Console "Require TLS encryption" is not ticked'
 complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and not __fish_seen_subcommand_from cidr helo help" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
+always\t'Always colour'
+never\t'Never colour'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and not __fish_seen_subcommand_from cidr helo help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and not __fish_seen_subcommand_from cidr helo help" -f -a "cidr" -d 'Validate IP ranges for the Admin console\'s SMTP relay setting'
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and not __fish_seen_subcommand_from cidr helo help" -f -a "helo" -d 'Check the name this server presents in HELO/EHLO, with DNS evidence'
@@ -117,6 +129,9 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen
 json\t'One JSON document (see docs/json.md)'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from cidr" -l fail-on -d 'Exit 1 when a finding of at least this severity is found' -r -f -a "error\t'Exit 1 when there is an error'
 warning\t'Exit 1 when there is a warning or an error'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from cidr" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
+always\t'Always colour'
+never\t'Never colour'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from cidr" -l canonical -d 'Print the canonical list (valid ranges, split and merged, ready to paste into the console) on stdout, and the findings on stderr. Text format only: JSON always holds it'
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from cidr" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from helo" -l ip -d 'The server\'s public address, for forward-confirmed reverse DNS' -r
@@ -127,6 +142,9 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen
 json\t'One JSON document (see docs/json.md)'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from helo" -l fail-on -d 'Exit 1 when a finding of at least this severity is found' -r -f -a "error\t'Exit 1 when there is an error'
 warning\t'Exit 1 when there is a warning or an error'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from helo" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
+always\t'Always colour'
+never\t'Never colour'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from helo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "cidr" -d 'Validate IP ranges for the Admin console\'s SMTP relay setting'
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "helo" -d 'Check the name this server presents in HELO/EHLO, with DNS evidence'
@@ -150,6 +168,9 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l rcpt -d 'Env
 complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l format -d 'Output format' -r -f -a "text\t'A summary table, verdicts and the recommendation'
 json\t'One JSON document (see docs/json.md)'
 nagios\t'One monitoring-plugins status line with perfdata; exit 0/1/2/3'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
+always\t'Always colour'
+never\t'Never colour'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -s 4 -l ipv4 -d 'Only IPv4 addresses'
 complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -s 6 -l ipv6 -d 'Only IPv6 addresses'
 complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l insecure -d 'Do not verify the server\'s certificate (prints a warning; for diagnosis only)'
@@ -175,6 +196,9 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l to -d 'R
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l subject -d 'Subject of the test message' -r
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l format -d 'Output format' -r -f -a "text\t'Paste-ready text'
 json\t'One JSON document (see docs/json.md)'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
+always\t'Always colour'
+never\t'Never colour'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -s 4 -l ipv4 -d 'Only IPv4 addresses'
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -s 6 -l ipv6 -d 'Only IPv6 addresses'
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l insecure -d 'Do not verify the server\'s certificate (prints a warning; for diagnosis only)'
@@ -183,6 +207,9 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l transcri
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand explain" -l format -d 'Output format' -r -f -a "text\t'Paste-ready text'
 json\t'One JSON document (see docs/json.md)'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand explain" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
+always\t'Always colour'
+never\t'Never colour'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l type -d 'The kind of every file given (default: from the name, else the content)' -r -f -a "postfix\t'main.cf (master.cf and maps beside it) or `postconf -n` output'
 sendmail\t'sendmail.mc (authinfo, access, mailertable beside it)'
@@ -199,6 +226,9 @@ sarif\t'SARIF 2.1.0 for GitHub code scanning'
 github\t'GitHub Actions workflow-command annotations'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l fail-on -d 'Exit 1 when a finding of at least this severity is found' -r -f -a "error\t'Exit 1 when there is an error'
 warning\t'Exit 1 when there is a warning or an error'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
+always\t'Always colour'
+never\t'Never colour'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l list-rules -d 'Print the rules (id, severity, what, fix, source) and exit'
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l allow-empty -d 'Exit 0 when the paths hold no configuration file relayctl recognises (default: 3, so a wrong path in CI does not pass)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -s L -l follow -d 'Follow symbolic links inside the directories walked (default: links below a given directory are skipped, so the walk stays in its tree; a path given is always read)'
@@ -220,11 +250,20 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l max-connection
 complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l timeout -d 'Seconds to wait for each line from a client before 421 and closing' -r
 complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l format -d 'Output format of the ready line' -r -f -a "text\t'Paste-ready text'
 json\t'One JSON document (see docs/json.md)'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
+always\t'Always colour'
+never\t'Never colour'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l discard -d 'Accept messages without storing them'
 complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relayctl -n "__fish_relayctl_using_subcommand completions" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
+always\t'Always colour'
+never\t'Never colour'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand man" -l out-dir -d 'The directory to write into' -r -F
-complete -c relayctl -n "__fish_relayctl_using_subcommand man" -s h -l help -d 'Print help'
+complete -c relayctl -n "__fish_relayctl_using_subcommand man" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint sim completions man help" -f -a "init" -d 'Write a commented relay.toml describing your relay setting'
 complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint sim completions man help" -f -a "gen" -d 'Write the configuration for your MTA that matches your relay setting'
 complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint sim completions man help" -f -a "check" -d 'Check the console\'s IP ranges or this server\'s HELO name'

@@ -188,7 +188,7 @@ mod tests {
             "relayctl: unknown subcommand 'chek' (did you mean 'check'?)"
         );
         let m = message(&["chek"]);
-        assert!(m.contains("Usage: relayctl <COMMAND>"), "{m}");
+        assert!(m.contains("Usage: relayctl [OPTIONS] <COMMAND>"), "{m}");
         assert!(m.contains("For more information, try '--help'."), "{m}");
         assert!(
             !m.contains("tip: a similar"),
@@ -260,7 +260,10 @@ mod tests {
             m.starts_with("relayctl: 'relayctl check' needs a subcommand: cidr, helo\n\n"),
             "{m}"
         );
-        assert!(m.contains("Usage: relayctl check <COMMAND>"), "{m}");
+        assert!(
+            m.contains("Usage: relayctl check [OPTIONS] <COMMAND>"),
+            "{m}"
+        );
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub struct Io<'a> {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
+    // Decided once for every command; the first call wins (one command per process).
+    let _ = COLOR.set(cli.color);
     match cli.command {
         Command::Init(args) => init::run(args, io),
         Command::Gen(args) => gen::run(args, io),
@@ -54,8 +56,11 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     }
 }
 
-/// Colour for what goes to stdout: a terminal, and NO_COLOR unset or empty
-/// (https://no-color.org).
+/// `--color`, set once by [`run`].
+static COLOR: std::sync::OnceLock<crate::cli::ColorArg> = std::sync::OnceLock::new();
+
+/// Colour for what goes to stdout: `--color always|never`, else a terminal, NO_COLOR unset
+/// or empty (https://no-color.org), or CLICOLOR_FORCE set and not `0` (even on a pipe).
 fn stdout_paint() -> crate::report::Paint {
     paint_for(std::io::stdout().is_terminal())
 }
@@ -67,9 +72,13 @@ fn stderr_paint() -> crate::report::Paint {
 
 fn paint_for(terminal: bool) -> crate::report::Paint {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    crate::report::Paint {
-        color: terminal && !no_color,
-    }
+    let force = std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
+    let color = match COLOR.get().copied().unwrap_or(crate::cli::ColorArg::Auto) {
+        crate::cli::ColorArg::Always => true,
+        crate::cli::ColorArg::Never => false,
+        crate::cli::ColorArg::Auto => !no_color && (terminal || force),
+    };
+    crate::report::Paint { color }
 }
 
 /// The default relay.toml, used when it exists and no --config is given.

@@ -113,7 +113,7 @@ fn probe(args: &ProbeArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
         ProbeFormatArg::Json => render::write_json(&report, &mut *io.out),
         ProbeFormatArg::Text => {
             let style = render::Style {
-                color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+                color: super::stdout_paint().color,
             };
             render::write_text(&report, style, &mut *io.out).and_then(|()| {
                 if args.transcript {

@@ -325,3 +325,59 @@ fn help_and_version_stay_on_stdout_with_exit_0() {
         );
     }
 }
+
+/// `--color` is one global flag for every command: `always` colours a pipe (even with
+/// NO_COLOR, which only governs `auto`), `never` colours nothing, and in `auto`
+/// CLICOLOR_FORCE colours a pipe unless NO_COLOR is set.
+#[test]
+fn color_is_decided_once_for_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ranges.txt"), "10.0.0.0/8 office\n").unwrap();
+    let esc = |r: &crate::support::Run| r.stdout.contains('\u{1b}');
+    let run = |args: &[&str], env: &[(&str, &str)], no_color: bool| -> crate::support::Run {
+        let mut cmd = crate::support::relayctl_in(dir.path(), args);
+        if !no_color {
+            cmd.env_remove("NO_COLOR");
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap().into()
+    };
+    let always = run(
+        &["--color", "always", "check", "cidr", "ranges.txt"],
+        &[],
+        true,
+    );
+    assert!(esc(&always), "{}", always.stdout);
+    let after = run(
+        &["check", "cidr", "ranges.txt", "--color=always"],
+        &[],
+        true,
+    );
+    assert!(esc(&after), "the flag is global: {}", after.stdout);
+    let never = run(
+        &["--color", "never", "check", "cidr", "ranges.txt"],
+        &[("CLICOLOR_FORCE", "1")],
+        false,
+    );
+    assert!(!esc(&never), "{}", never.stdout);
+    let forced = run(
+        &["check", "cidr", "ranges.txt"],
+        &[("CLICOLOR_FORCE", "1")],
+        false,
+    );
+    assert!(esc(&forced), "{}", forced.stdout);
+    let both = run(
+        &["check", "cidr", "ranges.txt"],
+        &[("CLICOLOR_FORCE", "1")],
+        true,
+    );
+    assert!(
+        !esc(&both),
+        "NO_COLOR wins over CLICOLOR_FORCE: {}",
+        both.stdout
+    );
+    let plain = run(&["check", "cidr", "ranges.txt"], &[], false);
+    assert!(!esc(&plain), "a pipe in auto: {}", plain.stdout);
+}
