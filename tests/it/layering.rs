@@ -508,6 +508,85 @@ fn g() { console::spell(); Self::h(); Kind::A; }
     assert_eq!(bad.len(), 1, "{bad:#?}");
 }
 
+/// The table, the tolerated edges and the finer rules as the markdown docs/architecture.md
+/// carries between its markers.
+fn render_docs_table() -> String {
+    let mut out =
+        String::from("| layer | pure | may use `crate::` | may use crates |\n|---|---|---|---|\n");
+    let code = |xs: &[&str]| {
+        if xs.is_empty() {
+            "—".to_owned()
+        } else {
+            xs.iter()
+                .map(|x| format!("`{x}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    for l in TABLE {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let name = if l.module.ends_with(".rs") {
+            l.module.to_owned()
+        } else if src.join(format!("{}.rs", l.module)).is_file() {
+            format!("{}.rs", l.module)
+        } else {
+            format!("{}/", l.module)
+        };
+        out.push_str(&format!(
+            "| `{name}` | {} | {} | {} |\n",
+            if l.pure { "yes" } else { "no" },
+            code(l.uses),
+            code(l.externs)
+        ));
+    }
+    out.push_str("\nA pure layer names none of ");
+    out.push_str(&code(IMPURE_STD));
+    out.push_str(".\n\nFiner rules:\n\n");
+    for (prefix, path, why) in DENY {
+        out.push_str(&format!(
+            "- `src/{prefix}` may not use `crate::{path}`: {why}.\n"
+        ));
+    }
+    for (needle, only, why) in ONLY_IN {
+        let only: Vec<String> = only.iter().map(|o| format!("`src/{o}`")).collect();
+        out.push_str(&format!(
+            "- `{needle}` only in {}: {why}.\n",
+            only.join(" and ")
+        ));
+    }
+    out.push_str(
+        "\nKnown violations, tolerated until fixed (the test fails once one is gone):\n\n",
+    );
+    for (row, module, why) in TOLERATED {
+        out.push_str(&format!("- `{row}` uses `crate::{module}`: {why}.\n"));
+    }
+    out
+}
+
+#[test]
+fn docs_architecture_md_has_the_table() {
+    const BEGIN: &str = "<!-- BEGIN layers: generated from tests/it/layering.rs -->\n";
+    const END: &str = "<!-- END layers -->";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/architecture.md");
+    let doc = fs::read_to_string(&path).expect("docs/architecture.md");
+    let (Some(b), Some(e)) = (doc.find(BEGIN), doc.find(END)) else {
+        panic!("docs/architecture.md lacks the layers markers");
+    };
+    let want = render_docs_table();
+    let have = &doc[b + BEGIN.len()..e];
+    if have == want {
+        return;
+    }
+    if std::env::var_os("RELAYCTL_BLESS").is_some() {
+        let fresh = format!("{}{BEGIN}{want}{}", &doc[..b], &doc[e..]);
+        fs::write(&path, fresh).expect("write docs/architecture.md");
+        return;
+    }
+    panic!(
+        "docs/architecture.md's layers table is stale; run `RELAYCTL_BLESS=1 cargo test --test it layering` and commit it"
+    );
+}
+
 // ---- the scanner -------------------------------------------------------------------------
 
 /// The code of `text` with comments, string and char literals blanked (newlines kept, so
