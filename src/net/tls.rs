@@ -313,8 +313,8 @@ mod tests {
 #[cfg(test)]
 mod wording_tests {
     use super::*;
-    use crate::probe::send::TlsProblem;
     use crate::smtp::tls::TlsFailure;
+    use crate::smtp::tls::TlsProblem;
 
     /// send-test classifies certificate failures by these words: keep them in step.
     #[test]

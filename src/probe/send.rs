@@ -15,7 +15,8 @@ use serde::Serialize;
 use super::{Endpoint, Finding, SendReport, Status};
 use crate::net::DialError;
 use crate::smtp::session::{describe_stop, AuthOutcome, SessionReport, StepName, Stop};
-use crate::smtp::tls::{TlsFailure, Verification};
+pub use crate::smtp::tls::TlsProblem;
+use crate::smtp::tls::Verification;
 use crate::smtp::{Mechanism, PortSpec, TlsStart};
 
 /// An SMTP reply as shown and serialised by send-test: code, enhanced code, lines.
@@ -176,64 +177,6 @@ pub struct SendOutcome {
     pub reply: Reply,
     /// From the start of the connection to that answer, in milliseconds.
     pub elapsed_ms: u64,
-}
-
-/// Which TLS problem stopped the session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TlsProblem {
-    /// The certificate does not name the host connected to.
-    NotValidForName,
-    /// The certificate chain does not lead to a trusted root.
-    UnknownIssuer,
-    /// The certificate has expired.
-    Expired,
-    /// The certificate is not valid yet.
-    NotYetValid,
-    /// The certificate is revoked.
-    Revoked,
-    /// Another certificate problem (bad signature, encoding, purpose).
-    BadCertificate,
-    /// The handshake itself failed (an alert, a peer not speaking TLS, no common version).
-    Handshake,
-}
-
-impl TlsProblem {
-    /// Classifies a failed handshake. Certificate failures carry the words of
-    /// `net::tls::describe_error` (a test there keeps the two in step).
-    pub fn of(f: &TlsFailure) -> TlsProblem {
-        if !f.is_certificate {
-            return TlsProblem::Handshake;
-        }
-        let m = f.message.as_str();
-        if m.starts_with("certificate not valid for") {
-            TlsProblem::NotValidForName
-        } else if m.starts_with("certificate expired") {
-            TlsProblem::Expired
-        } else if m.starts_with("certificate not valid yet") {
-            TlsProblem::NotYetValid
-        } else if m.starts_with("certificate issued by an unknown authority") {
-            TlsProblem::UnknownIssuer
-        } else if m.starts_with("certificate revoked") {
-            TlsProblem::Revoked
-        } else {
-            TlsProblem::BadCertificate
-        }
-    }
-}
-
-impl fmt::Display for TlsProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TlsProblem::NotValidForName => "the certificate is not valid for this host name",
-            TlsProblem::UnknownIssuer => "the certificate's issuer is not trusted",
-            TlsProblem::Expired => "the certificate has expired",
-            TlsProblem::NotYetValid => "the certificate is not valid yet",
-            TlsProblem::Revoked => "the certificate is revoked",
-            TlsProblem::BadCertificate => "the certificate is not acceptable",
-            TlsProblem::Handshake => "the TLS handshake failed",
-        })
-    }
 }
 
 /// Why the relay, once reached, did not take the message. Nothing was delivered.
@@ -533,6 +476,7 @@ fn secs(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::smtp::tls::TlsFailure;
 
     fn failure(message: &str, is_certificate: bool) -> TlsFailure {
         TlsFailure {

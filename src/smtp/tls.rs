@@ -2,6 +2,8 @@
 //! certificates and whether they verified. `net::tls` fills it in; verdicts and renderers
 //! read it.
 
+use std::fmt;
+
 /// The outcome of certificate verification.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "result", content = "reason", rename_all = "kebab-case")]
@@ -61,4 +63,62 @@ pub struct TlsFailure {
     pub is_closed: bool,
     /// The server's chain if it was received before the failure.
     pub certificates: Vec<CertInfo>,
+}
+
+/// Which TLS problem stopped the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsProblem {
+    /// The certificate does not name the host connected to.
+    NotValidForName,
+    /// The certificate chain does not lead to a trusted root.
+    UnknownIssuer,
+    /// The certificate has expired.
+    Expired,
+    /// The certificate is not valid yet.
+    NotYetValid,
+    /// The certificate is revoked.
+    Revoked,
+    /// Another certificate problem (bad signature, encoding, purpose).
+    BadCertificate,
+    /// The handshake itself failed (an alert, a peer not speaking TLS, no common version).
+    Handshake,
+}
+
+impl TlsProblem {
+    /// Classifies a failed handshake. Certificate failures carry the words of
+    /// `net::tls::describe_error` (a test there keeps the two in step).
+    pub fn of(f: &TlsFailure) -> TlsProblem {
+        if !f.is_certificate {
+            return TlsProblem::Handshake;
+        }
+        let m = f.message.as_str();
+        if m.starts_with("certificate not valid for") {
+            TlsProblem::NotValidForName
+        } else if m.starts_with("certificate expired") {
+            TlsProblem::Expired
+        } else if m.starts_with("certificate not valid yet") {
+            TlsProblem::NotYetValid
+        } else if m.starts_with("certificate issued by an unknown authority") {
+            TlsProblem::UnknownIssuer
+        } else if m.starts_with("certificate revoked") {
+            TlsProblem::Revoked
+        } else {
+            TlsProblem::BadCertificate
+        }
+    }
+}
+
+impl fmt::Display for TlsProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TlsProblem::NotValidForName => "the certificate is not valid for this host name",
+            TlsProblem::UnknownIssuer => "the certificate's issuer is not trusted",
+            TlsProblem::Expired => "the certificate has expired",
+            TlsProblem::NotYetValid => "the certificate is not valid yet",
+            TlsProblem::Revoked => "the certificate is revoked",
+            TlsProblem::BadCertificate => "the certificate is not acceptable",
+            TlsProblem::Handshake => "the TLS handshake failed",
+        })
+    }
 }

@@ -79,11 +79,6 @@ const TOLERATED: &[(&str, &str, &str)] = &[
         "report/helo.rs renders `net::DnsError`; the renderer should see a domain value, \
          not the network seam's error",
     ),
-    (
-        "net",
-        "probe",
-        "net/tls.rs's wording tests name `probe::send::TlsProblem`: an upward edge (tests only)",
-    ),
 ];
 
 /// Finer edges than the table can say: (file prefix, crate path prefix, why).
