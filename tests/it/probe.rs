@@ -103,14 +103,15 @@ fn run_bounded(mut cmd: Command) -> Outcome {
     }
 }
 
-/// A test's world: a fresh CA, a scrubbed working directory holding `ca.pem`.
-struct World {
+/// A test's world: a fresh CA, a scrubbed working directory holding `ca.pem` (also the
+/// pty suite's).
+pub(crate) struct World {
     ca: TestCa,
     dir: tempfile::TempDir,
 }
 
 impl World {
-    fn new() -> World {
+    pub(crate) fn new() -> World {
         let ca = TestCa::new();
         let dir = tempfile::tempdir().expect("temp dir");
         ca.write_pem(&dir.path().join("ca.pem"))
@@ -118,7 +119,7 @@ impl World {
         World { ca, dir }
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
@@ -126,7 +127,7 @@ impl World {
         self.path().join("ca.pem").display().to_string()
     }
 
-    fn start(&self, script: Script) -> TestRelay {
+    pub(crate) fn start(&self, script: Script) -> TestRelay {
         TestRelay::start(&self.ca, script)
     }
 

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
 
-use crate::relay::{contains_secret, Hostile, Script, TestCa, TestRelay};
+use crate::probe::World;
+use crate::relay::{contains_secret, Hostile, Script};
 
 /// A run still going after this is killed and fails the test.
 const HARD_LIMIT: Duration = Duration::from_secs(30);
@@ -208,30 +209,6 @@ fn render(raw: &[u8]) -> (String, bool) {
     (screen.contents(), screen.hide_cursor())
 }
 
-/// A temp dir holding the test CA's `ca.pem`, and a relay that trusts nothing else.
-struct World {
-    ca: TestCa,
-    dir: tempfile::TempDir,
-}
-
-impl World {
-    fn new() -> World {
-        let ca = TestCa::new();
-        let dir = tempfile::tempdir().expect("temp dir");
-        ca.write_pem(&dir.path().join("ca.pem"))
-            .expect("write ca.pem");
-        World { ca, dir }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn relay(&self, script: Script) -> TestRelay {
-        TestRelay::start(&self.ca, script)
-    }
-}
-
 /// `probe --host 127.0.0.1 --helo ... --ca-file ca.pem --port PORT/MODE --timeout T`.
 fn probe_args(port: &str, timeout: &str) -> Vec<String> {
     [
@@ -289,7 +266,7 @@ fn probe_refused_ends_on_a_terminal() {
 #[test]
 fn probe_ok_shows_spinners_then_the_table() {
     let w = World::new();
-    let relay = w.relay(Script::google());
+    let relay = w.start(Script::google());
     let port = format!("{}/starttls", relay.port());
     let t = Term::spawn(w.path(), &strs(&probe_args(&port, "10")), &[]);
     let e = t.wait();
@@ -320,7 +297,7 @@ fn probe_ok_shows_spinners_then_the_table() {
 #[test]
 fn probe_silent_server_spins_then_times_out() {
     let w = World::new();
-    let relay = w.relay(Script::google().hostile(Hostile::Silent));
+    let relay = w.start(Script::google().hostile(Hostile::Silent));
     let port = format!("{}/starttls", relay.port());
     let mut t = Term::spawn(w.path(), &strs(&probe_args(&port, "2")), &[]);
     t.expect("probing");
@@ -360,7 +337,7 @@ fn probe_dns_failure_ends() {
 #[test]
 fn probe_ctrl_c_ends_at_once_and_cleans_the_screen() {
     let w = World::new();
-    let relay = w.relay(Script::google().hostile(Hostile::Silent));
+    let relay = w.start(Script::google().hostile(Hostile::Silent));
     let port = format!("{}/starttls", relay.port());
     let mut t = Term::spawn(w.path(), &strs(&probe_args(&port, "60")), &[]);
     t.expect("probing");
@@ -382,7 +359,7 @@ fn probe_ctrl_c_ends_at_once_and_cleans_the_screen() {
 #[test]
 fn password_prompt_does_not_echo_and_is_used() {
     let w = World::new();
-    let relay = w.relay(Script::google().account(USER, PASSWORD));
+    let relay = w.start(Script::google().account(USER, PASSWORD));
     let port = format!("{}/starttls", relay.port());
     let mut args = probe_args(&port, "10");
     args.extend(["--auth-user".to_string(), USER.to_string()]);
@@ -409,7 +386,7 @@ fn password_prompt_does_not_echo_and_is_used() {
 #[test]
 fn ctrl_c_at_the_password_prompt_restores_echo() {
     let w = World::new();
-    let relay = w.relay(Script::google().account(USER, PASSWORD));
+    let relay = w.start(Script::google().account(USER, PASSWORD));
     let script = format!(
         "trap 'true' INT; \"$RELAYCTL\" probe --host 127.0.0.1 --helo {HELO} --ca-file ca.pem \
          --port {}/starttls --auth-user {USER}; echo \"rc=$?\"; stty -a",
@@ -434,7 +411,7 @@ fn ctrl_c_at_the_password_prompt_restores_echo() {
 #[test]
 fn password_prompt_without_a_terminal_on_stdin_says_what_to_do() {
     let w = World::new();
-    let relay = w.relay(Script::google().account(USER, PASSWORD));
+    let relay = w.start(Script::google().account(USER, PASSWORD));
     let script = format!(
         "\"$RELAYCTL\" probe --host 127.0.0.1 --helo {HELO} --ca-file ca.pem \
          --port {}/starttls --auth-user {USER} < /dev/null; echo \"rc=$?\"",
@@ -474,7 +451,7 @@ fn send_test_args(port: &str) -> Vec<String> {
 #[test]
 fn send_test_on_a_terminal_sends_and_ends() {
     let w = World::new();
-    let relay = w.relay(Script::google());
+    let relay = w.start(Script::google());
     let port = format!("{}/starttls", relay.port());
     let e = Term::spawn(w.path(), &strs(&send_test_args(&port)), &[]).wait();
     assert_eq!(e.code, Some(0), "{}", e.all());
@@ -485,7 +462,7 @@ fn send_test_on_a_terminal_sends_and_ends() {
 #[test]
 fn send_test_ctrl_c_ends_at_once() {
     let w = World::new();
-    let relay = w.relay(Script::google().hostile(Hostile::Silent));
+    let relay = w.start(Script::google().hostile(Hostile::Silent));
     let port = format!("{}/starttls", relay.port());
     let mut args = send_test_args(&port);
     let n = args.len();
