@@ -42,13 +42,12 @@ pub(super) fn mask_prefix(s: &str) -> Option<(u8, bool)> {
     if !s.contains('.') {
         return None;
     }
-    let m = u32::from(s.parse::<Ipv4Addr>().ok()?);
-    if m.leading_ones() + m.trailing_zeros() == 32 {
-        Some((m.leading_ones() as u8, false))
-    } else if m.leading_zeros() + m.trailing_ones() == 32 {
-        Some((m.leading_zeros() as u8, true))
+    let m = s.parse::<Ipv4Addr>().ok()?;
+    if let Ok(p) = ipnet::ipv4_mask_to_prefix(m) {
+        Some((p, false))
     } else {
-        None
+        let inverse = Ipv4Addr::from(!u32::from(m));
+        ipnet::ipv4_mask_to_prefix(inverse).ok().map(|p| (p, true))
     }
 }
 
@@ -207,6 +206,37 @@ mod tests {
                 same_cover(start, end, width);
             }
         }
+    }
+
+    /// The hand-written netmask reading this module had before it used ipnet.
+    fn mask_by_hand(m: u32) -> Option<(u8, bool)> {
+        if m.leading_ones() + m.trailing_zeros() == 32 {
+            Some((m.leading_ones() as u8, false))
+        } else if m.leading_zeros() + m.trailing_ones() == 32 {
+            Some((m.leading_zeros() as u8, true))
+        } else {
+            None
+        }
+    }
+
+    #[test]
+    fn masks_read_as_before() {
+        let mut masks: Vec<u32> = Vec::new();
+        for p in 0..=32u32 {
+            let net = u32::MAX.checked_shl(32 - p).unwrap_or(0);
+            masks.extend([net, !net, net ^ 1, net.rotate_left(1), net.swap_bytes()]);
+        }
+        let mut state = 7;
+        masks.extend((0..10_000).map(|_| next(&mut state) as u32));
+        for m in masks {
+            let text = Ipv4Addr::from(m).to_string();
+            assert_eq!(mask_prefix(&text), mask_by_hand(m), "{text}");
+        }
+        assert_eq!(mask_prefix("255.255.255.0"), Some((24, false)));
+        assert_eq!(mask_prefix("0.0.0.255"), Some((24, true)));
+        assert_eq!(mask_prefix("255.0.255.0"), None);
+        assert_eq!(mask_prefix("24"), None);
+        assert_eq!(mask_prefix("ffff:ffff::"), None);
     }
 
     #[test]
