@@ -15,13 +15,23 @@ use super::{Loc, Rule, Severity, MAX_HOST_BITS};
 /// for IPv4, 32 for IPv6; the text and description are not kept.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Entry<A> {
-    pub(super) net: A,
-    pub(super) line: u32,
-    pub(super) prefix: u8,
-    pub(super) src: u8,
+    net: A,
+    line: u32,
+    prefix: u8,
+    src: u8,
 }
 
 impl<A> Entry<A> {
+    /// The entry of the network `net`/`prefix` (host bits cleared) found at `at`.
+    pub(super) fn new(net: A, prefix: u8, at: Loc) -> Entry<A> {
+        Entry {
+            net,
+            line: at.line,
+            prefix,
+            src: at.src,
+        }
+    }
+
     pub(super) fn loc(&self) -> Loc {
         Loc {
             src: self.src,
@@ -33,10 +43,17 @@ impl<A> Entry<A> {
 /// One range of the canonical list: a network and the run of pieces it covers.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Agg<A> {
-    pub(super) net: A,
-    pub(super) prefix: u8,
-    pub(super) start: u32,
-    pub(super) end: u32,
+    net: A,
+    prefix: u8,
+    start: u32,
+    end: u32,
+}
+
+impl<A: Bits> Agg<A> {
+    /// The range this item of the canonical list stands for.
+    pub(super) fn range(&self) -> IpNet {
+        self.net.net(self.prefix)
+    }
 }
 
 /// IPv4 (`u32`) or IPv6 (`u128`) network bits, so the set checks are written once.

@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use super::Severity;
 use crate::relay::console::{is_documentation, non_public_kind, parse_net, MAX_RANGE_ADDRESSES};
-use aggregate::{set_checks, Agg, Bits, Entry};
+use aggregate::{set_checks, Agg, Entry};
 use findings::{quoted, Detail, Hits, SyntaxKind};
 use input::{InputCap, Line};
 
@@ -362,18 +362,12 @@ impl Checker {
             return;
         }
         match net {
-            IpNet::V4(n) => self.v4.push(Entry {
-                net: u32::from(n.network()),
-                line: at.line,
-                prefix: n.prefix_len(),
-                src: at.src,
-            }),
-            IpNet::V6(n) => self.v6.push(Entry {
-                net: u128::from(n.network()),
-                line: at.line,
-                prefix: n.prefix_len(),
-                src: at.src,
-            }),
+            IpNet::V4(n) => self
+                .v4
+                .push(Entry::new(u32::from(n.network()), n.prefix_len(), at)),
+            IpNet::V6(n) => self
+                .v6
+                .push(Entry::new(u128::from(n.network()), n.prefix_len(), at)),
         }
     }
 
@@ -504,8 +498,8 @@ impl Report {
     /// cleared, too-large ones split, duplicates and contained ones dropped, siblings
     /// merged up to 65,536 addresses. IPv4 first, each family in address order.
     pub fn canonical(&self) -> impl Iterator<Item = IpNet> + '_ {
-        let v4 = self.canon4.iter().map(|a| a.net.net(a.prefix));
-        let v6 = self.canon6.iter().map(|a| a.net.net(a.prefix));
+        let v4 = self.canon4.iter().map(Agg::range);
+        let v6 = self.canon6.iter().map(Agg::range);
         v4.chain(v6)
     }
 }
