@@ -56,8 +56,7 @@ impl Default for InputCap {
 /// One line as the reader hands it on (without its `\n`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Line<'a> {
-    /// At most [`MAX_LINE_BYTES`] bytes (plus a `\r`, when the line has one at its end, as
-    /// part of those bytes).
+    /// Its bytes, at most [`MAX_LINE_BYTES`] (a `\r` before the `\n` is one of them).
     Text(&'a [u8]),
     /// Longer than [`MAX_LINE_BYTES`]: how many bytes it had. Its bytes are not kept.
     TooLong(u64),

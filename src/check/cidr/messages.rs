@@ -16,15 +16,6 @@ use crate::relay::console::{is_documentation, parse_net};
 /// Related locations listed per finding (a merge of a /16 from /32s involves 65,536 lines).
 pub const MAX_RELATED: usize = 32;
 
-/// `256 MiB` for a whole number of MiB, else the bytes.
-pub(super) fn human_bytes(n: u64) -> String {
-    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
-        format!("{} MiB", n >> 20)
-    } else {
-        format!("{n} bytes")
-    }
-}
-
 impl Report {
     fn name(&self, l: Loc) -> &str {
         self.sources
@@ -205,6 +196,15 @@ pub fn thousands(n: u128) -> String {
         out.push(c);
     }
     out
+}
+
+/// `256 MiB` for a whole number of MiB, else the bytes.
+pub(super) fn human_bytes(n: u64) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 /// The address count of `net`: `65,536`, or `2^64` when it is too long to read.

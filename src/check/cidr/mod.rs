@@ -186,6 +186,7 @@ impl Checker {
         self.sources.push(name.to_owned());
         SourceId(id)
     }
+
     /// Reads a list: one entry per line (`CIDR [description]`, `#` comments) or CSV
     /// `description,range[,enabled]` (an optional header row), told apart at the first
     /// entry line. Lines are read as bytes and at most [`MAX_LINE_BYTES`] of each is kept.
@@ -401,6 +402,8 @@ impl Checker {
         }
     }
 }
+
+/// The place of line `line` of `src`.
 fn loc(src: SourceId, line: u64) -> Loc {
     Loc {
         src: src.0,
