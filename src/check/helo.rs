@@ -112,6 +112,9 @@ const FACT_LITERAL: &str =
 const FACT_DNS: &str = "RFC 5321 §2.3.5; RFC 1035 §4.1.1";
 const FACT_PTR: &str = "RFC 1912 §2.1";
 
+/// Every source a HELO finding cites (tests check them against docs/sources.md).
+pub const FACTS: &[&str] = &[FACT_HELO, FACT_SYNTAX, FACT_LITERAL, FACT_DNS, FACT_PTR];
+
 /// The public source a HELO rule rests on.
 fn fact(rule: &str) -> &'static str {
     match rule {
