@@ -112,9 +112,7 @@ fn probe(args: &ProbeArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
         }
         ProbeFormatArg::Json => render::write_json(&report, &mut *io.out),
         ProbeFormatArg::Text => {
-            let style = render::Style {
-                color: super::stdout_paint().color,
-            };
+            let style = super::stdout_paint();
             render::write_text(&report, style, &mut *io.out).and_then(|()| {
                 if args.transcript {
                     writeln!(io.out)?;

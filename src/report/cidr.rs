@@ -175,7 +175,7 @@ mod tests {
         write_summary(&r, &mut err).unwrap();
         assert_eq!(
             String::from_utf8(err).unwrap(),
-            "relayctl: 3 entries, 1 error, 1 warning, 0 info; 1 range in the canonical list\n"
+            "relayctl: 3 entries, 1 error, 1 warning, 0 notes; 1 range in the canonical list\n"
         );
         let mut c = Vec::new();
         write_canonical(&r, &mut c).unwrap();

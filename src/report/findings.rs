@@ -40,6 +40,29 @@ pub fn write(
     Ok(())
 }
 
+/// Writes one finding nested under a port or a message (probe, send-test): the same line
+/// indented by two spaces, its fix and, for warnings and errors, its source indented by
+/// six. A note with nothing to do is a plain `- message` line.
+pub fn write_nested(f: &Finding, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
+    if f.severity == Severity::Note && f.fix.is_empty() {
+        return writeln!(out, "  - {}", untrusted(&f.message));
+    }
+    writeln!(
+        out,
+        "  {}: {} [{}]",
+        paint.severity(f.severity.as_str()),
+        untrusted(&f.message),
+        untrusted(&f.rule)
+    )?;
+    if !f.fix.is_empty() {
+        writeln!(out, "      fix: {}", untrusted(&f.fix))?;
+    }
+    if !f.fact.is_empty() && f.severity >= Severity::Warning {
+        writeln!(out, "      source: {}", untrusted(&f.fact))?;
+    }
+    Ok(())
+}
+
 /// Unsuppressed findings counted by severity: the `summary` object of the JSON documents
 /// and the words of the summary lines.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -16,7 +16,7 @@ use crate::smtp::transcript::Transcript;
 use crate::smtp::{Mechanism, TlsStart};
 
 /// The schema id of `relayctl send-test --format json`.
-pub const SCHEMA: &str = "relayctl/send-test/1";
+pub const SCHEMA: &str = "relayctl/send-test/2";
 
 /// What a refusal or failure means and what to do: from the explain catalogue for a
 /// relay reply, from the command for the other failures.
@@ -114,8 +114,8 @@ pub fn write_text(r: &SendResult<'_>, warnings: &[Finding], out: &mut dyn Write)
     for w in warnings {
         field(
             out,
-            w.status.as_str(),
-            &format!("[{}] {} (fix: {})", w.id, w.message, w.fix),
+            w.severity.as_str(),
+            &format!("{} [{}] (fix: {})", w.message, w.rule, w.fix),
         )?;
     }
     Ok(())
@@ -249,7 +249,7 @@ struct MessageDoc<'a> {
     subject: &'a str,
 }
 
-/// The JSON report: one `relayctl/send-test/1` document (docs/json.md).
+/// The JSON report: one `relayctl/send-test/2` document (docs/json.md).
 pub fn write_json(
     r: &SendResult<'_>,
     findings: &[Finding],

@@ -556,7 +556,7 @@ fn faults_are_seen_by_probe() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .map(|f| f["rule"].as_str().unwrap().to_owned())
             .collect()
     };
     let sim = with("drop-starttls");
