@@ -56,8 +56,9 @@ const TABLE: &[Layer] = &[
     Layer { module: "smtp", pure: true, uses: &[], externs: &["base64", "lettre", "serde", "serde_json", "thiserror"] },
     Layer { module: "explain", pure: true, uses: &["sources"], externs: &["serde"] },
     Layer { module: "relay", pure: true, uses: &[], externs: &["ipnet", "serde", "thiserror"] },
-    Layer { module: "secret", pure: false, uses: &["error", "fsx"], externs: &["rpassword"] },
-    Layer { module: "fsx", pure: false, uses: &["error"], externs: &["rustix"] },
+    // secret: tempfile only in its tests (temp dirs), now that tempfile is a normal dependency.
+    Layer { module: "secret", pure: false, uses: &["error", "fsx"], externs: &["rpassword", "tempfile"] },
+    Layer { module: "fsx", pure: false, uses: &["error"], externs: &["rustix", "tempfile"] },
     Layer { module: "host", pure: false, uses: &[], externs: &[] },
     Layer { module: "exit", pure: true, uses: &[], externs: &[] },
     Layer { module: "sources", pure: true, uses: &[], externs: &[] },
