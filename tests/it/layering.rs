@@ -59,7 +59,7 @@ const TABLE: &[Layer] = &[
     // secret: tempfile only in its tests (temp dirs), now that tempfile is a normal dependency.
     Layer { module: "secret", pure: false, uses: &["error", "fsx"], externs: &["rpassword", "tempfile"] },
     Layer { module: "fsx", pure: false, uses: &["error"], externs: &["rustix", "tempfile"] },
-    Layer { module: "host", pure: false, uses: &[], externs: &[] },
+    Layer { module: "host", pure: false, uses: &[], externs: &["hostname"] },
     Layer { module: "exit", pure: true, uses: &[], externs: &[] },
     Layer { module: "sources", pure: true, uses: &[], externs: &[] },
 ];
