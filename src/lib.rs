@@ -17,6 +17,7 @@ pub mod lint;
 pub mod mta;
 pub mod net;
 pub mod probe;
+pub mod redacted;
 pub mod relay;
 pub mod report;
 pub mod secret;
