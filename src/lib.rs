@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod exit;
 pub mod explain;
+pub mod finding;
 pub mod fsx;
 pub mod gen;
 pub mod host;

@@ -693,7 +693,7 @@ impl Checker {
         }
         if !enabled {
             self.disabled += 1;
-            self.hits.add(Rule::Disabled, Severity::Info, Some(at), || {
+            self.hits.add(Rule::Disabled, Severity::Note, Some(at), || {
                 Detail::Disabled { net }
             });
             return;
@@ -965,7 +965,7 @@ fn set_checks<A: Bits>(
         if a.end - a.start > 1 {
             let run = &pieces[a.start as usize..a.end as usize];
             let first = run.iter().map(Entry::loc).min();
-            hits.add(Rule::CanMerge, Severity::Info, first, || Detail::Merge {
+            hits.add(Rule::CanMerge, Severity::Note, first, || Detail::Merge {
                 parent: a.net.net(a.prefix),
                 v6,
                 start: a.start,
@@ -1039,7 +1039,7 @@ impl Report {
 
     /// Whether any finding reaches `threshold`.
     pub fn reaches(&self, threshold: Severity) -> bool {
-        [Severity::Info, Severity::Warning, Severity::Error]
+        [Severity::Note, Severity::Warning, Severity::Error]
             .into_iter()
             .any(|s| s >= threshold && self.count(s) > 0)
     }
@@ -1745,7 +1745,7 @@ mod tests {
                 "merge",
                 "203.0.114.0/25\n203.0.114.128/25\n",
                 "can-merge",
-                Severity::Info,
+                Severity::Note,
             ),
             ("broad", "198.51.0.0/20\n", "broad-range", Severity::Warning),
             (
@@ -1758,7 +1758,7 @@ mod tests {
                 "disabled",
                 "office,203.0.114.0/28,false\n",
                 "disabled",
-                Severity::Info,
+                Severity::Note,
             ),
         ];
         for (why, list, rule, sev) in cases {

@@ -11,28 +11,7 @@ use crate::relay::names::generic_reason;
 use crate::relay::plan::Site;
 use crate::relay::Family;
 
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Severity {
-    /// Worth knowing.
-    Note,
-    /// Works today, breaks under some conditions, or costs something.
-    Warning,
-    /// Mail will be refused, leak credentials, or not reach the relay as intended.
-    Error,
-}
-
-impl Severity {
-    /// The word shown in text output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Note => "note",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
+pub use crate::finding::{Finding, Severity};
 
 /// A rule of the catalogue.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -170,28 +149,25 @@ rules! {
         "relayctl README: relay.toml";
 }
 
+impl Rule {
+    /// A finding of this rule, citing its source.
+    pub fn finding(
+        &self,
+        severity: Severity,
+        span: Option<Span>,
+        message: String,
+        fix: String,
+    ) -> Finding {
+        Finding::new(self.id, severity, message)
+            .at(span)
+            .fix(fix)
+            .fact(self.fact)
+    }
+}
+
 /// The rule with this id.
 pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
-}
-
-/// One finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// The rule id.
-    pub rule: &'static str,
-    /// Severity of this finding.
-    pub severity: Severity,
-    /// Where (None: the whole file, e.g. a missing setting).
-    pub span: Option<Span>,
-    /// What is wrong here, one line.
-    pub message: String,
-    /// What to do here.
-    pub fix: String,
-    /// The source.
-    pub fact: &'static str,
-    /// Suppressed by a `relayctl: allow` comment (kept, reported in JSON; not counted).
-    pub suppressed: bool,
 }
 
 /// The result of linting one file (or one MTA's set of files, named by its main file).
@@ -234,15 +210,7 @@ pub struct Context {
 }
 
 fn finding(r: &Rule, sev: Severity, span: Option<&Span>, message: String, fix: String) -> Finding {
-    Finding {
-        rule: r.id,
-        severity: sev,
-        span: span.cloned(),
-        message,
-        fix,
-        fact: r.fact,
-        suppressed: false,
-    }
+    r.finding(sev, span.cloned(), message, fix)
 }
 
 /// Levenshtein distance (strsim), the first name cut to 300 characters: host names are at
@@ -713,7 +681,7 @@ mod tests {
     }
 
     fn ids(f: &[Finding]) -> Vec<&str> {
-        f.iter().map(|x| x.rule).collect()
+        f.iter().map(|x| x.rule.as_ref()).collect()
     }
 
     #[test]

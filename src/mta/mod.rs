@@ -17,28 +17,9 @@ use serde::Serialize;
 
 use crate::relay::Family;
 
-/// Where a value was set: a file (index into the lint run's inputs, or its name), line and
-/// column, all 1-based.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Span {
-    /// The file as the user named it (or as found while walking a directory).
-    pub file: String,
-    /// 1-based line.
-    pub line: u32,
-    /// 1-based column, in characters.
-    pub column: u32,
-}
-
-impl Span {
-    /// A span in `file` at `line`, `column`.
-    pub fn new(file: &str, line: u32, column: u32) -> Span {
-        Span {
-            file: file.to_owned(),
-            line,
-            column,
-        }
-    }
-}
+/// Where a value was set: file, line and column, all 1-based (the one span type of
+/// every finding).
+pub use crate::finding::Span;
 
 /// A value and where it was set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -7,31 +7,14 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{untrusted, Paint};
+use super::Paint;
 use crate::lint::{LintReport, Severity, RULES};
-
-fn location(file: &str, span: Option<&crate::mta::Span>) -> String {
-    match span {
-        Some(s) => format!("{}:{}:{}", s.file, s.line, s.column),
-        None => file.to_owned(),
-    }
-}
 
 /// One line per finding (suppressed ones left out), the fix indented below it.
 pub fn write_text(r: &LintReport, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
     for f in &r.files {
         for x in f.findings.iter().filter(|x| !x.suppressed) {
-            writeln!(
-                out,
-                "{}: {}: {} [{}]",
-                untrusted(&location(&f.file, x.span.as_ref())),
-                paint.severity(x.severity.as_str()),
-                untrusted(&x.message),
-                x.rule
-            )?;
-            if !x.fix.is_empty() {
-                writeln!(out, "    fix: {}", untrusted(&x.fix))?;
-            }
+            super::findings::write(x, Some(&f.file), paint, out)?;
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 
 pub mod cidr;
 pub mod explain;
+pub mod findings;
 pub mod gen;
 pub mod github;
 pub mod helo;

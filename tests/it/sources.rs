@@ -184,6 +184,12 @@ fn check_helo_and_cidr_findings_cite_known_sources() {
             &format!("{:?}", c.findings),
         );
         a.citations += 1;
+        for f in &c.findings {
+            a.citation(&format!("check helo {name:?}: {}", f.rule), &f.fact);
+        }
+    }
+    for f in relayctl::check::helo::FACTS {
+        a.citation("check helo FACTS", f);
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let list = dir.path().join("ranges.txt");
