@@ -18,6 +18,7 @@ pub mod lint;
 pub mod mta;
 pub mod net;
 pub mod probe;
+pub mod redacted;
 pub mod relay;
 pub mod report;
 pub mod secret;
