@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{Endpoint, Finding, SendReport};
+use crate::explain::advice::{self, Advice};
 use crate::finding::Severity;
 use crate::net::DialError;
 use crate::smtp::session::{describe_stop, AuthOutcome, SessionReport, StepName, Stop};
@@ -471,6 +472,18 @@ fn secs(d: Duration) -> String {
         format!("{s:.0}")
     } else {
         format!("{s:.1}")
+    }
+}
+
+/// What a stopped session means and what to do: a relay reply through the explain
+/// catalogue, the other failures from its advice catalogue.
+pub fn advice(f: &Failure, port: PortSpec) -> Advice {
+    match f {
+        Failure::Refused { reply, .. } => Advice::from(crate::explain::explain(&reply.one_line())),
+        Failure::Tls { problem, .. } => advice::tls(*problem, port.tls == TlsStart::Implicit),
+        Failure::NoStartTls => advice::no_starttls(),
+        Failure::AuthNotOffered { reason } => advice::auth_not_offered(reason),
+        Failure::Protocol { .. } => advice::not_smtp(),
     }
 }
 

@@ -5,7 +5,7 @@
 //! them), so nothing here can print one.
 
 use std::io::{self, Write};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use serde::Serialize;
 
@@ -18,25 +18,7 @@ use crate::smtp::{Mechanism, TlsStart};
 /// The schema id of `relayctl send-test --format json`.
 pub const SCHEMA: &str = "relayctl/send-test/2";
 
-/// What a refusal or failure means and what to do: from the explain catalogue for a
-/// relay reply, from the command for the other failures.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Advice {
-    /// The catalogue entry, when one matched.
-    pub id: Option<String>,
-    /// One line: what happened.
-    pub summary: String,
-    /// Why it happens.
-    pub cause: Option<String>,
-    /// What to change.
-    pub fix: Option<String>,
-    /// The fact it rests on (a citation).
-    pub fact: Option<String>,
-    /// The client address the relay names in its reply ("Mail relay denied [IP]").
-    pub client_ip: Option<IpAddr>,
-    /// Whether trying again later may succeed.
-    pub temporary: bool,
-}
+pub use crate::explain::Advice;
 
 /// The result to render.
 #[derive(Debug, Clone, Copy)]

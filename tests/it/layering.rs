@@ -54,7 +54,7 @@ const TABLE: &[Layer] = &[
     Layer { module: "error", pure: true, uses: &["exit", "gen", "relay"], externs: &["thiserror"] },
     Layer { module: "gen", pure: true, uses: &["relay"], externs: &["serde", "thiserror"] },
     Layer { module: "smtp", pure: true, uses: &["redacted"], externs: &["base64", "lettre", "serde", "serde_json", "thiserror"] },
-    Layer { module: "explain", pure: true, uses: &["sources"], externs: &["serde"] },
+    Layer { module: "explain", pure: true, uses: &["smtp", "sources"], externs: &["serde"] },
     Layer { module: "relay", pure: true, uses: &[], externs: &["ipnet", "serde", "thiserror"] },
     // secret: tempfile only in its tests (temp dirs), now that tempfile is a normal dependency.
     Layer { module: "secret", pure: false, uses: &["error", "fsx", "redacted"], externs: &["rpassword", "tempfile"] },

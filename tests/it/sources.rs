@@ -152,6 +152,9 @@ fn probe_findings_cite_known_sources() {
     for f in relayctl::probe::verdict::FACTS {
         a.citation("probe", f);
     }
+    for f in relayctl::explain::advice::FACTS {
+        a.citation("send-test advice", f);
+    }
     a.finish(relayctl::probe::verdict::FACTS.len());
 }
 
