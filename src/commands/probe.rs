@@ -3,8 +3,6 @@
 //! adapters (hickory resolver, TCP + rustls dialer) and the spinners; the probe itself
 //! sees only traits.
 
-use std::io::IsTerminal;
-
 use super::connect::{self, Target};
 use super::progress::Progress;
 use super::Io;
@@ -87,7 +85,7 @@ fn probe(args: &ProbeArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     let resolver = resolver(args, &target)?;
     let dialer = TcpDialer { trust };
 
-    let progress = Progress::spinners(text && std::io::stderr().is_terminal());
+    let progress = Progress::spinners(text && super::spinners_wanted());
     let on_event = |ev: Event| match ev {
         Event::Started { port, addr } => progress.start(
             format!("{port} {addr}"),

@@ -10,7 +10,6 @@
 //! resolved or reached, or the network ended the session (a timeout, a closed or reset
 //! connection).
 
-use std::io::IsTerminal;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::connect::{self, Target};
@@ -112,7 +111,7 @@ pub fn run(args: SendTestArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
         mta: target.site_mta.clone(),
     };
     let text = args.format == FormatArg::Text;
-    let progress = Progress::spinners(text && std::io::stderr().is_terminal());
+    let progress = Progress::spinners(text && super::spinners_wanted());
     let on_event = |ev: Event| match ev {
         Event::Started { port, addr } => progress.start(
             format!("{port} {addr}"),
