@@ -86,16 +86,7 @@ fn probe(args: &ProbeArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     let dialer = TcpDialer { trust };
 
     let progress = Progress::spinners(text && super::spinners_wanted());
-    let on_event = |ev: Event| match ev {
-        Event::Started { port, addr } => progress.start(
-            format!("{port} {addr}"),
-            format!("port {port} {}: probing", addr.ip()),
-        ),
-        Event::Finished { port, addr, status } => progress.finish(
-            format!("{port} {addr}"),
-            format!("port {port} {}: {}", addr.ip(), status.as_str()),
-        ),
-    };
+    let on_event = |ev: Event| progress.connection(ev, "probing");
     let result = probe::run(&req, &ctx, resolver.as_ref(), &dialer, &on_event);
     progress.clear();
     let report = result.map_err(|e| Error::Network {

@@ -112,16 +112,7 @@ pub fn run(args: SendTestArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     };
     let text = args.format == FormatArg::Text;
     let progress = Progress::spinners(text && super::spinners_wanted());
-    let on_event = |ev: Event| match ev {
-        Event::Started { port, addr } => progress.start(
-            format!("{port} {addr}"),
-            format!("port {port} {}: sending", addr.ip()),
-        ),
-        Event::Finished { port, addr, status } => progress.finish(
-            format!("{port} {addr}"),
-            format!("port {port} {}: {}", addr.ip(), status.as_str()),
-        ),
-    };
+    let on_event = |ev: Event| progress.connection(ev, "sending");
     let sent = probe::send(&req, &ctx, resolver.as_ref(), &dialer, &on_event);
     progress.clear();
     let report = sent.map_err(|e| Error::Network {

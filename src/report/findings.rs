@@ -27,6 +27,11 @@ pub fn write(
     if let Some(here) = here {
         write!(out, "{}: ", untrusted(&here))?;
     }
+    line(f, paint, "    ", out)
+}
+
+/// `severity: message [rule]`, then the fix indented by `indent`.
+fn line(f: &Finding, paint: Paint, indent: &str, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "{}: {} [{}]",
@@ -35,7 +40,7 @@ pub fn write(
         untrusted(&f.rule)
     )?;
     if !f.fix.is_empty() {
-        writeln!(out, "    fix: {}", untrusted(&f.fix))?;
+        writeln!(out, "{indent}fix: {}", untrusted(&f.fix))?;
     }
     Ok(())
 }
@@ -47,16 +52,8 @@ pub fn write_nested(f: &Finding, paint: Paint, out: &mut dyn Write) -> io::Resul
     if f.severity == Severity::Note && f.fix.is_empty() {
         return writeln!(out, "  - {}", untrusted(&f.message));
     }
-    writeln!(
-        out,
-        "  {}: {} [{}]",
-        paint.severity(f.severity.as_str()),
-        untrusted(&f.message),
-        untrusted(&f.rule)
-    )?;
-    if !f.fix.is_empty() {
-        writeln!(out, "      fix: {}", untrusted(&f.fix))?;
-    }
+    write!(out, "  ")?;
+    line(f, paint, "      ", out)?;
     if !f.fact.is_empty() && f.severity >= Severity::Warning {
         writeln!(out, "      source: {}", untrusted(&f.fact))?;
     }

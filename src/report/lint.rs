@@ -7,8 +7,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::findings::Counts;
 use super::Paint;
-use crate::lint::{LintReport, Severity, RULES};
+use crate::lint::{LintReport, RULES};
 
 /// One line per finding (suppressed ones left out), the fix indented below it.
 pub fn write_text(r: &LintReport, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
@@ -22,20 +23,14 @@ pub fn write_text(r: &LintReport, paint: Paint, out: &mut dyn Write) -> io::Resu
 
 /// `N files checked: E errors, W warnings, N notes (S suppressed)` on stderr.
 pub fn write_summary(r: &LintReport, err: &mut dyn Write) -> io::Result<()> {
-    let all: Vec<_> = r.files.iter().flat_map(|f| &f.findings).collect();
-    let count = |s: Severity| {
-        all.iter()
-            .filter(|x| !x.suppressed && x.severity == s)
-            .count()
-    };
-    let suppressed = all.iter().filter(|x| x.suppressed).count();
+    let (c, suppressed) = counts(r);
     writeln!(
         err,
         "{} file(s) checked: {} error(s), {} warning(s), {} note(s){}",
         r.files.len(),
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Note),
+        c.errors,
+        c.warnings,
+        c.notes,
         if suppressed > 0 {
             format!(" ({suppressed} suppressed)")
         } else {
@@ -47,26 +42,24 @@ pub fn write_summary(r: &LintReport, err: &mut dyn Write) -> io::Result<()> {
 #[derive(Serialize)]
 struct JsonReport<'a> {
     files: &'a [crate::lint::FileReport],
-    errors: usize,
-    warnings: usize,
-    notes: usize,
+    #[serde(flatten)]
+    counts: Counts,
     suppressed: usize,
+}
+
+/// Unsuppressed findings by severity, and the suppressed ones.
+fn counts(r: &LintReport) -> (Counts, usize) {
+    let all = || r.files.iter().flat_map(|f| &f.findings);
+    (Counts::of(all()), all().filter(|x| x.suppressed).count())
 }
 
 /// One JSON document, schema `relayctl/lint/1`.
 pub fn write_json(r: &LintReport, out: &mut dyn Write) -> io::Result<()> {
-    let all: Vec<_> = r.files.iter().flat_map(|f| &f.findings).collect();
-    let count = |s: Severity| {
-        all.iter()
-            .filter(|x| !x.suppressed && x.severity == s)
-            .count()
-    };
+    let (counts, suppressed) = counts(r);
     let doc = JsonReport {
         files: &r.files,
-        errors: count(Severity::Error),
-        warnings: count(Severity::Warning),
-        notes: count(Severity::Note),
-        suppressed: all.iter().filter(|x| x.suppressed).count(),
+        counts,
+        suppressed,
     };
     super::json::write("relayctl/lint/1", &doc, out)
 }
