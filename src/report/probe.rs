@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 
+use anstyle::AnsiColor;
 use comfy_table::{presets, Attribute, Cell, Color, Table};
 use serde::Serialize;
 
@@ -17,13 +18,13 @@ fn status_word(s: Status, style: Paint) -> String {
     if !style.color {
         return w.to_owned();
     }
-    let code = match s {
-        Status::Ok => "32",
-        Status::Warn => "33",
-        Status::Fail => "31",
-        Status::Skip => "2",
+    let style = match s {
+        Status::Ok => AnsiColor::Green.on_default(),
+        Status::Warn => AnsiColor::Yellow.on_default(),
+        Status::Fail => AnsiColor::Red.on_default(),
+        Status::Skip => anstyle::Style::new().dimmed(),
     };
-    format!("\x1b[{code}m{w}\x1b[0m")
+    super::styled(style, w)
 }
 
 /// The status word as a table cell: coloured by comfy-table itself, which pads by the

@@ -43,7 +43,7 @@ const TABLE: &[Layer] = &[
     Layer { module: "cli", pure: true, uses: &["relay", "smtp"], externs: &["clap", "ipnet"] },
     Layer { module: "terminal", pure: false, uses: &[], externs: &["rustix", "signal_hook"] },
     Layer { module: "commands", pure: false, uses: &["check", "cli", "config", "error", "exit", "explain", "finding", "fsx", "gen", "host", "lint", "mta", "net", "probe", "relay", "report", "secret", "sim", "smtp", "terminal"], externs: &["clap", "clap_complete", "clap_mangen", "console", "indicatif", "rustls", "serde_json", "walkdir"] },
-    Layer { module: "report", pure: true, uses: &["check", "explain", "finding", "gen", "lint", "mta", "probe", "relay", "smtp"], externs: &["comfy_table", "serde", "serde_json"] },
+    Layer { module: "report", pure: true, uses: &["check", "explain", "finding", "gen", "lint", "mta", "probe", "relay", "smtp"], externs: &["anstyle", "comfy_table", "serde", "serde_json"] },
     Layer { module: "sim", pure: false, uses: &["explain", "net", "relay"], externs: &["rcgen", "rustls", "serde", "serde_json", "tokio", "tokio_rustls"] },
     Layer { module: "probe", pure: true, uses: &["explain", "finding", "net", "relay", "smtp"], externs: &["ipnet", "serde", "thiserror"] },
     Layer { module: "check", pure: true, uses: &["finding", "net", "relay"], externs: &["ipnet", "serde", "thiserror"] },
