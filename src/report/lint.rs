@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::findings::Counts;
+use crate::check::cidr::thousands;
 use super::Paint;
 use crate::lint::{LintReport, RULES};
 
@@ -21,16 +22,17 @@ pub fn write_text(r: &LintReport, paint: Paint, out: &mut dyn Write) -> io::Resu
     Ok(())
 }
 
-/// `N files checked: E errors, W warnings, N notes (S suppressed)` on stderr.
+/// `relayctl: 3 files checked: 1 error, 2 warnings, 0 notes (1 suppressed)` on stderr,
+/// worded as every command's summary.
 pub fn write_summary(r: &LintReport, err: &mut dyn Write) -> io::Result<()> {
     let (c, suppressed) = counts(r);
+    let files = r.files.len();
     writeln!(
         err,
-        "{} file(s) checked: {} error(s), {} warning(s), {} note(s){}",
-        r.files.len(),
-        c.errors,
-        c.warnings,
-        c.notes,
+        "relayctl: {} file{} checked: {}{}",
+        thousands(files as u128),
+        if files == 1 { "" } else { "s" },
+        c.words(true),
         if suppressed > 0 {
             format!(" ({suppressed} suppressed)")
         } else {
