@@ -6,9 +6,10 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+use super::toolkit::column;
 use super::{
-    column, Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, Route,
-    SourceFile, Span, SyntaxProblem,
+    Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile,
+    Span, SyntaxProblem,
 };
 use crate::relay::Family;
 

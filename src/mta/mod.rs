@@ -10,6 +10,9 @@ pub mod opensmtpd;
 pub mod postfix;
 pub mod qmail;
 pub mod sendmail;
+mod toolkit;
+
+pub use toolkit::MAX_PROBLEMS;
 
 use std::ops::Not;
 
@@ -212,13 +215,6 @@ pub struct SourceFile {
 /// file name or by the path the configuration names. `None` when there is no such file.
 /// The command implements it over the file system, tests over a map.
 pub type Beside<'a> = &'a dyn Fn(&str) -> Option<SourceFile>;
-
-/// The 1-based character column of byte offset `at` in `line` (spans count characters,
-/// readers index bytes).
-pub(crate) fn column(line: &str, at: usize) -> u32 {
-    let chars = line.get(..at).map_or(0, |s| s.chars().count());
-    u32::try_from(chars + 1).unwrap_or(u32::MAX)
-}
 
 /// Whether `host` is in one of Google's mail domains (`gmail.com`, `google.com`,
 /// `googlemail.com` or under them), for readers whose routes name MX-style hosts.

@@ -5,9 +5,10 @@
 
 use std::collections::HashMap;
 
+use super::toolkit::column;
 use super::{
-    column, Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, SourceFile,
-    Span, SyntaxProblem,
+    Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, SourceFile, Span,
+    SyntaxProblem,
 };
 
 /// Longer lines are reported and skipped: no msmtprc setting needs more.

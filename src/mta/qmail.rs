@@ -6,9 +6,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use super::toolkit::column;
 use super::{
-    column, Beside, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile, Span,
-    SyntaxProblem,
+    Beside, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile, Span, SyntaxProblem,
 };
 use crate::relay::Family;
 

@@ -1,0 +1,12 @@
+//! The reader toolkit: what the MTA readers share and no one syntax owns. The problems of
+//! one file, capped ([`Problems`]); physical and logical lines, the continuation rule a
+//! parameter ([`lines`], [`logical_lines`]); a cursor over characters that counts lines and
+//! columns ([`Cursor`]); the backslash-escaped quoted string ([`unquote`]). Spans are
+//! 1-based, columns count characters.
+
+mod lines;
+mod problems;
+
+pub(crate) use lines::{column, floor_boundary, is_c_space, logical_lines, Continuation, Limits};
+pub(crate) use problems::Problems;
+pub use problems::MAX_PROBLEMS;
