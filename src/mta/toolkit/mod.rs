@@ -6,7 +6,11 @@
 
 mod lines;
 mod problems;
+mod quoted;
 
-pub(crate) use lines::{column, floor_boundary, is_c_space, logical_lines, Continuation, Limits};
+pub(crate) use lines::{
+    column, floor_boundary, is_c_space, lines, logical_lines, Continuation, Limits,
+};
 pub(crate) use problems::Problems;
 pub use problems::MAX_PROBLEMS;
+pub(crate) use quoted::unquote;
