@@ -4,10 +4,12 @@
 //! columns ([`Cursor`]); the backslash-escaped quoted string ([`unquote`]). Spans are
 //! 1-based, columns count characters.
 
+mod cursor;
 mod lines;
 mod problems;
 mod quoted;
 
+pub(crate) use cursor::Cursor;
 pub(crate) use lines::{
     column, floor_boundary, is_c_space, lines, logical_lines, Continuation, Limits,
 };
