@@ -9,7 +9,7 @@ mod lines;
 mod problems;
 mod quoted;
 
-pub(crate) use cursor::Cursor;
+pub(crate) use cursor::{Cursor, Pos};
 pub(crate) use lines::{
     column, floor_boundary, is_c_space, lines, logical_lines, Continuation, Limits,
 };
