@@ -73,9 +73,12 @@ impl Logical {
         &self.text
     }
 
-    /// The physical line the logical line starts on.
-    pub(crate) fn line(&self) -> u32 {
-        self.segs.first().map_or(1, |s| s.1)
+    /// The 1-based line and character column where the logical line starts (its first
+    /// piece, even when that is empty).
+    pub(crate) fn start(&self) -> (u32, u32) {
+        self.segs
+            .first()
+            .map_or((1, 1), |s| (s.1, s.2.saturating_add(1)))
     }
 
     /// The length in bytes of the first piece (the part of [`Logical::text`] on the first
@@ -84,7 +87,8 @@ impl Logical {
         self.segs.get(1).map_or(self.text.len(), |s| s.0)
     }
 
-    /// The 1-based line and character column of byte `off` of [`Logical::text`].
+    /// The 1-based line and character column of byte `off` of [`Logical::text`]. An offset
+    /// where a piece starts is in that piece, not at the end of an empty one before it.
     pub(crate) fn at(&self, off: usize) -> (u32, u32) {
         let i = self.segs.partition_point(|s| s.0 <= off).saturating_sub(1);
         let Some(&(start, line, before)) = self.segs.get(i) else {
@@ -95,7 +99,7 @@ impl Logical {
         (line, before.saturating_add(chars).saturating_add(1))
     }
 
-    fn start(&mut self, line: u32, before: u32, piece: &str) {
+    fn begin(&mut self, line: u32, before: u32, piece: &str) {
         self.text.clear();
         self.segs.clear();
         self.add(line, before, piece);
@@ -171,7 +175,7 @@ pub(crate) fn logical_lines(
                 }
                 open = true;
                 capped = false;
-                cur.start(l.no, 0, line);
+                cur.begin(l.no, 0, line);
             }
             Continuation::TrailingBackslash => {
                 let body = line.trim_start();
@@ -181,7 +185,7 @@ pub(crate) fn logical_lines(
                 let lead = chars_in(line.get(..line.len() - body.len()).unwrap_or(""));
                 let body = body.trim_end();
                 let mut more = body.ends_with('\\');
-                cur.start(l.no, lead, body.strip_suffix('\\').unwrap_or(body));
+                cur.begin(l.no, lead, body.strip_suffix('\\').unwrap_or(body));
                 capped = false;
                 while more {
                     let Some(next) = pieces.next() else {
@@ -340,12 +344,19 @@ mod tests {
             &mut problems,
             |l, _| {
                 let t = l.text();
-                seen.push((l.line(), l.first_len(), l.at(t.find('ü').unwrap())));
-                seen.push((l.line(), l.first_len(), l.at(t.find('x').unwrap())));
-                seen.push((l.line(), l.first_len(), l.at(t.len())));
+                seen.push((l.start(), l.first_len(), l.at(t.find('ü').unwrap())));
+                seen.push((l.start(), l.first_len(), l.at(t.find('x').unwrap())));
+                seen.push((l.start(), l.first_len(), l.at(t.len())));
             },
         );
-        assert_eq!(seen, vec![(1, 7, (1, 5)), (1, 7, (2, 7)), (1, 7, (2, 8))]);
+        assert_eq!(
+            seen,
+            vec![
+                ((1, 1), 7, (1, 5)),
+                ((1, 1), 7, (2, 7)),
+                ((1, 1), 7, (2, 8))
+            ]
+        );
         let mut seen = Vec::new();
         logical_lines(
             "\t\tK = é \\\n\t  ü\n",
@@ -359,6 +370,16 @@ mod tests {
             },
         );
         assert_eq!(seen, vec![(1, 7), (2, 4)]);
+        // An empty first piece: the line starts on line 1, its text on line 2.
+        let mut seen = Vec::new();
+        logical_lines(
+            "  \\\n é=1\n",
+            Continuation::TrailingBackslash,
+            WIDE,
+            &mut problems,
+            |l, _| seen.push((l.text().to_owned(), l.first_len(), l.start(), l.at(0))),
+        );
+        assert_eq!(seen, vec![("é=1".to_owned(), 0, (1, 3), (2, 2))]);
     }
 
     #[test]

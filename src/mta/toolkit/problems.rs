@@ -28,11 +28,6 @@ impl Problems {
         }
     }
 
-    /// The file's name.
-    pub(crate) fn file(&self) -> &str {
-        &self.file
-    }
-
     /// A problem at (line, column) of the file.
     pub(crate) fn at(&mut self, at: (u32, u32), message: String) {
         self.at_with(at, || message);
@@ -152,7 +147,6 @@ mod tests {
             });
         }
         assert_eq!(built, MAX_PROBLEMS);
-        assert_eq!(p.file(), "f");
         let mut out = vec![SyntaxProblem {
             message: "before".to_owned(),
             span: Span::new("g", 1, 1),
