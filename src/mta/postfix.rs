@@ -5,7 +5,7 @@
 //! [`Beside`]), linear in the input, never panics on hostile text.
 
 use super::toolkit::{
-    floor_boundary, is_c_space as is_space, logical_lines, Continuation, Limits, Problems,
+    floor_boundary, is_c_space as is_space, logical_lines, Continuation, Limits, Logical, Problems,
 };
 use super::{
     Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile,
@@ -18,14 +18,6 @@ use std::collections::{HashMap, HashSet};
 const MAX_LINE: usize = 64 * 1024;
 /// Longest logical line (a line and its continuations); further continuations are dropped.
 const MAX_LOGICAL: usize = 1024 * 1024;
-/// Postfix's line rules (readllines(3)) within the bounds above.
-const LINES: (Continuation, Limits) = (
-    Continuation::LeadingBlank,
-    Limits {
-        line: Some(MAX_LINE),
-        logical: MAX_LOGICAL,
-    },
-);
 /// Deepest `$name` nesting followed. Postfix's mac_expand(3) stops at 100 too.
 const MAX_DEPTH: usize = 100;
 /// Longest expansion result kept.
@@ -140,6 +132,16 @@ fn snippet(s: &str) -> String {
     }
 }
 
+/// Calls `each` with the logical lines of `text` as Postfix's readllines(3) reads them
+/// (a line starting with white space continues the one before), within the bounds above.
+fn readllines(text: &str, problems: &mut Problems, each: impl FnMut(&Logical, &mut Problems)) {
+    let limits = Limits {
+        line: Some(MAX_LINE),
+        logical: MAX_LOGICAL,
+    };
+    logical_lines(text, Continuation::LeadingBlank, limits, problems, each);
+}
+
 /// A parameter's value as written and where the value starts.
 #[derive(Debug, Clone)]
 struct Param {
@@ -176,12 +178,8 @@ fn split_assignment(text: &str) -> Result<(&str, &str, usize), &'static str> {
 fn parse_main(file: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> Params {
     let mut params = Params::new();
     let mut sink = Problems::new(&file.name);
-    logical_lines(
-        &file.text,
-        LINES.0,
-        LINES.1,
-        &mut sink,
-        |l, sink| match split_assignment(l.text()) {
+    readllines(&file.text, &mut sink, |l, sink| {
+        match split_assignment(l.text()) {
             Ok((name, value, off)) => {
                 let (line, column) = l.at(off);
                 if params.len() >= MAX_PARAMS && !params.contains_key(name) {
@@ -214,8 +212,8 @@ fn parse_main(file: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> Params {
                     snippet(l.text())
                 )
             }),
-        },
-    );
+        }
+    });
     sink.finish_into(problems);
     params
 }
@@ -955,7 +953,7 @@ fn map_entries(
 ) {
     let mut sink = Problems::new(&file.name);
     let mut entries = 0usize;
-    logical_lines(&file.text, LINES.0, LINES.1, &mut sink, |l, sink| {
+    readllines(&file.text, &mut sink, |l, sink| {
         if entries >= MAX_ENTRIES {
             if entries == MAX_ENTRIES {
                 sink.at(
@@ -1115,7 +1113,7 @@ fn next_hop(value: &str, span: Span, problems: &mut Vec<SyntaxProblem>) -> Locat
 fn parse_master(file: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> HashMap<String, Params> {
     let mut services: HashMap<String, Params> = HashMap::new();
     let mut sink = Problems::new(&file.name);
-    logical_lines(&file.text, LINES.0, LINES.1, &mut sink, |l, sink| {
+    readllines(&file.text, &mut sink, |l, sink| {
         let toks = tokens(l.text());
         if toks.len() < 8 {
             sink.at_with(

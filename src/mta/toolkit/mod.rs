@@ -11,7 +11,7 @@ mod quoted;
 
 pub(crate) use cursor::{Cursor, Pos};
 pub(crate) use lines::{
-    column, floor_boundary, is_c_space, lines, logical_lines, Continuation, Limits,
+    column, floor_boundary, is_c_space, lines, logical_lines, Continuation, Limits, Logical,
 };
 pub(crate) use problems::Problems;
 pub use problems::MAX_PROBLEMS;
