@@ -1,6 +1,6 @@
 //! The reader toolkit: what the MTA readers share and no one syntax owns. The problems of
 //! one file, capped ([`Problems`]); physical and logical lines, the continuation rule a
-//! parameter ([`lines`], [`logical_lines`]); a cursor over characters that counts lines and
+//! parameter ([`lines()`], [`logical_lines`]); a cursor over characters that counts lines and
 //! columns ([`Cursor`]); the backslash-escaped quoted string ([`unquote`]). Spans are
 //! 1-based, columns count characters.
 
