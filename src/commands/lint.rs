@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::fsx;
 use crate::lint::{self, Context, FileReport, Finding, LintReport, Severity};
-use crate::mta::{self, FileType, ObservedPlan, SourceFile, Span};
+use crate::mta::{self, FileType, SourceFile, Span};
 use crate::relay::plan::Capabilities;
 use crate::report::untrusted;
 
@@ -351,39 +351,13 @@ fn lint_file(path: &Path, forced: Option<FileType>, ctx: &Context) -> FileReport
         name: name.clone(),
         text,
     };
-    let mut observed = match t {
-        FileType::PostfixMain | FileType::PostfixMaster | FileType::PostfixMap => {
-            if t == FileType::PostfixMain {
-                mta::postfix::read(&primary, &beside)
-            } else {
-                match beside("main.cf") {
-                    Some(main) => mta::postfix::read(&main, &beside),
-                    None => ObservedPlan::default(),
-                }
-            }
-        }
-        FileType::SendmailMc => mta::sendmail::read(&primary, &beside),
-        FileType::Qmail => mta::qmail::read(&primary, &beside),
-        FileType::EximConf | FileType::EximPasswd => {
-            if t == FileType::EximConf {
-                mta::exim::read(&primary, &beside)
-            } else {
-                match beside("update-exim4.conf.conf") {
-                    Some(main) => mta::exim::read(&main, &beside),
-                    None => ObservedPlan::default(),
-                }
-            }
-        }
-        FileType::Opensmtpd => mta::opensmtpd::read(&primary, &beside),
-        FileType::Msmtp => mta::msmtp::read(&primary, &beside),
-        FileType::Exchange => mta::exchange::read(&primary, &beside),
-        FileType::RelayToml => {
-            return FileReport {
-                file: name.clone(),
-                file_type: Some(t),
-                findings: relay_toml(&primary),
-            }
-        }
+    let Some(mut observed) = mta::read(t, &primary, &beside) else {
+        // Not an MTA's configuration: relay.toml itself.
+        return FileReport {
+            file: name.clone(),
+            file_type: Some(t),
+            findings: relay_toml(&primary),
+        };
     };
     if let Some(line) = bad_utf8_line {
         observed.syntax.push(mta::SyntaxProblem {
