@@ -2,7 +2,7 @@
 //! allowed senders, authentication boxes, IP ranges, Require TLS) as the numbered steps
 //! of the "SMTP relay service" page, plus the settings around it. Decides nothing.
 
-use super::{check_form, Artifact, Form, GenError, Primary, Target};
+use super::{Artifact, Form, GenError, Primary, Target};
 use crate::relay::console::{AllowedSenders, Authentication};
 use crate::relay::plan::{ClientPlan, Note};
 
@@ -16,7 +16,7 @@ fn tick(on: bool) -> &'static str {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Console, form, &[Form::Steps], "steps")?;
+    Target::Console.form(form, None)?;
     let setting = &plan.console;
     let auth = setting.authentication;
     let mut notes = Vec::new();

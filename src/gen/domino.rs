@@ -2,7 +2,7 @@
 //! steps: the article's relay host and transfer retry interval, then the HELO name, the
 //! outbound port and TLS, and SMTP AUTH where the release has it. Decides nothing.
 
-use super::{check_form, plan_summary, Artifact, Form, GenError, Primary, Target};
+use super::{plan_summary, Artifact, Form, GenError, Primary, Target};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 
 /// Where the outbound port settings live (Server document).
@@ -24,7 +24,7 @@ fn port_step(plan: &ClientPlan) -> String {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Domino, form, &[Form::Steps], "steps")?;
+    Target::Domino.form(form, None)?;
     let mut notes = Vec::new();
 
     // Google help 2956491, per-MTA instructions: the article's Domino R5/R6 procedure.

@@ -3,7 +3,7 @@
 //! from 2007 on, as Exchange Management Shell commands. Decides nothing: what Exchange
 //! cannot spell (TLS on connect) is refused with [`GenError::Unsupported`].
 
-use super::{check_form, plan_summary, Artifact, Command, Edition, Form, GenError, Primary};
+use super::{plan_summary, Artifact, Command, Edition, Form, GenError, Primary};
 use super::{Shell, Target};
 use crate::relay::plan::{ClientPlan, InternalRoute, Note, TlsMode};
 use crate::relay::Family;
@@ -365,16 +365,10 @@ pub(super) fn render(
     let mut notes = Vec::new();
     let connector_year = edition.year();
 
-    let (form, steps, commands) = if !edition.has_shell() {
-        let form = check_form(Target::Exchange, form, &[Form::Steps], "steps")?;
-        (form, steps_2003(plan, edition, &mut notes), Vec::new())
+    let form = Target::Exchange.form(form, Some(edition))?;
+    let (steps, commands) = if !edition.has_shell() {
+        (steps_2003(plan, edition, &mut notes), Vec::new())
     } else {
-        let form = check_form(
-            Target::Exchange,
-            form,
-            &[Form::Steps, Form::Commands],
-            "steps, commands",
-        )?;
         let commands = match (edge, form) {
             (true, _) => edge_commands(plan, edition)?,
             (false, Form::Commands) => new_connector(plan, edition)?,
@@ -414,7 +408,7 @@ pub(super) fn render(
                 "New-SendConnector reference for Exchange 2007 (no TlsAuthLevel/TlsDomain parameters)",
             ));
         }
-        (form, steps, commands)
+        (steps, commands)
     };
 
     notes.push(Note::info(

@@ -3,7 +3,7 @@
 //! dc_ values cannot say, passwd.client and hubbed_hosts when the plan needs them, and the
 //! update-exim4.conf/restart steps. Decides nothing.
 
-use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
+use super::{header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
 use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
@@ -115,7 +115,7 @@ fn hubbed_hosts(plan: &ClientPlan) -> Vec<String> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Exim, form, &[Form::Config], "config")?;
+    Target::Exim.form(form, None)?;
     let mut conf = vec![format!("# {}", header(plan))];
     conf.extend(
         dc_values(plan)

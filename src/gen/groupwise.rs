@@ -3,7 +3,7 @@
 //! route.cfg files when the plan needs SMTP AUTH or internal routes. Decides nothing.
 
 use super::PASSWORD_PLACEHOLDER;
-use super::{check_form, plan_summary, Artifact, FileEdit, Form, GenError, Primary, Target};
+use super::{plan_summary, Artifact, FileEdit, Form, GenError, Primary, Target};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 
 /// The Internet Agent's folder under the domain directory, where it reads its .cfg files
@@ -20,7 +20,7 @@ fn minutes(s: u64) -> String {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Groupwise, form, &[Form::Steps], "steps")?;
+    Target::Groupwise.form(form, None)?;
     let t = &plan.timeouts;
     let mut files = Vec::new();
     let mut notes = Vec::new();

@@ -3,11 +3,11 @@
 //! Postfix settings the mail service wrote. Decides nothing.
 
 use super::postfix::relayhost;
-use super::{check_form, plan_summary, Artifact, Form, GenError, Primary, Target};
+use super::{plan_summary, Artifact, Form, GenError, Primary, Target};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Macos, form, &[Form::Steps], "steps")?;
+    Target::Macos.form(form, None)?;
     let mut notes = Vec::new();
 
     // Google help 2956491, per-MTA instructions: Server Admin > Mail > Settings, relay host,

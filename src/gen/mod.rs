@@ -146,6 +146,27 @@ impl Target {
             }
         }
     }
+
+    /// The form `form` stands for with this target (its natural one for `Form::Natural`),
+    /// or why the target has no such form: every generator asks here, so that the forms a
+    /// target has are listed once ([`Target::forms`]).
+    fn form(self, form: Form, edition: Option<Edition>) -> Result<Form, GenError> {
+        let (allowed, choices) = self.forms(edition);
+        match form {
+            Form::Natural => Ok(allowed[0]),
+            f if allowed.contains(&f) => Ok(f),
+            f => Err(GenError::FormUnsupported {
+                target: self,
+                form: match f {
+                    Form::Config => "config",
+                    Form::Commands => "commands",
+                    Form::Steps => "steps",
+                    Form::Natural => "natural",
+                },
+                choices,
+            }),
+        }
+    }
 }
 
 impl fmt::Display for Target {
@@ -329,8 +350,7 @@ pub fn check_options(target: Target, opts: &Options) -> Result<(), GenError> {
             return Err(GenError::EdgeBeforeE2007);
         }
     }
-    let (forms, choices) = target.forms(opts.edition);
-    check_form(target, opts.form, forms, choices).map(|_| ())
+    target.form(opts.form, opts.edition).map(|_| ())
 }
 
 /// The plan's HELO name as the generators of targets that spell it write it. `render`
@@ -377,29 +397,6 @@ pub fn render(target: Target, plan: &ClientPlan, opts: &Options) -> Result<Artif
     notes.append(&mut artifact.notes);
     artifact.notes = notes;
     Ok(artifact)
-}
-
-/// Refuses `form` unless it is one of `allowed` (the first is the natural one).
-fn check_form(
-    target: Target,
-    form: Form,
-    allowed: &[Form],
-    choices: &'static str,
-) -> Result<Form, GenError> {
-    match form {
-        Form::Natural => Ok(allowed[0]),
-        f if allowed.contains(&f) => Ok(f),
-        f => Err(GenError::FormUnsupported {
-            target,
-            form: match f {
-                Form::Config => "config",
-                Form::Commands => "commands",
-                Form::Steps => "steps",
-                Form::Natural => "natural",
-            },
-            choices,
-        }),
-    }
 }
 
 /// A one-line summary of the plan for file headers and titles:

@@ -2,7 +2,7 @@
 //! domain, envelope sender, AUTH through passwordeval) and the password file it reads.
 //! relayctl never writes a secret: the password file holds the placeholder. Decides nothing.
 
-use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
+use super::{header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
 use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
@@ -64,7 +64,7 @@ fn rc_lines(plan: &ClientPlan) -> Vec<String> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Msmtp, form, &[Form::Config], "config")?;
+    Target::Msmtp.form(form, None)?;
     let mut files = vec![FileEdit {
         path: MSMTPRC.to_owned(),
         create: true,

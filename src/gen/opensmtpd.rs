@@ -3,7 +3,7 @@
 //! match lines in the order smtpd evaluates them; plus the secrets table and the check and
 //! restart steps. Decides nothing.
 
-use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
+use super::{header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
 use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, InternalRoute, Note, TlsMode};
 use crate::relay::Family;
@@ -97,7 +97,7 @@ fn conf_lines(plan: &ClientPlan) -> Vec<String> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Opensmtpd, form, &[Form::Config], "config")?;
+    Target::Opensmtpd.form(form, None)?;
     let mut files = vec![FileEdit {
         path: SMTPD_CONF.to_owned(),
         create: false,

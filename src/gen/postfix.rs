@@ -2,7 +2,7 @@
 //! commands), the sasl_passwd and transport maps when the plan needs them, and the
 //! postmap/reload steps. Decides nothing.
 
-use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
+use super::{header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
 use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
@@ -93,12 +93,7 @@ fn parameters(plan: &ClientPlan) -> Vec<(&'static str, String)> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    let form = check_form(
-        Target::Postfix,
-        form,
-        &[Form::Config, Form::Commands],
-        "config, commands",
-    )?;
+    let form = Target::Postfix.form(form, None)?;
     let params = parameters(plan);
     let mut files = Vec::new();
     let mut commands = Vec::new();

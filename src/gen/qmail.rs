@@ -3,7 +3,7 @@
 //! nor SMTP AUTH; the plan only gets here with TLS or AUTH under --force, and the notes
 //! say what will then happen. Decides nothing.
 
-use super::{check_form, Artifact, Command, FileEdit, Form, GenError, Primary, Shell, Target};
+use super::{Artifact, Command, FileEdit, Form, GenError, Primary, Shell, Target};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -28,7 +28,7 @@ fn smtproutes(plan: &ClientPlan) -> Vec<String> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Qmail, form, &[Form::Config], "config")?;
+    Target::Qmail.form(form, None)?;
     if plan.tls == TlsMode::Implicit {
         // Port 465 wants a TLS handshake before the greeting; qmail-remote would wait for
         // a 220 that never comes, even under --force.

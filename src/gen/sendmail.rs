@@ -2,7 +2,7 @@
 //! arguments, options, features), the access, authinfo and mailertable entries the plan
 //! needs, and the rebuild/restart steps. Decides nothing; refuses what sendmail cannot do.
 
-use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
+use super::{header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
 use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
@@ -127,7 +127,7 @@ fn mailertable_lines(plan: &ClientPlan) -> Vec<String> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Sendmail, form, &[Form::Config], "config")?;
+    Target::Sendmail.form(form, None)?;
     if plan.tls == TlsMode::Implicit {
         // Sendmail 8.17 speaks TLS as a client only through STARTTLS (its SMTPS support,
         // Modifier=s, is for the daemon side).
