@@ -4,7 +4,7 @@
 //! cannot spell (TLS on connect) is refused with [`GenError::Unsupported`].
 
 use super::{plan_summary, Artifact, Command, Edition, Form, GenError, Primary};
-use super::{Shell, Target};
+use super::{ps, Target};
 use crate::relay::plan::{ClientPlan, InternalRoute, Note, TlsMode};
 use crate::relay::Family;
 
@@ -78,14 +78,6 @@ fn tls_auth_switches(plan: &ClientPlan, edition: Edition) -> Option<String> {
             plan.relay_host
         )
     })
-}
-
-fn ps(line: String, purpose: impl Into<String>) -> Command {
-    Command {
-        shell: Shell::Powershell,
-        line,
-        purpose: purpose.into(),
-    }
 }
 
 /// The connector name for an internal route.
@@ -206,15 +198,15 @@ fn edge_commands(plan: &ClientPlan, edition: Edition) -> Result<Vec<Command>, Ge
     }
     cmds.extend(plan.internal.iter().map(internal_connector));
     cmds.push(ps(
-        "Start-EdgeSynchronization".to_owned(),
+        "Start-EdgeSynchronization",
         "copy the connector to the Edge Transport servers now",
     ));
     cmds.push(ps(
-        "Get-SendConnector | Format-List Name,AddressSpaces,SmartHosts,Port,RequireTLS,Fqdn,SmartHostAuthMechanism,SourceTransportServers".to_owned(),
+        "Get-SendConnector | Format-List Name,AddressSpaces,SmartHosts,Port,RequireTLS,Fqdn,SmartHostAuthMechanism,SourceTransportServers",
         "on the Edge Transport server: the connector arrived with the same settings",
     ));
     cmds.push(ps(
-        "Get-ReceiveConnector | Format-List Name,RemoteIPRanges,AuthMechanism,PermissionGroups".to_owned(),
+        "Get-ReceiveConnector | Format-List Name,RemoteIPRanges,AuthMechanism,PermissionGroups",
         "on the Edge Transport server: RemoteIPRanges cover every Hub (Mailbox) server, AuthMechanism has ExchangeServer, PermissionGroups has ExchangeServers",
     ));
     Ok(cmds)

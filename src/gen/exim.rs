@@ -3,7 +3,7 @@
 //! dc_ values cannot say, passwd.client and hubbed_hosts when the plan needs them, and the
 //! update-exim4.conf/restart steps. Decides nothing.
 
-use super::{header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
+use super::{header, sh, Artifact, FileEdit, Form, GenError, Primary};
 use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
@@ -150,11 +150,6 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     ];
     let mut commands = Vec::new();
     let mut notes = Vec::new();
-    let sh = |line: String, purpose: &str| Command {
-        shell: Shell::Sh,
-        line,
-        purpose: purpose.to_owned(),
-    };
 
     if let Some(sasl) = &plan.sasl {
         let mut lines = vec![format!("# {}", header(plan))];
@@ -197,10 +192,10 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         });
     }
     commands.push(sh(
-        "update-exim4.conf".to_owned(),
+        "update-exim4.conf",
         "build Exim's configuration from these files and check it",
     ));
-    commands.push(sh("systemctl restart exim4".to_owned(), "apply it"));
+    commands.push(sh("systemctl restart exim4", "apply it"));
 
     notes.push(Note::info(
         "dc_other_hostnames is empty on purpose: a Workspace domain listed there would be delivered to local mailboxes instead of through the relay",

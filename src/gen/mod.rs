@@ -282,6 +282,24 @@ pub struct Command {
     pub purpose: String,
 }
 
+/// A command for POSIX sh, run as root.
+fn sh(line: impl Into<String>, purpose: impl Into<String>) -> Command {
+    Command {
+        shell: Shell::Sh,
+        line: line.into(),
+        purpose: purpose.into(),
+    }
+}
+
+/// A command for the Exchange Management Shell.
+fn ps(line: impl Into<String>, purpose: impl Into<String>) -> Command {
+    Command {
+        shell: Shell::Powershell,
+        line: line.into(),
+        purpose: purpose.into(),
+    }
+}
+
 /// What the text output prints on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

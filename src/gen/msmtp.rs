@@ -2,7 +2,7 @@
 //! domain, envelope sender, AUTH through passwordeval) and the password file it reads.
 //! relayctl never writes a secret: the password file holds the placeholder. Decides nothing.
 
-use super::{header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
+use super::{header, sh, Artifact, FileEdit, Form, GenError, Primary};
 use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
@@ -88,21 +88,19 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             comment: None,
             lines: vec![PASSWORD_PLACEHOLDER.to_owned()],
         });
-        commands.push(Command {
-            shell: Shell::Sh,
-            line: format!("chmod 600 {PASSWORD_FILE}"),
-            purpose: "readable by root only (for other senders: chgrp msmtp and 0640, with msmtp setgid msmtp as Debian's README.Debian describes)".to_owned(),
-        });
+        commands.push(sh(
+            format!("chmod 600 {PASSWORD_FILE}"),
+            "readable by root only (for other senders: chgrp msmtp and 0640, with msmtp setgid msmtp as Debian's README.Debian describes)",
+        ));
         notes.push(Note::info(
             "Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8; msmtp refuses an rc file holding a literal password unless it is yours and mode 0600, which is why the password lives in its own file",
             "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8); msmtp(1)",
         ));
     }
-    commands.push(Command {
-        shell: Shell::Sh,
-        line: format!("msmtp --pretend -a {ACCOUNT} you@example.org < /dev/null"),
-        purpose: "show the settings msmtp will use".to_owned(),
-    });
+    commands.push(sh(
+        format!("msmtp --pretend -a {ACCOUNT} you@example.org < /dev/null"),
+        "show the settings msmtp will use",
+    ));
 
     if plan.tls == TlsMode::Opportunistic {
         notes.push(Note::info(

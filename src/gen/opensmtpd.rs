@@ -3,7 +3,7 @@
 //! match lines in the order smtpd evaluates them; plus the secrets table and the check and
 //! restart steps. Decides nothing.
 
-use super::{header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
+use super::{header, sh, Artifact, FileEdit, Form, GenError, Primary};
 use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, InternalRoute, Note, TlsMode};
 use crate::relay::Family;
@@ -109,11 +109,6 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     }];
     let mut commands = Vec::new();
     let mut notes = Vec::new();
-    let sh = |line: String, purpose: &str| Command {
-        shell: Shell::Sh,
-        line,
-        purpose: purpose.to_owned(),
-    };
 
     if let Some(sasl) = &plan.sasl {
         files.push(FileEdit {
@@ -144,7 +139,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         "check the configuration",
     ));
     commands.push(sh(
-        "systemctl restart opensmtpd".to_owned(),
+        "systemctl restart opensmtpd",
         "apply it (OpenBSD: rcctl restart smtpd)",
     ));
 

@@ -2,7 +2,7 @@
 //! commands), the sasl_passwd and transport maps when the plan needs them, and the
 //! postmap/reload steps. Decides nothing.
 
-use super::{header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
+use super::{header, sh, Artifact, FileEdit, Form, GenError, Primary};
 use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
@@ -98,11 +98,6 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     let mut files = Vec::new();
     let mut commands = Vec::new();
     let mut notes = Vec::new();
-    let sh = |line: String, purpose: &str| Command {
-        shell: Shell::Sh,
-        line,
-        purpose: purpose.to_owned(),
-    };
 
     if form == Form::Config {
         let mut lines = vec![format!("# {}", header(plan))];
@@ -211,8 +206,8 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             "postconf(5), inet_protocols",
         ));
     }
-    commands.push(sh("postfix check".to_owned(), "check the configuration"));
-    commands.push(sh("postfix reload".to_owned(), "apply it"));
+    commands.push(sh("postfix check", "check the configuration"));
+    commands.push(sh("postfix reload", "apply it"));
 
     Ok(Artifact {
         target: Target::Postfix,

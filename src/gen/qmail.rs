@@ -3,7 +3,7 @@
 //! nor SMTP AUTH; the plan only gets here with TLS or AUTH under --force, and the notes
 //! say what will then happen. Decides nothing.
 
-use super::{Artifact, Command, FileEdit, Form, GenError, Primary, Shell, Target};
+use super::{sh, Artifact, FileEdit, Form, GenError, Primary, Target};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -71,11 +71,10 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             lines: vec![plan.timeouts.qmail_smtpd_s.to_string()],
         },
     ];
-    let commands = vec![Command {
-        shell: Shell::Sh,
-        line: "svc -t /service/qmail-send".to_owned(),
-        purpose: "restart qmail-send (daemontools; qmailctl restart where installed); qmail-remote reads the control files at every delivery anyway".to_owned(),
-    }];
+    let commands = vec![sh(
+        "svc -t /service/qmail-send",
+        "restart qmail-send (daemontools; qmailctl restart where installed); qmail-remote reads the control files at every delivery anyway",
+    )];
 
     let mut notes = vec![Note::info(
         format!(

@@ -2,7 +2,7 @@
 //! arguments, options, features), the access, authinfo and mailertable entries the plan
 //! needs, and the rebuild/restart steps. Decides nothing; refuses what sendmail cannot do.
 
-use super::{header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
+use super::{header, sh, Artifact, FileEdit, Form, GenError, Primary};
 use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
@@ -147,11 +147,6 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     }];
     let mut commands = Vec::new();
     let mut notes = Vec::new();
-    let sh = |line: String, purpose: &str| Command {
-        shell: Shell::Sh,
-        line,
-        purpose: purpose.to_owned(),
-    };
 
     if let Some(line) = access_line(plan) {
         files.push(FileEdit {
@@ -219,10 +214,10 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ));
     }
     commands.push(sh(
-        "make -C /etc/mail".to_owned(),
+        "make -C /etc/mail",
         "rebuild sendmail.cf from sendmail.mc (Debian; elsewhere: m4 /etc/mail/sendmail.mc > /etc/mail/sendmail.cf)",
     ));
-    commands.push(sh("systemctl restart sendmail".to_owned(), "apply it"));
+    commands.push(sh("systemctl restart sendmail", "apply it"));
 
     notes.push(Note::info(
         format!(
