@@ -3,8 +3,8 @@
 //! from 2007 on, as Exchange Management Shell commands. Decides nothing: what Exchange
 //! cannot spell (TLS on connect) is refused with [`GenError::Unsupported`].
 
-use super::{plan_summary, Artifact, Command, Edition, Form, GenError, Primary};
 use super::{ps, Target};
+use super::{relaying, Artifact, Command, Edition, Form, GenError, Primary};
 use crate::relay::plan::{ClientPlan, InternalRoute, Note, TlsMode};
 use crate::relay::Family;
 
@@ -354,28 +354,38 @@ pub(super) fn render(
 ) -> Result<Artifact, GenError> {
     // Refused before any form: no Exchange edition spells TLS on connect.
     tls_switches(plan.tls)?;
-    let mut notes = Vec::new();
-    let connector_year = edition.year();
-
     let form = Target::Exchange.form(form, Some(edition))?;
-    let (steps, commands) = if !edition.has_shell() {
-        (steps_2003(plan, edition, &mut notes), Vec::new())
+    let what = format!(
+        "Microsoft Exchange {}{}",
+        edition.year(),
+        if edge { " with Edge Transport" } else { "" }
+    );
+    let primary = if form == Form::Commands {
+        Primary::Commands
     } else {
-        let commands = match (edge, form) {
+        Primary::Steps
+    };
+    let mut a = Artifact::new(Target::Exchange, relaying(&what, plan), primary);
+    a.edition = Some(edition);
+
+    if !edition.has_shell() {
+        a.steps = steps_2003(plan, edition, &mut a.notes);
+    } else {
+        a.commands = match (edge, form) {
             (true, _) => edge_commands(plan, edition)?,
             (false, Form::Commands) => new_connector(plan, edition)?,
             (false, _) => finish_connector(plan, edition)?,
         };
-        let mut steps = match (edge, form) {
+        a.steps = match (edge, form) {
             (_, Form::Commands) => Vec::new(),
             (true, _) => steps_edge(plan, edition),
             (false, _) if edition >= Edition::E2013 => steps_eac(plan),
             (false, _) => steps_emc(plan),
         };
         if !edge && form != Form::Commands {
-            steps.push("The console has no field for the port or for requiring TLS: run the Set-SendConnector command below in the Exchange Management Shell (it also sets the HELO name, -Fqdn)".to_owned());
+            a.steps.push("The console has no field for the port or for requiring TLS: run the Set-SendConnector command below in the Exchange Management Shell (it also sets the HELO name, -Fqdn)".to_owned());
             for r in &plan.internal {
-                steps.push(format!(
+                a.steps.push(format!(
                     "Keep mail for {} off the relay: run the New-SendConnector {} command below (Exchange uses the connector with the most specific address space)",
                     r.domain,
                     ps_quote(&internal_name(r))
@@ -383,32 +393,31 @@ pub(super) fn render(
             }
         }
         if plan.sasl.is_some() {
-            notes.push(Note::info(
+            a.notes.push(Note::info(
                 "Get-Credential prompts for the password: enter the user's app password; it is stored in the connector, never on the command line",
                 "Google 176600 \"Send email from a printer, scanner, or app\": app passwords",
             ));
             if edge {
-                notes.push(Note::warning(
+                a.notes.push(Note::warning(
                     "relayctl could not confirm that EdgeSync copies the smart-host credential to the Edge: after Start-EdgeSynchronization, check SmartHostAuthMechanism on the Edge, and watch for 530 5.7.0 or 535 5.7.8 from the relay in the test below",
                     "observed: axllent/mailpit#596 (530 5.7.0); observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
                 ));
             }
         }
         if edition < Edition::E2010 && plan.tls == TlsMode::StartTls {
-            notes.push(Note::info(
+            a.notes.push(Note::info(
                 "Exchange 2007's send connector has no -TlsAuthLevel: it requires TLS, but relayctl cannot make it check that the certificate is the relay's",
                 "New-SendConnector reference for Exchange 2007 (no TlsAuthLevel/TlsDomain parameters)",
             ));
         }
-        (steps, commands)
-    };
+    }
 
-    notes.push(Note::info(
+    a.notes.push(Note::info(
         "Exchange takes the port in its own field (-Port; 2000/2003: the virtual server's TCP port), never in the smart host name: smtp-relay.gmail.com:587 is rejected as a smart host",
         "Microsoft Learn Set-SendConnector: -SmartHosts, -Port; observed: MicrosoftDocs/office-docs-powershell#5599",
     ));
     if plan.egress != Family::Any {
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             format!(
                 "the registered ranges are all IPv{}, and relayctl knows no connector setting that limits Exchange to one address family: make sure this server reaches {} only over IPv{} (check with the probe command), or register its other address too",
                 if plan.egress == Family::V4 { 4 } else { 6 },
@@ -423,7 +432,7 @@ pub(super) fn render(
         "send a message from a mailbox to an address outside your domains (for example you@example.org) and check that it arrives with a Received: header from {}",
         plan.relay_host
     );
-    let verify = if !edition.has_shell() {
+    a.verify = if !edition.has_shell() {
         vec![
             test_message,
             "in Exchange System Manager > Queues, the connector's queue empties; a message stuck there shows the relay's reply as its last error (for example 550 5.7.0 Mail relay denied)".to_owned(),
@@ -442,25 +451,7 @@ pub(super) fn render(
         ]
     };
 
-    Ok(Artifact {
-        target: Target::Exchange,
-        edition: Some(edition),
-        title: format!(
-            "Microsoft Exchange {connector_year}{}: relay through {}",
-            if edge { " with Edge Transport" } else { "" },
-            plan_summary(plan)
-        ),
-        primary: if form == Form::Commands {
-            Primary::Commands
-        } else {
-            Primary::Steps
-        },
-        files: Vec::new(),
-        commands,
-        steps,
-        verify,
-        notes,
-    })
+    Ok(a)
 }
 
 #[cfg(test)]

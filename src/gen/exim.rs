@@ -3,7 +3,7 @@
 //! dc_ values cannot say, passwd.client and hubbed_hosts when the plan needs them, and the
 //! update-exim4.conf/restart steps. Decides nothing.
 
-use super::{header, sh, Artifact, FileEdit, Form, GenError, Primary};
+use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError, Primary};
 use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
@@ -116,6 +116,7 @@ fn hubbed_hosts(plan: &ClientPlan) -> Vec<String> {
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
     Target::Exim.form(form, None)?;
+    let mut a = Artifact::new(Target::Exim, relaying("Exim (Debian)", plan), Primary::File);
     let mut conf = vec![format!("# {}", header(plan))];
     conf.extend(
         dc_values(plan)
@@ -124,7 +125,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     );
     let mut local = vec![format!("# {}", header(plan))];
     local.extend(macros(plan));
-    let mut files = vec![
+    a.files.extend([
         FileEdit {
             path: UPDATE_CONF.to_owned(),
             create: true,
@@ -147,14 +148,12 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             comment: Some("#"),
             lines: local,
         },
-    ];
-    let mut commands = Vec::new();
-    let mut notes = Vec::new();
+    ]);
 
     if let Some(sasl) = &plan.sasl {
         let mut lines = vec![format!("# {}", header(plan))];
         lines.extend(passwd_client(plan, &sasl.username));
-        files.push(FileEdit {
+        a.files.push(FileEdit {
             path: PASSWD_CLIENT.to_owned(),
             create: true,
             mode: Some("0640"),
@@ -163,17 +162,18 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             comment: Some("#"),
             lines,
         });
-        commands.push(sh(
+        a.commands.push(sh(
             format!("chown root:Debian-exim {PASSWD_CLIENT}"),
             "Exim reads it as Debian-exim",
         ));
-        commands.push(sh(format!("chmod 640 {PASSWD_CLIENT}"), "and nobody else"));
-        notes.push(Note::info(
+        a.commands
+            .push(sh(format!("chmod 640 {PASSWD_CLIENT}"), "and nobody else"));
+        a.notes.push(Note::info(
             "Debian's client authenticators send PLAIN/LOGIN only inside TLS; Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8",
             "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
         ));
     } else {
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             format!("IP authentication: leave {PASSWD_CLIENT} without an entry matching the relay, or Exim will try AUTH"),
             "exim4-config_files(5): passwd.client",
         ));
@@ -181,7 +181,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     if !plan.internal.is_empty() {
         let mut lines = vec![format!("# {}", header(plan))];
         lines.extend(hubbed_hosts(plan));
-        files.push(FileEdit {
+        a.files.push(FileEdit {
             path: HUBBED_HOSTS.to_owned(),
             create: true,
             mode: None,
@@ -191,72 +191,63 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             lines,
         });
     }
-    commands.push(sh(
+    a.commands.push(sh(
         "update-exim4.conf",
         "build Exim's configuration from these files and check it",
     ));
-    commands.push(sh("systemctl restart exim4", "apply it"));
+    a.commands.push(sh("systemctl restart exim4", "apply it"));
 
-    notes.push(Note::info(
+    a.notes.push(Note::info(
         "dc_other_hostnames is empty on purpose: a Workspace domain listed there would be delivered to local mailboxes instead of through the relay",
         "update-exim4.conf.conf(5), dc_other_hostnames",
     ));
     match plan.tls {
-        TlsMode::StartTls => notes.push(Note::info(
+        TlsMode::StartTls => a.notes.push(Note::info(
             "hosts_require_tls and tls_verify_hosts on the smarthost transport: mail waits in the queue rather than leave without STARTTLS or to a server whose certificate does not verify for the relay's name",
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\"; Exim specification, tls_verify_hosts",
         )),
-        TlsMode::Implicit => notes.push(Note::info(
+        TlsMode::Implicit => a.notes.push(Note::info(
             "protocol = smtps on the smarthost transport: TLS from the first byte on port 465; tls_verify_hosts: only to a server whose certificate verifies for the relay's name",
             "RFC 8314; observed: firebase/extensions#632 (port 465 with TLS on connect); Exim specification, tls_verify_hosts",
         )),
-        TlsMode::Opportunistic => notes.push(Note::info(
+        TlsMode::Opportunistic => a.notes.push(Note::info(
             "Exim uses STARTTLS whenever the relay offers it and sends in clear otherwise",
             "Exim specification, hosts_require_tls",
         )),
-        TlsMode::Off => notes.push(Note::info(
+        TlsMode::Off => a.notes.push(Note::info(
             "hosts_avoid_tls on the smarthost transport: no STARTTLS towards the relay",
             "Exim specification, hosts_avoid_tls",
         )),
     }
     match plan.egress {
-        Family::V4 => notes.push(Note::info(
+        Family::V4 => a.notes.push(Note::info(
             "disable_ipv6 stops all IPv6 in Exim, listening included; it takes effect on restart",
             "Exim specification, disable_ipv6",
         )),
-        Family::V6 => notes.push(Note::warning(
+        Family::V6 => a.notes.push(Note::warning(
             "Exim has no switch to use IPv6 only; make sure this host has IPv6 egress, or register its public IPv4 address as well",
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
         Family::Any => {}
     }
     if plan.max_rcpt_per_transaction != EXIM_MAX_RCPT {
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             format!("Exim's smtp transport sends up to {EXIM_MAX_RCPT} recipients per transaction (max_rcpt) and Debian's template has no macro for it; set max_rcpt = {} in the remote_smtp_smarthost transport", plan.max_rcpt_per_transaction),
             "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
         ));
     }
     if plan.connection_reuse {
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             "Exim already sends several messages over one connection (connection_max_messages, default 500) and at most 100 recipients per transaction (max_rcpt)",
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\": connection caching; Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
         ));
     }
 
-    Ok(Artifact {
-        target: Target::Exim,
-        edition: None,
-        title: format!("Exim (Debian): relay through {}", super::plan_summary(plan)),
-        primary: Primary::File,
-        files,
-        commands,
-        steps: Vec::new(),
-        verify: vec![
-            "exim4 -bt you@example.org    # expect: router = smarthost, transport = remote_smtp_smarthost".to_owned(),
-            super::test_message(plan, "sendmail -f ", Some("/var/log/exim4/mainlog")),
-        ],
-        notes,
-    })
+    a.verify = vec![
+        "exim4 -bt you@example.org    # expect: router = smarthost, transport = remote_smtp_smarthost".to_owned(),
+        super::test_message(plan, "sendmail -f ", Some("/var/log/exim4/mainlog")),
+    ];
+    Ok(a)
 }
 
 #[cfg(test)]

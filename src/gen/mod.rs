@@ -335,6 +335,24 @@ pub struct Artifact {
     pub notes: Vec<Note>,
 }
 
+impl Artifact {
+    /// An artifact for `target` with its title and what its text output prints, and
+    /// nothing in it yet: the generator fills in the rest.
+    fn new(target: Target, title: String, primary: Primary) -> Artifact {
+        Artifact {
+            target,
+            edition: None,
+            title,
+            primary,
+            files: Vec::new(),
+            commands: Vec::new(),
+            steps: Vec::new(),
+            verify: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
 /// A request the target cannot satisfy.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GenError {
@@ -433,6 +451,12 @@ pub fn plan_summary(plan: &ClientPlan) -> String {
         "IP authentication"
     };
     format!("{}:{}, {tls}, {auth}", plan.relay_host, plan.port.number())
+}
+
+/// The title of an artifact that sets `what` up to relay through the plan:
+/// `Postfix: relay through smtp-relay.gmail.com:587, STARTTLS required, IP authentication`.
+fn relaying(what: &str, plan: &ClientPlan) -> String {
+    format!("{what}: relay through {}", plan_summary(plan))
 }
 
 /// The header comment generators put on top of a file's lines.

@@ -2,7 +2,7 @@
 //! domain, envelope sender, AUTH through passwordeval) and the password file it reads.
 //! relayctl never writes a secret: the password file holds the placeholder. Decides nothing.
 
-use super::{header, sh, Artifact, FileEdit, Form, GenError, Primary};
+use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError, Primary};
 use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
@@ -65,7 +65,8 @@ fn rc_lines(plan: &ClientPlan) -> Vec<String> {
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
     Target::Msmtp.form(form, None)?;
-    let mut files = vec![FileEdit {
+    let mut a = Artifact::new(Target::Msmtp, relaying("msmtp", plan), Primary::File);
+    a.files.push(FileEdit {
         path: MSMTPRC.to_owned(),
         create: true,
         mode: Some("0644"),
@@ -73,12 +74,10 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         purpose: "the relay account (system-wide; ~/.msmtprc takes the same lines); keep a single `account default`".to_owned(),
         comment: Some("#"),
         lines: rc_lines(plan),
-    }];
-    let mut commands = Vec::new();
-    let mut notes = Vec::new();
+    });
 
     if plan.sasl.is_some() {
-        files.push(FileEdit {
+        a.files.push(FileEdit {
             path: PASSWORD_FILE.to_owned(),
             create: true,
             mode: Some("0600"),
@@ -88,32 +87,32 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             comment: None,
             lines: vec![PASSWORD_PLACEHOLDER.to_owned()],
         });
-        commands.push(sh(
+        a.commands.push(sh(
             format!("chmod 600 {PASSWORD_FILE}"),
             "readable by root only (for other senders: chgrp msmtp and 0640, with msmtp setgid msmtp as Debian's README.Debian describes)",
         ));
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             "Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8; msmtp refuses an rc file holding a literal password unless it is yours and mode 0600, which is why the password lives in its own file",
             "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8); msmtp(1)",
         ));
     }
-    commands.push(sh(
+    a.commands.push(sh(
         format!("msmtp --pretend -a {ACCOUNT} you@example.org < /dev/null"),
         "show the settings msmtp will use",
     ));
 
     if plan.tls == TlsMode::Opportunistic {
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             "msmtp has no \"STARTTLS when offered\" mode: this account requires STARTTLS, which the relay offers on ports 25 and 587",
             "msmtp(1), tls; Google 2956491 \"Route outgoing SMTP relay messages through Google\": ports 25 and 587",
         ));
     }
     match plan.egress {
-        Family::V4 => notes.push(Note::warning(
+        Family::V4 => a.notes.push(Note::warning(
             "msmtp has no address-family setting: add `source_ip <this host's IPv4 address>` to the account to keep it on IPv4; otherwise a host with IPv6 egress reaches Google over IPv6 and is refused",
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
-        Family::V6 => notes.push(Note::warning(
+        Family::V6 => a.notes.push(Note::warning(
             "msmtp has no address-family setting: add `source_ip <this host's IPv6 address>` to the account to keep it on IPv6",
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
@@ -121,7 +120,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     }
     if !plan.internal.is_empty() {
         let domains: Vec<_> = plan.internal.iter().map(|r| r.domain.as_str()).collect();
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             format!(
                 "msmtp sends every message to one host and cannot route by recipient domain: mail for {} would also go to Google; use an MTA for those domains",
                 domains.join(", ")
@@ -129,7 +128,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions (internal domains)",
         ));
     }
-    notes.push(Note::info(
+    a.notes.push(Note::info(
         format!(
             "msmtp opens one connection per message and sends all its recipients in one transaction: keep messages to at most {} recipients",
             plan.max_rcpt_per_transaction
@@ -137,23 +136,14 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
     ));
 
-    Ok(Artifact {
-        target: Target::Msmtp,
-        edition: None,
-        title: format!("msmtp: relay through {}", super::plan_summary(plan)),
-        primary: Primary::File,
-        files,
-        commands,
-        steps: Vec::new(),
-        // Never `msmtp --debug`: it prints the SMTP dialogue, AUTH PLAIN and the password in
-        // base64 included. msmtp reports a failure on stderr and logs each message (syslog).
-        verify: vec![super::test_message(
-            plan,
-            &format!("msmtp -a {ACCOUNT} -f "),
-            None,
-        )],
-        notes,
-    })
+    // Never `msmtp --debug`: it prints the SMTP dialogue, AUTH PLAIN and the password in
+    // base64 included. msmtp reports a failure on stderr and logs each message (syslog).
+    a.verify = vec![super::test_message(
+        plan,
+        &format!("msmtp -a {ACCOUNT} -f "),
+        None,
+    )];
+    Ok(a)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! match lines in the order smtpd evaluates them; plus the secrets table and the check and
 //! restart steps. Decides nothing.
 
-use super::{header, sh, Artifact, FileEdit, Form, GenError, Primary};
+use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError, Primary};
 use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, InternalRoute, Note, TlsMode};
 use crate::relay::Family;
@@ -98,7 +98,12 @@ fn conf_lines(plan: &ClientPlan) -> Vec<String> {
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
     Target::Opensmtpd.form(form, None)?;
-    let mut files = vec![FileEdit {
+    let mut a = Artifact::new(
+        Target::Opensmtpd,
+        relaying("OpenSMTPD", plan),
+        Primary::File,
+    );
+    a.files.push(FileEdit {
         path: SMTPD_CONF.to_owned(),
         create: false,
         mode: None,
@@ -106,12 +111,10 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         purpose: format!("replace the stock `action \"{RELAY_ACTION}\" relay` and `match from local for any action \"{RELAY_ACTION}\"` lines with these, after the other match lines (the first matching line wins)"),
         comment: Some("#"),
         lines: conf_lines(plan),
-    }];
-    let mut commands = Vec::new();
-    let mut notes = Vec::new();
+    });
 
     if let Some(sasl) = &plan.sasl {
-        files.push(FileEdit {
+        a.files.push(FileEdit {
             path: SECRETS.to_owned(),
             create: true,
             mode: Some("0640"),
@@ -124,26 +127,27 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
                 format!("{LABEL} {}:{PASSWORD_PLACEHOLDER}", sasl.username),
             ],
         });
-        commands.push(sh(
+        a.commands.push(sh(
             format!("chown root:opensmtpd {SECRETS}"),
             "smtpd reads it (group _smtpd on OpenBSD)",
         ));
-        commands.push(sh(format!("chmod 640 {SECRETS}"), "and nobody else"));
-        notes.push(Note::info(
+        a.commands
+            .push(sh(format!("chmod 640 {SECRETS}"), "and nobody else"));
+        a.notes.push(Note::info(
             "smtpd.conf(5): credentials are used only with smtp+tls:// and smtps://; Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8",
             "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
         ));
     }
-    commands.push(sh(
+    a.commands.push(sh(
         format!("smtpd -n -f {SMTPD_CONF}"),
         "check the configuration",
     ));
-    commands.push(sh(
+    a.commands.push(sh(
         "systemctl restart opensmtpd",
         "apply it (OpenBSD: rcctl restart smtpd)",
     ));
 
-    notes.push(Note::info(
+    a.notes.push(Note::info(
         format!(
             "{}:// {}; the relay's certificate is verified",
             scheme(plan.tls),
@@ -158,23 +162,23 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         "smtpd.conf(5), relay host",
     ));
     match plan.egress {
-        Family::V4 => notes.push(Note::warning(
+        Family::V4 => a.notes.push(Note::warning(
             format!("OpenSMTPD 6.8 has no address-family setting for relaying; with `src \"<IPv4 address>\"` on the \"{RELAY_ACTION}\" action it skips the relay's IPv6 addresses (mta.c: \"AF mismatch\"). Without it, a host with IPv6 egress reaches Google over IPv6 and is refused"),
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
-        Family::V6 => notes.push(Note::warning(
+        Family::V6 => a.notes.push(Note::warning(
             format!("OpenSMTPD 6.8 has no address-family setting for relaying; add `src \"<this host's IPv6 address>\"` to the \"{RELAY_ACTION}\" action to keep it on IPv6"),
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
         Family::Any => {}
     }
     if plan.connection_reuse {
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             "OpenSMTPD reuses its connections to the relay by itself (up to 100 messages per session by default)",
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\": connection caching",
         ));
     }
-    notes.push(Note::info(
+    a.notes.push(Note::info(
         format!(
             "smtpd.conf has no setting for recipients per outgoing transaction; keep messages to at most {} recipients",
             plan.max_rcpt_per_transaction
@@ -182,21 +186,12 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
     ));
 
-    Ok(Artifact {
-        target: Target::Opensmtpd,
-        edition: None,
-        title: format!("OpenSMTPD: relay through {}", super::plan_summary(plan)),
-        primary: Primary::File,
-        files,
-        commands,
-        steps: Vec::new(),
-        verify: vec![super::test_message(
-            plan,
-            "sendmail -f ",
-            Some("/var/log/mail.log"),
-        )],
-        notes,
-    })
+    a.verify = vec![super::test_message(
+        plan,
+        "sendmail -f ",
+        Some("/var/log/mail.log"),
+    )];
+    Ok(a)
 }
 
 #[cfg(test)]

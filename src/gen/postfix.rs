@@ -2,7 +2,7 @@
 //! commands), the sasl_passwd and transport maps when the plan needs them, and the
 //! postmap/reload steps. Decides nothing.
 
-use super::{header, sh, Artifact, FileEdit, Form, GenError, Primary};
+use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError, Primary};
 use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
@@ -94,15 +94,21 @@ fn parameters(plan: &ClientPlan) -> Vec<(&'static str, String)> {
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
     let form = Target::Postfix.form(form, None)?;
+    let mut a = Artifact::new(
+        Target::Postfix,
+        relaying("Postfix", plan),
+        if form == Form::Config {
+            Primary::File
+        } else {
+            Primary::Commands
+        },
+    );
     let params = parameters(plan);
-    let mut files = Vec::new();
-    let mut commands = Vec::new();
-    let mut notes = Vec::new();
 
     if form == Form::Config {
         let mut lines = vec![format!("# {}", header(plan))];
         lines.extend(params.iter().map(|(k, v)| format!("{k} = {v}")));
-        files.push(FileEdit {
+        a.files.push(FileEdit {
             path: MAIN_CF.to_owned(),
             create: false,
             mode: None,
@@ -113,7 +119,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         });
     } else {
         for (k, v) in &params {
-            commands.push(sh(
+            a.commands.push(sh(
                 format!("postconf -e '{k} = {v}'"),
                 "set the parameter in main.cf",
             ));
@@ -121,7 +127,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     }
 
     if let Some(sasl) = &plan.sasl {
-        files.push(FileEdit {
+        a.files.push(FileEdit {
             path: SASL_PASSWD.to_owned(),
             create: true,
             mode: Some("0600"),
@@ -134,19 +140,19 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
                 sasl.username
             )],
         });
-        commands.push(sh(
+        a.commands.push(sh(
             format!("chmod 600 {SASL_PASSWD}"),
             "keep the password readable by root only",
         ));
-        commands.push(sh(
+        a.commands.push(sh(
             format!("postmap hash:{SASL_PASSWD}"),
             "build the lookup table Postfix reads",
         ));
-        commands.push(sh(
+        a.commands.push(sh(
             format!("chmod 600 {SASL_PASSWD}.db"),
             "the built table holds the password too",
         ));
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             "Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth; the account password is refused with 535 5.7.8",
             "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
         ));
@@ -163,7 +169,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             lines.push(format!("{} {next}", r.domain));
             lines.push(format!(".{} {next}", r.domain));
         }
-        files.push(FileEdit {
+        a.files.push(FileEdit {
             path: TRANSPORT.to_owned(),
             create: true,
             mode: None,
@@ -174,7 +180,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             comment: Some("#"),
             lines,
         });
-        commands.push(sh(
+        a.commands.push(sh(
             format!("postmap hash:{TRANSPORT}"),
             "build the transport table",
         ));
@@ -183,51 +189,39 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         // postconf(5), smtp_tls_connection_reuse: TLS connections are cached through
         // tlsproxy(8), which Debian's master.cf ships commented out; without it, delivery
         // to the relay fails.
-        commands.push(sh(
+        a.commands.push(sh(
             format!("postconf -M {TLSPROXY_SERVICE}"),
             "enable the tlsproxy(8) service that TLS connection reuse needs",
         ));
     }
     if matches!(plan.tls, TlsMode::StartTls | TlsMode::Implicit) {
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             format!("smtp_tls_security_level = secure: Postfix sends (and authenticates) only after the relay's certificate verifies against smtp_tls_CAfile and names {} (encrypt would take any certificate, an impostor's included); the CA file is Debian's ca-certificates bundle, elsewhere /etc/pki/tls/certs/ca-bundle.crt (Red Hat, Fedora), /usr/local/share/certs/ca-root-nss.crt (FreeBSD), /etc/ssl/cert.pem (macOS, OpenBSD)", plan.relay_host),
             "postconf(5), smtp_tls_security_level; postconf(5), smtp_tls_secure_cert_match; Google 6180220 \"Use TLS certificates for secure transport\"",
         ));
         if !plan.internal.is_empty() {
-            notes.push(Note::warning(
+            a.notes.push(Note::warning(
                 "smtp_tls_security_level applies to the internal routes too: their servers must present a certificate that verifies for the next-hop name; for one that cannot, add an smtp_tls_policy_maps entry for it (e.g. `[mailhub.example.com] encrypt`)",
                 "postconf(5), smtp_tls_policy_maps",
             ));
         }
     }
     if plan.egress != Family::Any {
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             "inet_protocols applies to the whole of Postfix, the SMTP server included; it needs `postfix stop; postfix start`, not just a reload",
             "postconf(5), inet_protocols",
         ));
     }
-    commands.push(sh("postfix check", "check the configuration"));
-    commands.push(sh("postfix reload", "apply it"));
+    a.commands
+        .push(sh("postfix check", "check the configuration"));
+    a.commands.push(sh("postfix reload", "apply it"));
 
-    Ok(Artifact {
-        target: Target::Postfix,
-        edition: None,
-        title: format!("Postfix: relay through {}", super::plan_summary(plan)),
-        primary: if form == Form::Config {
-            Primary::File
-        } else {
-            Primary::Commands
-        },
-        files,
-        commands,
-        steps: Vec::new(),
-        verify: vec![super::test_message(
-            plan,
-            "sendmail -f ",
-            Some("/var/log/mail.log"),
-        )],
-        notes,
-    })
+    a.verify = vec![super::test_message(
+        plan,
+        "sendmail -f ",
+        Some("/var/log/mail.log"),
+    )];
+    Ok(a)
 }
 
 #[cfg(test)]

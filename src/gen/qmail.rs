@@ -3,7 +3,7 @@
 //! nor SMTP AUTH; the plan only gets here with TLS or AUTH under --force, and the notes
 //! say what will then happen. Decides nothing.
 
-use super::{sh, Artifact, FileEdit, Form, GenError, Primary, Target};
+use super::{relaying, sh, Artifact, FileEdit, Form, GenError, Primary, Target};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -37,8 +37,9 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             what: "use TLS from the first byte (port 465): stock qmail-remote has no TLS at all; use port 587 or 25 without TLS, or an MTA with TLS".to_owned(),
         });
     }
+    let mut a = Artifact::new(Target::Qmail, relaying("qmail", plan), Primary::File);
     // smtproutes, helohost and timeoutsmtpd have no comment syntax: no header line.
-    let files = vec![
+    a.files.extend([
         FileEdit {
             path: SMTPROUTES.to_owned(),
             create: true,
@@ -70,21 +71,21 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             comment: None,
             lines: vec![plan.timeouts.qmail_smtpd_s.to_string()],
         },
-    ];
-    let commands = vec![sh(
+    ]);
+    a.commands.push(sh(
         "svc -t /service/qmail-send",
         "restart qmail-send (daemontools; qmailctl restart where installed); qmail-remote reads the control files at every delivery anyway",
-    )];
+    ));
 
-    let mut notes = vec![Note::info(
+    a.notes.push(Note::info(
         format!(
             "timeoutsmtpd is {} s (the article: at least {} s, default 1200); qmail-remote's own wait for the relay is control/timeoutremote (default 1200 s)",
             plan.timeouts.qmail_smtpd_s, plan.timeouts.qmail_smtpd_min_s
         ),
         "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions (Qmail)",
-    )];
+    ));
     if plan.tls != TlsMode::Off {
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             format!(
                 "stock qmail-remote never sends STARTTLS: mail goes to port {} in clear, and with \"Require TLS encryption\" the relay answers 530 5.7.0 Must issue a STARTTLS command first; use a TLS-patched qmail-remote or another MTA",
                 plan.port.number()
@@ -93,29 +94,29 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ));
     }
     if plan.sasl.is_some() {
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             "stock qmail-remote has no SMTP AUTH: no credentials are written, and the relay refuses the mail until IP authentication is used",
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\": the SMTP relay service setting",
         ));
     }
     match plan.egress {
-        Family::V4 => notes.push(Note::info(
+        Family::V4 => a.notes.push(Note::info(
             "stock qmail-remote connects over IPv4 only: nothing to set for the IPv4-only ranges",
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
-        Family::V6 => notes.push(Note::warning(
+        Family::V6 => a.notes.push(Note::warning(
             "stock qmail-remote has no IPv6: register this server's public IPv4 address in the console",
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
         Family::Any => {}
     }
     if plan.connection_reuse {
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             "qmail-remote opens one connection per delivery and cannot cache connections; at high volume Google asks for several messages per connection, which needs another MTA",
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\": connection caching",
         ));
     }
-    notes.push(Note::info(
+    a.notes.push(Note::info(
         format!(
             "qmail delivers each recipient in its own SMTP transaction, well within the relay's {} recipients",
             plan.max_rcpt_per_transaction
@@ -123,21 +124,12 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
     ));
 
-    Ok(Artifact {
-        target: Target::Qmail,
-        edition: None,
-        title: format!("qmail: relay through {}", super::plan_summary(plan)),
-        primary: Primary::File,
-        files,
-        commands,
-        steps: Vec::new(),
-        verify: vec![super::test_message(
-            plan,
-            "/var/qmail/bin/qmail-inject -f",
-            Some("/var/log/qmail/current"),
-        )],
-        notes,
-    })
+    a.verify = vec![super::test_message(
+        plan,
+        "/var/qmail/bin/qmail-inject -f",
+        Some("/var/log/qmail/current"),
+    )];
+    Ok(a)
 }
 
 #[cfg(test)]

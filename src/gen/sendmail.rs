@@ -2,7 +2,7 @@
 //! arguments, options, features), the access, authinfo and mailertable entries the plan
 //! needs, and the rebuild/restart steps. Decides nothing; refuses what sendmail cannot do.
 
-use super::{header, sh, Artifact, FileEdit, Form, GenError, Primary};
+use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError, Primary};
 use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
@@ -136,7 +136,8 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             what: "use TLS from the first byte (port 465): its client speaks TLS only through STARTTLS; use --port 587".to_owned(),
         });
     }
-    let mut files = vec![FileEdit {
+    let mut a = Artifact::new(Target::Sendmail, relaying("Sendmail", plan), Primary::File);
+    a.files.push(FileEdit {
         path: SENDMAIL_MC.to_owned(),
         create: false,
         mode: None,
@@ -144,12 +145,10 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         purpose: "add these lines before MAILER_DEFINITIONS (the features and mailer arguments must come before the MAILER() lines), replacing any earlier SMART_HOST".to_owned(),
         comment: Some("dnl"),
         lines: mc_lines(plan),
-    }];
-    let mut commands = Vec::new();
-    let mut notes = Vec::new();
+    });
 
     if let Some(line) = access_line(plan) {
-        files.push(FileEdit {
+        a.files.push(FileEdit {
             path: ACCESS.to_owned(),
             create: false,
             mode: None,
@@ -161,13 +160,13 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             comment: Some("#"),
             lines: vec![format!("# {}", header(plan)), line],
         });
-        commands.push(sh(
+        a.commands.push(sh(
             format!("makemap hash {ACCESS} < {ACCESS}"),
             "rebuild the access map",
         ));
     }
     if let Some(sasl) = &plan.sasl {
-        files.push(FileEdit {
+        a.files.push(FileEdit {
             path: AUTHINFO.to_owned(),
             create: true,
             mode: Some("0600"),
@@ -183,15 +182,15 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
                 ),
             ],
         });
-        commands.push(sh(
+        a.commands.push(sh(
             format!("chmod 600 {AUTHINFO}"),
             "keep the password readable by root only",
         ));
-        commands.push(sh(
+        a.commands.push(sh(
             format!("makemap hash {AUTHINFO} < {AUTHINFO}"),
             "build the authinfo map",
         ));
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             "SMTP AUTH needs sendmail built with SASL (Debian's is) and the PLAIN/LOGIN plugins (Debian: apt-get install libsasl2-modules); Google accepts it only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8",
             "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
         ));
@@ -199,7 +198,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     if !plan.internal.is_empty() {
         let mut lines = vec![format!("# {}", header(plan))];
         lines.extend(mailertable_lines(plan));
-        files.push(FileEdit {
+        a.files.push(FileEdit {
             path: MAILERTABLE.to_owned(),
             create: true,
             mode: None,
@@ -208,18 +207,19 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             comment: Some("#"),
             lines,
         });
-        commands.push(sh(
+        a.commands.push(sh(
             format!("makemap hash {MAILERTABLE} < {MAILERTABLE}"),
             "build the mailertable map",
         ));
     }
-    commands.push(sh(
+    a.commands.push(sh(
         "make -C /etc/mail",
         "rebuild sendmail.cf from sendmail.mc (Debian; elsewhere: m4 /etc/mail/sendmail.mc > /etc/mail/sendmail.cf)",
     ));
-    commands.push(sh("systemctl restart sendmail", "apply it"));
+    a.commands
+        .push(sh("systemctl restart sendmail", "apply it"));
 
-    notes.push(Note::info(
+    a.notes.push(Note::info(
         format!(
             "Timeout.datafinal stays at {} (Google asks for at least 1 hour, sendmail's default); the relay mailer sends at most {} recipients per transaction",
             duration(plan.timeouts.data_final_min_s),
@@ -228,50 +228,41 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions (Sendmail); Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
     ));
     match plan.tls {
-        TlsMode::StartTls | TlsMode::Implicit => notes.push(Note::info(
+        TlsMode::StartTls | TlsMode::Implicit => a.notes.push(Note::info(
             format!("sendmail's client uses STARTTLS whenever the server offers it; the access entry TLS_Srv:{host} VERIFY:128+CN:{host} makes it defer the mail (454 4.7.0) instead of sending it in clear or to a server whose certificate does not verify (CA bundle: confCACERT; elsewhere than Debian, point it at the system bundle, e.g. /etc/pki/tls/certs/ca-bundle.crt on Red Hat) or whose subject CN is not {host}", host = plan.relay_host),
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\"; sendmail cf/README, TLS_Srv; sendmail cf/m4/proto.m4, tls_server; Google 6180220 \"Use TLS certificates for secure transport\"",
         )),
-        TlsMode::Opportunistic => notes.push(Note::info(
+        TlsMode::Opportunistic => a.notes.push(Note::info(
             "sendmail's client uses STARTTLS whenever the server offers it, and sends in clear otherwise",
             "sendmail cf/m4/proto.m4, try_tls",
         )),
-        TlsMode::Off => notes.push(Note::info(
+        TlsMode::Off => a.notes.push(Note::info(
             format!("sendmail's client would use STARTTLS whenever offered; the access entry Try_TLS:{} NO turns it off for the relay only", plan.relay_host),
             "sendmail cf/m4/proto.m4, try_tls",
         )),
     }
     match plan.egress {
-        Family::V4 => notes.push(Note::warning(
+        Family::V4 => a.notes.push(Note::warning(
             "sendmail cannot be limited to IPv4 by configuration: ClientPortOptions Family= only chooses which options apply to a family, and the client tries the relay's IPv6 addresses first whenever the host can open an IPv6 socket (sendmail/daemon.c, makeconnection). Register this server's IPv6 /112 in the console as well, or disable IPv6 on the host (kernel parameter ipv6.disable=1)",
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
-        Family::V6 => notes.push(Note::info(
+        Family::V6 => a.notes.push(Note::info(
             "sendmail tries IPv6 first and falls back to IPv4 only when no IPv6 connection can be made; make sure this host has IPv6 egress",
             "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
         )),
         Family::Any => {}
     }
 
-    Ok(Artifact {
-        target: Target::Sendmail,
-        edition: None,
-        title: format!("Sendmail: relay through {}", super::plan_summary(plan)),
-        primary: Primary::File,
-        files,
-        commands,
-        steps: Vec::new(),
-        verify: vec![
-            format!(
-                "sendmail -bv you@example.org    # expect: mailer relay, host [{}]",
-                plan.relay_host
-            ),
-            // Never `sendmail -v`: it shows the SMTP dialogue, AUTH PLAIN and the password
-            // in base64 included. relayctl send-test redacts it; the log never has it.
-            super::test_message(plan, "sendmail -f ", Some("/var/log/mail.log")),
-        ],
-        notes,
-    })
+    a.verify = vec![
+        format!(
+            "sendmail -bv you@example.org    # expect: mailer relay, host [{}]",
+            plan.relay_host
+        ),
+        // Never `sendmail -v`: it shows the SMTP dialogue, AUTH PLAIN and the password
+        // in base64 included. relayctl send-test redacts it; the log never has it.
+        super::test_message(plan, "sendmail -f ", Some("/var/log/mail.log")),
+    ];
+    Ok(a)
 }
 
 #[cfg(test)]
