@@ -3,10 +3,9 @@
 //! from 2007 on, as Exchange Management Shell commands. Decides nothing: what Exchange
 //! cannot spell (TLS on connect) is refused with [`GenError::Unsupported`].
 
-use super::{ps, Target};
+use super::{by_family, ps, Target, IPV6_TRAP};
 use super::{relaying, Artifact, Command, Edition, Form, GenError, Primary};
 use crate::relay::plan::{ClientPlan, InternalRoute, Note, TlsMode};
-use crate::relay::Family;
 
 /// The send connector (or SMTP connector) relayctl has the admin create.
 const CONNECTOR: &str = "Outbound to Google";
@@ -416,15 +415,13 @@ pub(super) fn render(
         "Exchange takes the port in its own field (-Port; 2000/2003: the virtual server's TCP port), never in the smart host name: smtp-relay.gmail.com:587 is rejected as a smart host",
         "Microsoft Learn Set-SendConnector: -SmartHosts, -Port; observed: MicrosoftDocs/office-docs-powershell#5599",
     ));
-    if plan.egress != Family::Any {
+    if let Some(v) = by_family(plan.egress, 4, 6) {
         a.notes.push(Note::warning(
             format!(
-                "the registered ranges are all IPv{}, and relayctl knows no connector setting that limits Exchange to one address family: make sure this server reaches {} only over IPv{} (check with the probe command), or register its other address too",
-                if plan.egress == Family::V4 { 4 } else { 6 },
+                "the registered ranges are all IPv{v}, and relayctl knows no connector setting that limits Exchange to one address family: make sure this server reaches {} only over IPv{v} (check with the probe command), or register its other address too",
                 plan.relay_host,
-                if plan.egress == Family::V4 { 4 } else { 6 }
             ),
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
+            IPV6_TRAP,
         ));
     }
 

@@ -3,8 +3,8 @@
 //! dc_ values cannot say, passwd.client and hubbed_hosts when the plan needs them, and the
 //! update-exim4.conf/restart steps. Decides nothing.
 
+use super::{by_family, Target, APP_PASSWORDS, IPV6_TRAP, PASSWORD_PLACEHOLDER, RCPT_LIMIT};
 use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError, Primary};
-use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -170,7 +170,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             .push(sh(format!("chmod 640 {PASSWD_CLIENT}"), "and nobody else"));
         a.notes.push(Note::info(
             "Debian's client authenticators send PLAIN/LOGIN only inside TLS; Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8",
-            "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
+            APP_PASSWORDS,
         ));
     } else {
         a.notes.push(Note::info(
@@ -201,39 +201,39 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         "dc_other_hostnames is empty on purpose: a Workspace domain listed there would be delivered to local mailboxes instead of through the relay",
         "update-exim4.conf.conf(5), dc_other_hostnames",
     ));
-    match plan.tls {
-        TlsMode::StartTls => a.notes.push(Note::info(
+    a.notes.push(match plan.tls {
+        TlsMode::StartTls => Note::info(
             "hosts_require_tls and tls_verify_hosts on the smarthost transport: mail waits in the queue rather than leave without STARTTLS or to a server whose certificate does not verify for the relay's name",
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\"; Exim specification, tls_verify_hosts",
-        )),
-        TlsMode::Implicit => a.notes.push(Note::info(
+        ),
+        TlsMode::Implicit => Note::info(
             "protocol = smtps on the smarthost transport: TLS from the first byte on port 465; tls_verify_hosts: only to a server whose certificate verifies for the relay's name",
             "RFC 8314; observed: firebase/extensions#632 (port 465 with TLS on connect); Exim specification, tls_verify_hosts",
-        )),
-        TlsMode::Opportunistic => a.notes.push(Note::info(
+        ),
+        TlsMode::Opportunistic => Note::info(
             "Exim uses STARTTLS whenever the relay offers it and sends in clear otherwise",
             "Exim specification, hosts_require_tls",
-        )),
-        TlsMode::Off => a.notes.push(Note::info(
+        ),
+        TlsMode::Off => Note::info(
             "hosts_avoid_tls on the smarthost transport: no STARTTLS towards the relay",
             "Exim specification, hosts_avoid_tls",
-        )),
-    }
-    match plan.egress {
-        Family::V4 => a.notes.push(Note::info(
+        ),
+    });
+    a.notes.extend(by_family(
+        plan.egress,
+        Note::info(
             "disable_ipv6 stops all IPv6 in Exim, listening included; it takes effect on restart",
             "Exim specification, disable_ipv6",
-        )),
-        Family::V6 => a.notes.push(Note::warning(
+        ),
+        Note::warning(
             "Exim has no switch to use IPv6 only; make sure this host has IPv6 egress, or register its public IPv4 address as well",
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::Any => {}
-    }
+            IPV6_TRAP,
+        ),
+    ));
     if plan.max_rcpt_per_transaction != EXIM_MAX_RCPT {
         a.notes.push(Note::warning(
             format!("Exim's smtp transport sends up to {EXIM_MAX_RCPT} recipients per transaction (max_rcpt) and Debian's template has no macro for it; set max_rcpt = {} in the remote_smtp_smarthost transport", plan.max_rcpt_per_transaction),
-            "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
+            RCPT_LIMIT,
         ));
     }
     if plan.connection_reuse {

@@ -56,10 +56,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         "Apple macOS Server Service Migration Guide (2018)",
     ));
     if plan.sasl.is_some() {
-        a.notes.push(Note::info(
-            "Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth; the account password is refused with 535 5.7.8",
-            "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
-        ));
+        a.notes.push(super::app_password_note());
     }
     if !plan.internal.is_empty() {
         a.notes.push(Note::warning(

@@ -488,6 +488,38 @@ fn test_message(plan: &ClientPlan, submit: &str, log: Option<&str>) -> String {
     line
 }
 
+/// The fact behind the targets' notes on a plan limited to one address family: the IPv6 trap.
+const IPV6_TRAP: &str = "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)";
+
+/// The fact behind the targets' notes on recipients per transaction.
+const RCPT_LIMIT: &str =
+    "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction";
+
+/// The fact behind the targets' notes on sending several messages per connection.
+const CONNECTION_CACHING: &str =
+    "Google 2956491 \"Route outgoing SMTP relay messages through Google\": connection caching";
+
+/// The fact behind the targets' notes on the SMTP AUTH password.
+const APP_PASSWORDS: &str = "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)";
+
+/// The note on the SMTP AUTH password, for a target with nothing of its own to add to it.
+fn app_password_note() -> Note {
+    Note::info(
+        "Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth; the account password is refused with 535 5.7.8",
+        APP_PASSWORDS,
+    )
+}
+
+/// What a target spells or says for a plan limited to one address family: `v4` when the
+/// registered ranges are all IPv4, `v6` when they are all IPv6, nothing for `Family::Any`.
+fn by_family<T>(egress: Family, v4: T, v6: T) -> Option<T> {
+    match egress {
+        Family::V4 => Some(v4),
+        Family::V6 => Some(v6),
+        Family::Any => None,
+    }
+}
+
 /// A placeholder that stands for the SMTP AUTH password in generated files; never a secret.
 pub const PASSWORD_PLACEHOLDER: &str = "APP_PASSWORD";
 
@@ -504,10 +536,8 @@ pub fn probe_command(plan: &ClientPlan) -> String {
     if let Some(h) = &plan.helo {
         cmd.push_str(&format!(" --helo {h}"));
     }
-    match plan.egress {
-        Family::V4 => cmd.push_str(" -4"),
-        Family::V6 => cmd.push_str(" -6"),
-        Family::Any => {}
+    if let Some(flag) = by_family(plan.egress, " -4", " -6") {
+        cmd.push_str(flag);
     }
     if let Some(s) = &plan.sasl {
         // The password is read from a file (or RELAYCTL_PASSWORD), never from argv.

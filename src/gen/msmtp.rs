@@ -2,8 +2,8 @@
 //! domain, envelope sender, AUTH through passwordeval) and the password file it reads.
 //! relayctl never writes a secret: the password file holds the placeholder. Decides nothing.
 
+use super::{by_family, Target, IPV6_TRAP, PASSWORD_PLACEHOLDER, RCPT_LIMIT};
 use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError, Primary};
-use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -107,17 +107,17 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             "msmtp(1), tls; Google 2956491 \"Route outgoing SMTP relay messages through Google\": ports 25 and 587",
         ));
     }
-    match plan.egress {
-        Family::V4 => a.notes.push(Note::warning(
+    a.notes.extend(by_family(
+        plan.egress,
+        Note::warning(
             "msmtp has no address-family setting: add `source_ip <this host's IPv4 address>` to the account to keep it on IPv4; otherwise a host with IPv6 egress reaches Google over IPv6 and is refused",
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::V6 => a.notes.push(Note::warning(
+            IPV6_TRAP,
+        ),
+        Note::warning(
             "msmtp has no address-family setting: add `source_ip <this host's IPv6 address>` to the account to keep it on IPv6",
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::Any => {}
-    }
+            IPV6_TRAP,
+        ),
+    ));
     if !plan.internal.is_empty() {
         let domains: Vec<_> = plan.internal.iter().map(|r| r.domain.as_str()).collect();
         a.notes.push(Note::warning(
@@ -133,7 +133,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             "msmtp opens one connection per message and sends all its recipients in one transaction: keep messages to at most {} recipients",
             plan.max_rcpt_per_transaction
         ),
-        "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
+        RCPT_LIMIT,
     ));
 
     // Never `msmtp --debug`: it prints the SMTP dialogue, AUTH PLAIN and the password in

@@ -3,8 +3,9 @@
 //! match lines in the order smtpd evaluates them; plus the secrets table and the check and
 //! restart steps. Decides nothing.
 
+use super::{by_family, Target, PASSWORD_PLACEHOLDER};
 use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError, Primary};
-use super::{Target, PASSWORD_PLACEHOLDER};
+use super::{APP_PASSWORDS, CONNECTION_CACHING, IPV6_TRAP, RCPT_LIMIT};
 use crate::relay::plan::{ClientPlan, InternalRoute, Note, TlsMode};
 use crate::relay::Family;
 
@@ -135,7 +136,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             .push(sh(format!("chmod 640 {SECRETS}"), "and nobody else"));
         a.notes.push(Note::info(
             "smtpd.conf(5): credentials are used only with smtp+tls:// and smtps://; Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8",
-            "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
+            APP_PASSWORDS,
         ));
     }
     a.commands.push(sh(
@@ -161,21 +162,21 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ),
         "smtpd.conf(5), relay host",
     ));
-    match plan.egress {
-        Family::V4 => a.notes.push(Note::warning(
+    a.notes.extend(by_family(
+        plan.egress,
+        Note::warning(
             format!("OpenSMTPD 6.8 has no address-family setting for relaying; with `src \"<IPv4 address>\"` on the \"{RELAY_ACTION}\" action it skips the relay's IPv6 addresses (mta.c: \"AF mismatch\"). Without it, a host with IPv6 egress reaches Google over IPv6 and is refused"),
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::V6 => a.notes.push(Note::warning(
+            IPV6_TRAP,
+        ),
+        Note::warning(
             format!("OpenSMTPD 6.8 has no address-family setting for relaying; add `src \"<this host's IPv6 address>\"` to the \"{RELAY_ACTION}\" action to keep it on IPv6"),
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::Any => {}
-    }
+            IPV6_TRAP,
+        ),
+    ));
     if plan.connection_reuse {
         a.notes.push(Note::info(
             "OpenSMTPD reuses its connections to the relay by itself (up to 100 messages per session by default)",
-            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": connection caching",
+            CONNECTION_CACHING,
         ));
     }
     a.notes.push(Note::info(
@@ -183,7 +184,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             "smtpd.conf has no setting for recipients per outgoing transaction; keep messages to at most {} recipients",
             plan.max_rcpt_per_transaction
         ),
-        "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
+        RCPT_LIMIT,
     ));
 
     a.verify = vec![super::test_message(

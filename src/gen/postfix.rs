@@ -2,8 +2,8 @@
 //! commands), the sasl_passwd and transport maps when the plan needs them, and the
 //! postmap/reload steps. Decides nothing.
 
+use super::{app_password_note, by_family, Target, PASSWORD_PLACEHOLDER};
 use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError, Primary};
-use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -81,10 +81,8 @@ fn parameters(plan: &ClientPlan) -> Vec<(&'static str, String)> {
         "smtp_destination_recipient_limit",
         plan.max_rcpt_per_transaction.to_string(),
     ));
-    match plan.egress {
-        Family::V4 => p.push(("inet_protocols", "ipv4".to_owned())),
-        Family::V6 => p.push(("inet_protocols", "ipv6".to_owned())),
-        Family::Any => {}
+    if let Some(family) = by_family(plan.egress, "ipv4", "ipv6") {
+        p.push(("inet_protocols", family.to_owned()));
     }
     if !plan.internal.is_empty() {
         p.push(("transport_maps", format!("hash:{TRANSPORT}")));
@@ -152,10 +150,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             format!("chmod 600 {SASL_PASSWD}.db"),
             "the built table holds the password too",
         ));
-        a.notes.push(Note::info(
-            "Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth; the account password is refused with 535 5.7.8",
-            "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
-        ));
+        a.notes.push(app_password_note());
     }
     if !plan.internal.is_empty() {
         let mut lines = Vec::new();

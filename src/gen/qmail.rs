@@ -3,9 +3,9 @@
 //! nor SMTP AUTH; the plan only gets here with TLS or AUTH under --force, and the notes
 //! say what will then happen. Decides nothing.
 
-use super::{relaying, sh, Artifact, FileEdit, Form, GenError, Primary, Target};
+use super::{by_family, relaying, sh, Artifact, FileEdit, Form, GenError, Primary, Target};
+use super::{CONNECTION_CACHING, IPV6_TRAP, RCPT_LIMIT};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
-use crate::relay::Family;
 
 const SMTPROUTES: &str = "/var/qmail/control/smtproutes";
 const HELOHOST: &str = "/var/qmail/control/helohost";
@@ -99,21 +99,21 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\": the SMTP relay service setting",
         ));
     }
-    match plan.egress {
-        Family::V4 => a.notes.push(Note::info(
+    a.notes.extend(by_family(
+        plan.egress,
+        Note::info(
             "stock qmail-remote connects over IPv4 only: nothing to set for the IPv4-only ranges",
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::V6 => a.notes.push(Note::warning(
+            IPV6_TRAP,
+        ),
+        Note::warning(
             "stock qmail-remote has no IPv6: register this server's public IPv4 address in the console",
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::Any => {}
-    }
+            IPV6_TRAP,
+        ),
+    ));
     if plan.connection_reuse {
         a.notes.push(Note::info(
             "qmail-remote opens one connection per delivery and cannot cache connections; at high volume Google asks for several messages per connection, which needs another MTA",
-            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": connection caching",
+            CONNECTION_CACHING,
         ));
     }
     a.notes.push(Note::info(
@@ -121,7 +121,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             "qmail delivers each recipient in its own SMTP transaction, well within the relay's {} recipients",
             plan.max_rcpt_per_transaction
         ),
-        "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
+        RCPT_LIMIT,
     ));
 
     a.verify = vec![super::test_message(

@@ -2,8 +2,8 @@
 //! arguments, options, features), the access, authinfo and mailertable entries the plan
 //! needs, and the rebuild/restart steps. Decides nothing; refuses what sendmail cannot do.
 
+use super::{by_family, Target, APP_PASSWORDS, IPV6_TRAP, PASSWORD_PLACEHOLDER};
 use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError, Primary};
-use super::{Target, PASSWORD_PLACEHOLDER};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -192,7 +192,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ));
         a.notes.push(Note::info(
             "SMTP AUTH needs sendmail built with SASL (Debian's is) and the PLAIN/LOGIN plugins (Debian: apt-get install libsasl2-modules); Google accepts it only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8",
-            "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
+            APP_PASSWORDS,
         ));
     }
     if !plan.internal.is_empty() {
@@ -227,31 +227,31 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ),
         "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions (Sendmail); Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
     ));
-    match plan.tls {
-        TlsMode::StartTls | TlsMode::Implicit => a.notes.push(Note::info(
+    a.notes.push(match plan.tls {
+        TlsMode::StartTls | TlsMode::Implicit => Note::info(
             format!("sendmail's client uses STARTTLS whenever the server offers it; the access entry TLS_Srv:{host} VERIFY:128+CN:{host} makes it defer the mail (454 4.7.0) instead of sending it in clear or to a server whose certificate does not verify (CA bundle: confCACERT; elsewhere than Debian, point it at the system bundle, e.g. /etc/pki/tls/certs/ca-bundle.crt on Red Hat) or whose subject CN is not {host}", host = plan.relay_host),
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\"; sendmail cf/README, TLS_Srv; sendmail cf/m4/proto.m4, tls_server; Google 6180220 \"Use TLS certificates for secure transport\"",
-        )),
-        TlsMode::Opportunistic => a.notes.push(Note::info(
+        ),
+        TlsMode::Opportunistic => Note::info(
             "sendmail's client uses STARTTLS whenever the server offers it, and sends in clear otherwise",
             "sendmail cf/m4/proto.m4, try_tls",
-        )),
-        TlsMode::Off => a.notes.push(Note::info(
+        ),
+        TlsMode::Off => Note::info(
             format!("sendmail's client would use STARTTLS whenever offered; the access entry Try_TLS:{} NO turns it off for the relay only", plan.relay_host),
             "sendmail cf/m4/proto.m4, try_tls",
-        )),
-    }
-    match plan.egress {
-        Family::V4 => a.notes.push(Note::warning(
+        ),
+    });
+    a.notes.extend(by_family(
+        plan.egress,
+        Note::warning(
             "sendmail cannot be limited to IPv4 by configuration: ClientPortOptions Family= only chooses which options apply to a family, and the client tries the relay's IPv6 addresses first whenever the host can open an IPv6 socket (sendmail/daemon.c, makeconnection). Register this server's IPv6 /112 in the console as well, or disable IPv6 on the host (kernel parameter ipv6.disable=1)",
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::V6 => a.notes.push(Note::info(
+            IPV6_TRAP,
+        ),
+        Note::info(
             "sendmail tries IPv6 first and falls back to IPv4 only when no IPv6 connection can be made; make sure this host has IPv6 egress",
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::Any => {}
-    }
+            IPV6_TRAP,
+        ),
+    ));
 
     a.verify = vec![
         format!(
