@@ -2,7 +2,7 @@
 //! allowed senders, authentication boxes, IP ranges, Require TLS) as the numbered steps
 //! of the "SMTP relay service" page, plus the settings around it. Decides nothing.
 
-use super::{Artifact, Form, GenError, Primary, Target};
+use super::{Artifact, Form, GenError, Target};
 use crate::relay::console::{AllowedSenders, Authentication};
 use crate::relay::plan::{ClientPlan, Note};
 
@@ -16,19 +16,19 @@ fn tick(on: bool) -> &'static str {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    Target::Console.form(form, None)?;
     let setting = &plan.console;
     let auth = setting.authentication;
     let mut a = Artifact::new(
         Target::Console,
+        form,
+        None,
         format!(
             "Google Admin console: SMTP relay service setting \"{}\" ({}; Require TLS {})",
             setting.description,
             auth,
             if setting.require_tls { "on" } else { "off" }
         ),
-        Primary::Steps,
-    );
+    )?;
 
     // Google help 2956491: the console path, the privilege and the top-level-only rule.
     a.steps.extend([
@@ -109,6 +109,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 mod tests {
     use super::*;
     use crate::gen::testing::plan_for;
+    use crate::gen::Primary;
     use crate::relay::console::IpRange;
 
     fn range(desc: &str, net: &str, enabled: bool) -> IpRange {

@@ -2,7 +2,7 @@
 //! steps: the article's relay host and transfer retry interval, then the HELO name, the
 //! outbound port and TLS, and SMTP AUTH where the release has it. Decides nothing.
 
-use super::{relaying, Artifact, Form, GenError, Primary, Target};
+use super::{relaying, Artifact, Form, GenError, Target};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 
 /// Where the outbound port settings live (Server document).
@@ -24,8 +24,7 @@ fn port_step(plan: &ClientPlan) -> String {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    Target::Domino.form(form, None)?;
-    let mut a = Artifact::new(Target::Domino, relaying("Domino", plan), Primary::Steps);
+    let mut a = Artifact::new(Target::Domino, form, None, relaying("Domino", plan))?;
 
     // Google help 2956491, per-MTA instructions: the article's Domino R5/R6 procedure.
     a.steps.extend([
@@ -103,6 +102,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 mod tests {
     use super::*;
     use crate::gen::testing;
+    use crate::gen::Primary;
     use crate::relay::console::{Authentication, ConsoleSetting};
     use crate::relay::plan::Site;
     use crate::relay::Port;

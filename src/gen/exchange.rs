@@ -353,35 +353,29 @@ pub(super) fn render(
 ) -> Result<Artifact, GenError> {
     // Refused before any form: no Exchange edition spells TLS on connect.
     tls_switches(plan.tls)?;
-    let form = Target::Exchange.form(form, Some(edition))?;
     let what = format!(
         "Microsoft Exchange {}{}",
         edition.year(),
         if edge { " with Edge Transport" } else { "" }
     );
-    let primary = if form == Form::Commands {
-        Primary::Commands
-    } else {
-        Primary::Steps
-    };
-    let mut a = Artifact::new(Target::Exchange, relaying(&what, plan), primary);
-    a.edition = Some(edition);
+    let mut a = Artifact::new(Target::Exchange, form, Some(edition), relaying(&what, plan))?;
+    let commands_form = a.primary == Primary::Commands;
 
     if !edition.has_shell() {
         a.steps = steps_2003(plan, edition, &mut a.notes);
     } else {
-        a.commands = match (edge, form) {
+        a.commands = match (edge, commands_form) {
             (true, _) => edge_commands(plan, edition)?,
-            (false, Form::Commands) => new_connector(plan, edition)?,
-            (false, _) => finish_connector(plan, edition)?,
+            (false, true) => new_connector(plan, edition)?,
+            (false, false) => finish_connector(plan, edition)?,
         };
-        a.steps = match (edge, form) {
-            (_, Form::Commands) => Vec::new(),
+        a.steps = match (edge, commands_form) {
+            (_, true) => Vec::new(),
             (true, _) => steps_edge(plan, edition),
             (false, _) if edition >= Edition::E2013 => steps_eac(plan),
             (false, _) => steps_emc(plan),
         };
-        if !edge && form != Form::Commands {
+        if !edge && !commands_form {
             a.steps.push("The console has no field for the port or for requiring TLS: run the Set-SendConnector command below in the Exchange Management Shell (it also sets the HELO name, -Fqdn)".to_owned());
             for r in &plan.internal {
                 a.steps.push(format!(

@@ -4,7 +4,7 @@
 //! update-exim4.conf/restart steps. Decides nothing.
 
 use super::{by_family, Target, APP_PASSWORDS, IPV6_TRAP, PASSWORD_PLACEHOLDER, RCPT_LIMIT};
-use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError, Primary};
+use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -115,8 +115,7 @@ fn hubbed_hosts(plan: &ClientPlan) -> Vec<String> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    Target::Exim.form(form, None)?;
-    let mut a = Artifact::new(Target::Exim, relaying("Exim (Debian)", plan), Primary::File);
+    let mut a = Artifact::new(Target::Exim, form, None, relaying("Exim (Debian)", plan))?;
     let mut conf = vec![format!("# {}", header(plan))];
     conf.extend(
         dc_values(plan)

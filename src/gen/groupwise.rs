@@ -3,7 +3,7 @@
 //! route.cfg files when the plan needs SMTP AUTH or internal routes. Decides nothing.
 
 use super::PASSWORD_PLACEHOLDER;
-use super::{relaying, Artifact, FileEdit, Form, GenError, Primary, Target};
+use super::{relaying, Artifact, FileEdit, Form, GenError, Target};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 
 /// The Internet Agent's folder under the domain directory, where it reads its .cfg files
@@ -20,13 +20,13 @@ fn minutes(s: u64) -> String {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    Target::Groupwise.form(form, None)?;
     let t = &plan.timeouts;
     let mut a = Artifact::new(
         Target::Groupwise,
+        form,
+        None,
         relaying("GroupWise Internet Agent", plan),
-        Primary::Steps,
-    );
+    )?;
 
     // Google help 2956491, per-MTA instructions: GroupWise timeouts first, then the relay host.
     // Field labels as the Japanese seed keeps them (ConsoleOne's English UI).
@@ -132,6 +132,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 mod tests {
     use super::*;
     use crate::gen::testing;
+    use crate::gen::Primary;
     use crate::relay::console::{Authentication, ConsoleSetting};
     use crate::relay::plan::{InternalRoute, Site, Timeouts};
 

@@ -3,16 +3,16 @@
 //! Postfix settings the mail service wrote. Decides nothing.
 
 use super::postfix::relayhost;
-use super::{relaying, Artifact, Form, GenError, Primary, Target};
+use super::{relaying, Artifact, Form, GenError, Target};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    Target::Macos.form(form, None)?;
     let mut a = Artifact::new(
         Target::Macos,
+        form,
+        None,
         relaying("macOS Server mail", plan),
-        Primary::Steps,
-    );
+    )?;
 
     // Google help 2956491, per-MTA instructions: Server Admin > Mail > Settings, relay host,
     // restart the mail service.
@@ -76,6 +76,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 mod tests {
     use super::*;
     use crate::gen::testing;
+    use crate::gen::Primary;
     use crate::relay::console::{Authentication, ConsoleSetting};
     use crate::relay::plan::Site;
 

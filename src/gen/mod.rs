@@ -148,8 +148,9 @@ impl Target {
     }
 
     /// The form `form` stands for with this target (its natural one for `Form::Natural`),
-    /// or why the target has no such form: every generator asks here, so that the forms a
-    /// target has are listed once ([`Target::forms`]).
+    /// or why the target has no such form: `check_options` and every generator (through
+    /// `Artifact::new`) ask here, so that the forms a target has are listed once
+    /// ([`Target::forms`]).
     fn form(self, form: Form, edition: Option<Edition>) -> Result<Form, GenError> {
         let (allowed, choices) = self.forms(edition);
         match form {
@@ -336,12 +337,24 @@ pub struct Artifact {
 }
 
 impl Artifact {
-    /// An artifact for `target` with its title and what its text output prints, and
-    /// nothing in it yet: the generator fills in the rest.
-    fn new(target: Target, title: String, primary: Primary) -> Artifact {
-        Artifact {
+    /// The artifact a generator fills in: `target`'s (in `edition`, for Exchange), in the
+    /// form `form` stands for (refused when the target has no such form; its natural one
+    /// for `Form::Natural`), titled `title`, with nothing in it yet.
+    fn new(
+        target: Target,
+        form: Form,
+        edition: Option<Edition>,
+        title: String,
+    ) -> Result<Artifact, GenError> {
+        let primary = match target.form(form, edition)? {
+            Form::Commands => Primary::Commands,
+            Form::Steps => Primary::Steps,
+            // `Target::form` never answers Natural.
+            Form::Config | Form::Natural => Primary::File,
+        };
+        Ok(Artifact {
             target,
-            edition: None,
+            edition,
             title,
             primary,
             files: Vec::new(),
@@ -349,7 +362,7 @@ impl Artifact {
             steps: Vec::new(),
             verify: Vec::new(),
             notes: Vec::new(),
-        }
+        })
     }
 }
 

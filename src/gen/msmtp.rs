@@ -3,7 +3,7 @@
 //! relayctl never writes a secret: the password file holds the placeholder. Decides nothing.
 
 use super::{by_family, Target, IPV6_TRAP, PASSWORD_PLACEHOLDER, RCPT_LIMIT};
-use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError, Primary};
+use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -64,8 +64,7 @@ fn rc_lines(plan: &ClientPlan) -> Vec<String> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    Target::Msmtp.form(form, None)?;
-    let mut a = Artifact::new(Target::Msmtp, relaying("msmtp", plan), Primary::File);
+    let mut a = Artifact::new(Target::Msmtp, form, None, relaying("msmtp", plan))?;
     a.files.push(FileEdit {
         path: MSMTPRC.to_owned(),
         create: true,

@@ -4,7 +4,7 @@
 //! restart steps. Decides nothing.
 
 use super::{by_family, Target, PASSWORD_PLACEHOLDER};
-use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError, Primary};
+use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError};
 use super::{APP_PASSWORDS, CONNECTION_CACHING, IPV6_TRAP, RCPT_LIMIT};
 use crate::relay::plan::{ClientPlan, InternalRoute, Note, TlsMode};
 use crate::relay::Family;
@@ -98,12 +98,7 @@ fn conf_lines(plan: &ClientPlan) -> Vec<String> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    Target::Opensmtpd.form(form, None)?;
-    let mut a = Artifact::new(
-        Target::Opensmtpd,
-        relaying("OpenSMTPD", plan),
-        Primary::File,
-    );
+    let mut a = Artifact::new(Target::Opensmtpd, form, None, relaying("OpenSMTPD", plan))?;
     a.files.push(FileEdit {
         path: SMTPD_CONF.to_owned(),
         create: false,

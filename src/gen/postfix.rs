@@ -91,19 +91,10 @@ fn parameters(plan: &ClientPlan) -> Vec<(&'static str, String)> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    let form = Target::Postfix.form(form, None)?;
-    let mut a = Artifact::new(
-        Target::Postfix,
-        relaying("Postfix", plan),
-        if form == Form::Config {
-            Primary::File
-        } else {
-            Primary::Commands
-        },
-    );
+    let mut a = Artifact::new(Target::Postfix, form, None, relaying("Postfix", plan))?;
     let params = parameters(plan);
 
-    if form == Form::Config {
+    if a.primary == Primary::File {
         let mut lines = vec![format!("# {}", header(plan))];
         lines.extend(params.iter().map(|(k, v)| format!("{k} = {v}")));
         a.files.push(FileEdit {

@@ -3,7 +3,7 @@
 //! needs, and the rebuild/restart steps. Decides nothing; refuses what sendmail cannot do.
 
 use super::{by_family, Target, APP_PASSWORDS, IPV6_TRAP, PASSWORD_PLACEHOLDER};
-use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError, Primary};
+use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -127,7 +127,6 @@ fn mailertable_lines(plan: &ClientPlan) -> Vec<String> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    Target::Sendmail.form(form, None)?;
     if plan.tls == TlsMode::Implicit {
         // Sendmail 8.17 speaks TLS as a client only through STARTTLS (its SMTPS support,
         // Modifier=s, is for the daemon side).
@@ -136,7 +135,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             what: "use TLS from the first byte (port 465): its client speaks TLS only through STARTTLS; use --port 587".to_owned(),
         });
     }
-    let mut a = Artifact::new(Target::Sendmail, relaying("Sendmail", plan), Primary::File);
+    let mut a = Artifact::new(Target::Sendmail, form, None, relaying("Sendmail", plan))?;
     a.files.push(FileEdit {
         path: SENDMAIL_MC.to_owned(),
         create: false,
