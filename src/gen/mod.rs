@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::relay::{Family, DEFAULT_RELAY_HOST};
 
 use crate::relay::names::HeloName;
-use crate::relay::plan::{Capabilities, ClientPlan, Note};
+use crate::relay::plan::{Capabilities, ClientPlan, Note, TlsMode};
 
 /// What `relayctl gen` can write for. The names are the CLI's target names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -448,10 +448,23 @@ pub fn render(target: Target, plan: &ClientPlan, opts: &Options) -> Result<Artif
     Ok(artifact)
 }
 
+/// Refuses a plan with TLS from the first byte (port 465) for a target whose client
+/// cannot speak it; `what` says what it cannot do and what to use instead. `relay::plan`
+/// refuses such plans first (`Capabilities::implicit_tls_missing`); this guards plans
+/// built another way.
+fn refuse_implicit_tls(target: Target, plan: &ClientPlan, what: &str) -> Result<(), GenError> {
+    match plan.tls {
+        TlsMode::Implicit => Err(GenError::Unsupported {
+            target,
+            what: what.to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// A one-line summary of the plan for file headers and titles:
 /// `port 587, STARTTLS required, IP authentication`.
 pub fn plan_summary(plan: &ClientPlan) -> String {
-    use crate::relay::plan::TlsMode;
     let tls = match plan.tls {
         TlsMode::Implicit => "TLS on connect",
         TlsMode::StartTls => "STARTTLS required",

@@ -3,7 +3,9 @@
 //! nor SMTP AUTH; the plan only gets here with TLS or AUTH under --force, and the notes
 //! say what will then happen. Decides nothing.
 
-use super::{by_family, relaying, sh, Artifact, FileEdit, Form, GenError, Target};
+use super::{
+    by_family, refuse_implicit_tls, relaying, sh, Artifact, FileEdit, Form, GenError, Target,
+};
 use super::{CONNECTION_CACHING, IPV6_TRAP, RCPT_LIMIT};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 
@@ -28,15 +30,14 @@ fn smtproutes(plan: &ClientPlan) -> Vec<String> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    if plan.tls == TlsMode::Implicit {
-        // Port 465 wants a TLS handshake before the greeting; qmail-remote would wait for
-        // a 220 that never comes, even under --force.
-        return Err(GenError::Unsupported {
-            target: Target::Qmail,
-            what: "use TLS from the first byte (port 465): stock qmail-remote has no TLS at all; use port 587 or 25 without TLS, or an MTA with TLS".to_owned(),
-        });
-    }
     let mut a = Artifact::new(Target::Qmail, form, None, relaying("qmail", plan))?;
+    // Port 465 wants a TLS handshake before the greeting; qmail-remote would wait for
+    // a 220 that never comes, even under --force.
+    refuse_implicit_tls(
+        Target::Qmail,
+        plan,
+        "use TLS from the first byte (port 465): stock qmail-remote has no TLS at all; use port 587 or 25 without TLS, or an MTA with TLS",
+    )?;
     // smtproutes, helohost and timeoutsmtpd have no comment syntax: no header line.
     a.files.extend([
         FileEdit {

@@ -2,7 +2,9 @@
 //! arguments, options, features), the access, authinfo and mailertable entries the plan
 //! needs, and the rebuild/restart steps. Decides nothing; refuses what sendmail cannot do.
 
-use super::{by_family, Target, APP_PASSWORDS, IPV6_TRAP, PASSWORD_PLACEHOLDER};
+use super::{
+    by_family, refuse_implicit_tls, Target, APP_PASSWORDS, IPV6_TRAP, PASSWORD_PLACEHOLDER,
+};
 use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
@@ -127,15 +129,14 @@ fn mailertable_lines(plan: &ClientPlan) -> Vec<String> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    if plan.tls == TlsMode::Implicit {
-        // Sendmail 8.17 speaks TLS as a client only through STARTTLS (its SMTPS support,
-        // Modifier=s, is for the daemon side).
-        return Err(GenError::Unsupported {
-            target: Target::Sendmail,
-            what: "use TLS from the first byte (port 465): its client speaks TLS only through STARTTLS; use --port 587".to_owned(),
-        });
-    }
     let mut a = Artifact::new(Target::Sendmail, form, None, relaying("Sendmail", plan))?;
+    // Sendmail 8.17 speaks TLS as a client only through STARTTLS (its SMTPS support,
+    // Modifier=s, is for the daemon side).
+    refuse_implicit_tls(
+        Target::Sendmail,
+        plan,
+        "use TLS from the first byte (port 465): its client speaks TLS only through STARTTLS; use --port 587",
+    )?;
     a.files.push(FileEdit {
         path: SENDMAIL_MC.to_owned(),
         create: false,
