@@ -105,9 +105,37 @@ fn internal_connector(r: &InternalRoute) -> Command {
     )
 }
 
+/// The commands that make or finish the Google connector: `line` (its New- or
+/// Set-SendConnector, run for `purpose`) with the certificate check, in the same line where
+/// the edition's cmdlet takes it (2013 and later) or as a line of its own (2010, whose
+/// early builds lack it); then the internal domains' connectors.
+fn connector_commands(
+    plan: &ClientPlan,
+    edition: Edition,
+    mut line: String,
+    purpose: String,
+) -> Vec<Command> {
+    let mut own_line = None;
+    if let Some(t) = tls_auth_switches(plan, edition) {
+        if edition >= Edition::E2013 {
+            line.push(' ');
+            line.push_str(&t);
+        } else {
+            own_line = Some(ps(
+                format!("Set-SendConnector {} {t}", ps_quote(CONNECTOR)),
+                "accept only the relay's own certificate (documented for Exchange 2010 SP2 and later; leave this line out on older 2010 builds)",
+            ));
+        }
+    }
+    let mut cmds = vec![ps(line, purpose)];
+    cmds.extend(own_line);
+    cmds.extend(plan.internal.iter().map(internal_connector));
+    cmds
+}
+
 /// The whole connector in one New-SendConnector, for `--as commands`.
 fn new_connector(plan: &ClientPlan, edition: Edition) -> Result<Vec<Command>, GenError> {
-    let mut line = format!(
+    let line = format!(
         "New-SendConnector -Name {} -Usage Internet -AddressSpaces * {} -SourceTransportServers $env:COMPUTERNAME -Comment {}",
         ps_quote(CONNECTOR),
         relay_switches(plan)?,
@@ -116,64 +144,35 @@ fn new_connector(plan: &ClientPlan, edition: Edition) -> Result<Vec<Command>, Ge
             plan.console.description
         ))
     );
-    let mut cmds = Vec::new();
-    match (tls_auth_switches(plan, edition), edition) {
-        (Some(t), e) if e >= Edition::E2013 => {
-            line.push(' ');
-            line.push_str(&t);
-        }
-        (Some(t), _) => cmds.push(ps(
-            format!("Set-SendConnector {} {t}", ps_quote(CONNECTOR)),
-            "accept only the relay's own certificate (documented for Exchange 2010 SP2 and later; leave this line out on older 2010 builds)",
-        )),
-        (None, _) => {}
-    }
     let source = if edition >= Edition::E2013 {
         "Mailbox"
     } else {
         "Hub Transport"
     };
-    cmds.insert(
-        0,
-        ps(
-            line,
-            format!("create the connector; run it on a {source} server that sends outbound mail, and add the others to -SourceTransportServers"),
-        ),
-    );
-    cmds.extend(plan.internal.iter().map(internal_connector));
-    Ok(cmds)
+    Ok(connector_commands(
+        plan,
+        edition,
+        line,
+        format!("create the connector; run it on a {source} server that sends outbound mail, and add the others to -SourceTransportServers"),
+    ))
 }
 
 /// What the consoles cannot set, as one Set-SendConnector (after the GUI steps).
 fn finish_connector(plan: &ClientPlan, edition: Edition) -> Result<Vec<Command>, GenError> {
-    let mut line = format!(
+    let line = format!(
         "Set-SendConnector {} -Port {} {} -Fqdn {}",
         ps_quote(CONNECTOR),
         plan.port.number(),
         tls_switches(plan.tls)?,
         super::helo(plan)
     );
-    let mut cmds = Vec::new();
-    match (tls_auth_switches(plan, edition), edition) {
-        (Some(t), e) if e >= Edition::E2013 => {
-            line.push(' ');
-            line.push_str(&t);
-        }
-        (Some(t), _) => cmds.push(ps(
-            format!("Set-SendConnector {} {t}", ps_quote(CONNECTOR)),
-            "accept only the relay's own certificate (documented for Exchange 2010 SP2 and later; leave this line out on older 2010 builds)",
-        )),
-        (None, _) => {}
-    }
-    cmds.insert(
-        0,
-        ps(
-            line,
-            "set the port, the TLS requirement and the HELO name, which the console does not show",
-        ),
-    );
-    cmds.extend(plan.internal.iter().map(internal_connector));
-    Ok(cmds)
+    Ok(connector_commands(
+        plan,
+        edition,
+        line,
+        "set the port, the TLS requirement and the HELO name, which the console does not show"
+            .to_owned(),
+    ))
 }
 
 /// The Edge procedure's shell side: edit the EdgeSync connector, synchronise, check.
