@@ -122,7 +122,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         .push("Restart the Internet Agent so it reads the new settings".to_owned());
 
     a.verify = vec![
-        format!("send a message from a GroupWise mailbox to an address outside your domains (for example you@example.org) and check that it arrives with a Received: header from {}", plan.relay_host),
+        super::test_by_hand(plan, " from a GroupWise mailbox"),
         format!("with the Internet Agent's log level set to Verbose, its log shows the SMTP conversation with {}: look for \"250 2.0.0 OK\" after the message data", plan.relay_host),
     ];
     Ok(a)

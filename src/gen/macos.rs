@@ -66,7 +66,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     }
 
     a.verify = vec![
-        format!("send a message to an address outside your domains (for example you@example.org) and check that it arrives with a Received: header from {}", plan.relay_host),
+        super::test_by_hand(plan, ""),
         format!("Postfix's SMTP log (among the Mail service's logs in Server Admin or the Server app) shows relay={}[...]:{} and status=sent (250 2.0.0 OK ...)", plan.relay_host, plan.port.number()),
     ];
     Ok(a)

@@ -546,6 +546,15 @@ fn by_family<T>(egress: Family, v4: T, v6: T) -> Option<T> {
     }
 }
 
+/// The `verify` line of a target without a submission command: send a message by hand
+/// (`from`: " from a Notes mailbox", or nothing) and look for the relay in its headers.
+fn test_by_hand(plan: &ClientPlan, from: &str) -> String {
+    format!(
+        "send a message{from} to an address outside your domains (for example you@example.org) and check that it arrives with a Received: header from {}",
+        plan.relay_host
+    )
+}
+
 /// A placeholder that stands for the SMTP AUTH password in generated files; never a secret.
 pub const PASSWORD_PLACEHOLDER: &str = "APP_PASSWORD";
 
