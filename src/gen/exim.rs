@@ -4,7 +4,7 @@
 //! update-exim4.conf/restart steps. Decides nothing.
 
 use super::{by_family, Target, APP_PASSWORDS, IPV6_TRAP, PASSWORD_PLACEHOLDER, RCPT_LIMIT};
-use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError};
+use super::{relaying, sh, Artifact, FileEdit, Form, GenError};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -116,51 +116,36 @@ fn hubbed_hosts(plan: &ClientPlan) -> Vec<String> {
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
     let mut a = Artifact::new(Target::Exim, form, None, relaying("Exim (Debian)", plan))?;
-    let mut conf = vec![format!("# {}", header(plan))];
-    conf.extend(
-        dc_values(plan)
-            .into_iter()
-            .map(|(k, v)| format!("{k}='{v}'")),
-    );
-    let mut local = vec![format!("# {}", header(plan))];
-    local.extend(macros(plan));
+    let conf = dc_values(plan)
+        .into_iter()
+        .map(|(k, v)| format!("{k}='{v}'"))
+        .collect();
     a.files.extend([
-        FileEdit {
-            path: UPDATE_CONF.to_owned(),
-            create: true,
-            mode: None,
-            primary: true,
-            purpose:
-                "the whole file, replacing Debian's (smarthost mode, relay only from this host)"
-                    .to_owned(),
-            comment: Some("#"),
-            lines: conf,
-        },
-        FileEdit {
-            path: LOCALMACROS.to_owned(),
-            create: true,
-            mode: None,
-            primary: false,
-            purpose:
-                "what the dc_ values cannot say (non-split configuration; read before the template)"
-                    .to_owned(),
-            comment: Some("#"),
-            lines: local,
-        },
+        FileEdit::create(
+            UPDATE_CONF,
+            "the whole file, replacing Debian's (smarthost mode, relay only from this host)",
+            conf,
+        )
+        .primary()
+        .headed("#", plan),
+        FileEdit::create(
+            LOCALMACROS,
+            "what the dc_ values cannot say (non-split configuration; read before the template)",
+            macros(plan),
+        )
+        .headed("#", plan),
     ]);
 
     if let Some(sasl) = &plan.sasl {
-        let mut lines = vec![format!("# {}", header(plan))];
-        lines.extend(passwd_client(plan, &sasl.username));
-        a.files.push(FileEdit {
-            path: PASSWD_CLIENT.to_owned(),
-            create: true,
-            mode: Some("0640"),
-            primary: false,
-            purpose: format!("the SMTP AUTH credentials, keyed by the relay's host name; replace {PASSWORD_PLACEHOLDER} with an app password"),
-            comment: Some("#"),
-            lines,
-        });
+        a.files.push(
+            FileEdit::create(
+                PASSWD_CLIENT,
+                format!("the SMTP AUTH credentials, keyed by the relay's host name; replace {PASSWORD_PLACEHOLDER} with an app password"),
+                passwd_client(plan, &sasl.username),
+            )
+            .mode("0640")
+            .headed("#", plan),
+        );
         a.commands.push(sh(
             format!("chown root:Debian-exim {PASSWD_CLIENT}"),
             "Exim reads it as Debian-exim",
@@ -178,17 +163,14 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ));
     }
     if !plan.internal.is_empty() {
-        let mut lines = vec![format!("# {}", header(plan))];
-        lines.extend(hubbed_hosts(plan));
-        a.files.push(FileEdit {
-            path: HUBBED_HOSTS.to_owned(),
-            create: true,
-            mode: None,
-            primary: false,
-            purpose: "internal domains that must not go to Google (Debian's hubbed_hosts router runs before the smarthost router; $domain/MX means normal MX delivery)".to_owned(),
-            comment: Some("#"),
-            lines,
-        });
+        a.files.push(
+            FileEdit::create(
+                HUBBED_HOSTS,
+                "internal domains that must not go to Google (Debian's hubbed_hosts router runs before the smarthost router; $domain/MX means normal MX delivery)",
+                hubbed_hosts(plan),
+            )
+            .headed("#", plan),
+        );
     }
     a.commands.push(sh(
         "update-exim4.conf",

@@ -71,15 +71,11 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         a.steps.push(format!(
             "SMTP AUTH: create {GWIA_DIR}/gwauth.cfg (below): the Internet Agent authenticates to the hosts listed there with AUTH LOGIN, which the relay offers inside TLS; replace {PASSWORD_PLACEHOLDER} with the user's app password"
         ));
-        a.files.push(FileEdit {
-            path: format!("{GWIA_DIR}/gwauth.cfg"),
-            create: true,
-            mode: None,
-            primary: false,
-            purpose: format!("SMTP AUTH credentials for the relay host (host, user, password; end the last line with a line break); replace {PASSWORD_PLACEHOLDER} with the app password; keep the file readable only by the account the Internet Agent runs as"),
-            comment: None,
-            lines: vec![format!("{} {} {PASSWORD_PLACEHOLDER}", plan.relay_host, s.username)],
-        });
+        a.files.push(FileEdit::create(
+            format!("{GWIA_DIR}/gwauth.cfg"),
+            format!("SMTP AUTH credentials for the relay host (host, user, password; end the last line with a line break); replace {PASSWORD_PLACEHOLDER} with the app password; keep the file readable only by the account the Internet Agent runs as"),
+            vec![format!("{} {} {PASSWORD_PLACEHOLDER}", plan.relay_host, s.username)],
+        ));
     }
     if plan.sasl.is_some() {
         a.notes.push(Note::warning(
@@ -102,15 +98,11 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             lines.push(format!("{} {h}", r.domain));
             lines.push(format!(".{} {h}", r.domain));
         }
-        a.files.push(FileEdit {
-            path: format!("{GWIA_DIR}/route.cfg"),
-            create: true,
-            mode: None,
-            primary: false,
-            purpose: "internal domains that must not go to Google, and the host each goes to (end the last line with a line break)".to_owned(),
-            comment: None,
+        a.files.push(FileEdit::create(
+            format!("{GWIA_DIR}/route.cfg"),
+            "internal domains that must not go to Google, and the host each goes to (end the last line with a line break)",
             lines,
-        });
+        ));
     }
     for r in plan.internal.iter().filter(|r| r.host.is_none()) {
         a.notes.push(Note::warning(

@@ -262,6 +262,67 @@ pub struct FileEdit {
     pub lines: Vec<String>,
 }
 
+impl FileEdit {
+    /// Lines to add to the file at `path`, which the system already has; `purpose` says
+    /// what they do and how they go in.
+    fn add(path: impl Into<String>, purpose: impl Into<String>, lines: Vec<String>) -> FileEdit {
+        FileEdit {
+            path: path.into(),
+            create: false,
+            mode: None,
+            primary: false,
+            purpose: purpose.into(),
+            comment: None,
+            lines,
+        }
+    }
+
+    /// A file to create at `path`, with `lines`; `purpose` says what it is for.
+    fn create(path: impl Into<String>, purpose: impl Into<String>, lines: Vec<String>) -> FileEdit {
+        FileEdit {
+            create: true,
+            ..FileEdit::add(path, purpose, lines)
+        }
+    }
+
+    /// The file the text output prints on stdout.
+    fn primary(self) -> FileEdit {
+        FileEdit {
+            primary: true,
+            ..self
+        }
+    }
+
+    /// Created with permissions `mode` (octal).
+    fn mode(self, mode: &'static str) -> FileEdit {
+        FileEdit {
+            mode: Some(mode),
+            ..self
+        }
+    }
+
+    /// The file's comments start with `marker`.
+    fn comments(self, marker: &'static str) -> FileEdit {
+        FileEdit {
+            comment: Some(marker),
+            ..self
+        }
+    }
+
+    /// The file's comments start with `marker`, and its lines start with one saying what
+    /// wrote them for which plan: `# relayctl: Google Workspace SMTP relay (<summary>)`.
+    fn headed(mut self, marker: &'static str, plan: &ClientPlan) -> FileEdit {
+        self.lines.insert(
+            0,
+            format!(
+                "{marker} relayctl: Google Workspace SMTP relay ({})",
+                plan_summary(plan)
+            ),
+        );
+        self.comments(marker)
+    }
+}
+
 /// The shell a command is written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -483,14 +544,6 @@ pub fn plan_summary(plan: &ClientPlan) -> String {
 /// `Postfix: relay through smtp-relay.gmail.com:587, STARTTLS required, IP authentication`.
 fn relaying(what: &str, plan: &ClientPlan) -> String {
     format!("{what}: relay through {}", plan_summary(plan))
-}
-
-/// The header comment generators put on top of a file's lines.
-fn header(plan: &ClientPlan) -> String {
-    format!(
-        "relayctl: Google Workspace SMTP relay ({})",
-        plan_summary(plan)
-    )
 }
 
 /// The `verify` line that sends one test message through the relay: a short message,

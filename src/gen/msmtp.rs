@@ -3,7 +3,7 @@
 //! relayctl never writes a secret: the password file holds the placeholder. Decides nothing.
 
 use super::{by_family, Target, IPV6_TRAP, PASSWORD_PLACEHOLDER, RCPT_LIMIT};
-use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError};
+use super::{relaying, sh, Artifact, FileEdit, Form, GenError};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -16,7 +16,6 @@ const ACCOUNT: &str = "google";
 /// The msmtprc lines for `plan`, in the order they are written.
 fn rc_lines(plan: &ClientPlan) -> Vec<String> {
     let mut l = vec![
-        format!("# {}", header(plan)),
         format!("account {ACCOUNT}"),
         format!("host {}", plan.relay_host),
         format!("port {}", plan.port.number()),
@@ -65,27 +64,27 @@ fn rc_lines(plan: &ClientPlan) -> Vec<String> {
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
     let mut a = Artifact::new(Target::Msmtp, form, None, relaying("msmtp", plan))?;
-    a.files.push(FileEdit {
-        path: MSMTPRC.to_owned(),
-        create: true,
-        mode: Some("0644"),
-        primary: true,
-        purpose: "the relay account (system-wide; ~/.msmtprc takes the same lines); keep a single `account default`".to_owned(),
-        comment: Some("#"),
-        lines: rc_lines(plan),
-    });
+    a.files.push(
+        FileEdit::create(
+            MSMTPRC,
+            "the relay account (system-wide; ~/.msmtprc takes the same lines); keep a single `account default`",
+            rc_lines(plan),
+        )
+        .primary()
+        .mode("0644")
+        .headed("#", plan),
+    );
 
     if plan.sasl.is_some() {
-        a.files.push(FileEdit {
-            path: PASSWORD_FILE.to_owned(),
-            create: true,
-            mode: Some("0600"),
-            primary: false,
-            purpose: format!("the app password alone on one line, read by passwordeval; replace {PASSWORD_PLACEHOLDER}"),
-            // The whole file is the password: no comment, no header.
-            comment: None,
-            lines: vec![PASSWORD_PLACEHOLDER.to_owned()],
-        });
+        // The whole file is the password: no comment, no header.
+        a.files.push(
+            FileEdit::create(
+                PASSWORD_FILE,
+                format!("the app password alone on one line, read by passwordeval; replace {PASSWORD_PLACEHOLDER}"),
+                vec![PASSWORD_PLACEHOLDER.to_owned()],
+            )
+            .mode("0600"),
+        );
         a.commands.push(sh(
             format!("chmod 600 {PASSWORD_FILE}"),
             "readable by root only (for other senders: chgrp msmtp and 0640, with msmtp setgid msmtp as Debian's README.Debian describes)",

@@ -4,7 +4,7 @@
 //! restart steps. Decides nothing.
 
 use super::{by_family, Target, PASSWORD_PLACEHOLDER};
-use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError};
+use super::{relaying, sh, Artifact, FileEdit, Form, GenError};
 use super::{APP_PASSWORDS, CONNECTION_CACHING, IPV6_TRAP, RCPT_LIMIT};
 use crate::relay::plan::{ClientPlan, InternalRoute, Note, TlsMode};
 use crate::relay::Family;
@@ -55,7 +55,7 @@ fn internal_action(r: &InternalRoute) -> String {
 fn conf_lines(plan: &ClientPlan) -> Vec<String> {
     // Google help 6140680: the FQDN of the sending device, never localhost.
     let helo = format!("helo {}", super::helo(plan));
-    let mut l = vec![format!("# {}", header(plan))];
+    let mut l = Vec::new();
     if plan.sasl.is_some() {
         l.push(format!("table secrets file:{SECRETS}"));
     }
@@ -99,30 +99,27 @@ fn conf_lines(plan: &ClientPlan) -> Vec<String> {
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
     let mut a = Artifact::new(Target::Opensmtpd, form, None, relaying("OpenSMTPD", plan))?;
-    a.files.push(FileEdit {
-        path: SMTPD_CONF.to_owned(),
-        create: false,
-        mode: None,
-        primary: true,
-        purpose: format!("replace the stock `action \"{RELAY_ACTION}\" relay` and `match from local for any action \"{RELAY_ACTION}\"` lines with these, after the other match lines (the first matching line wins)"),
-        comment: Some("#"),
-        lines: conf_lines(plan),
-    });
+    a.files.push(
+        FileEdit::add(
+            SMTPD_CONF,
+            format!("replace the stock `action \"{RELAY_ACTION}\" relay` and `match from local for any action \"{RELAY_ACTION}\"` lines with these, after the other match lines (the first matching line wins)"),
+            conf_lines(plan),
+        )
+        .primary()
+        .headed("#", plan),
+    );
 
     if let Some(sasl) = &plan.sasl {
-        a.files.push(FileEdit {
-            path: SECRETS.to_owned(),
-            create: true,
-            mode: Some("0640"),
-            primary: false,
-            // Debian's opensmtpd package has no /etc/mail (OpenBSD has one).
-            purpose: format!("the SMTP AUTH credentials (label user:password); replace {PASSWORD_PLACEHOLDER} with an app password; on Debian create the directory first: mkdir -m 755 -p {SECRETS_DIR}"),
-            comment: Some("#"),
-            lines: vec![
-                format!("# {}", header(plan)),
-                format!("{LABEL} {}:{PASSWORD_PLACEHOLDER}", sasl.username),
-            ],
-        });
+        a.files.push(
+            FileEdit::create(
+                SECRETS,
+                // Debian's opensmtpd package has no /etc/mail (OpenBSD has one).
+                format!("the SMTP AUTH credentials (label user:password); replace {PASSWORD_PLACEHOLDER} with an app password; on Debian create the directory first: mkdir -m 755 -p {SECRETS_DIR}"),
+                vec![format!("{LABEL} {}:{PASSWORD_PLACEHOLDER}", sasl.username)],
+            )
+            .mode("0640")
+            .headed("#", plan),
+        );
         a.commands.push(sh(
             format!("chown root:opensmtpd {SECRETS}"),
             "smtpd reads it (group _smtpd on OpenBSD)",

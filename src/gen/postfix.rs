@@ -3,7 +3,7 @@
 //! postmap/reload steps. Decides nothing.
 
 use super::{app_password_note, by_family, Target, PASSWORD_PLACEHOLDER};
-use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError, Primary};
+use super::{relaying, sh, Artifact, FileEdit, Form, GenError, Primary};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -95,17 +95,15 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     let params = parameters(plan);
 
     if a.primary == Primary::File {
-        let mut lines = vec![format!("# {}", header(plan))];
-        lines.extend(params.iter().map(|(k, v)| format!("{k} = {v}")));
-        a.files.push(FileEdit {
-            path: MAIN_CF.to_owned(),
-            create: false,
-            mode: None,
-            primary: true,
-            purpose: "add these lines, replacing earlier assignments of the same parameters (the last assignment wins)".to_owned(),
-            comment: Some("#"),
-            lines,
-        });
+        a.files.push(
+            FileEdit::add(
+                MAIN_CF,
+                "add these lines, replacing earlier assignments of the same parameters (the last assignment wins)",
+                params.iter().map(|(k, v)| format!("{k} = {v}")).collect(),
+            )
+            .primary()
+            .headed("#", plan),
+        );
     } else {
         for (k, v) in &params {
             a.commands.push(sh(
@@ -116,19 +114,19 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     }
 
     if let Some(sasl) = &plan.sasl {
-        a.files.push(FileEdit {
-            path: SASL_PASSWD.to_owned(),
-            create: true,
-            mode: Some("0600"),
-            primary: false,
-            purpose: format!("the SMTP AUTH credentials; the key must be exactly the relayhost value; replace {PASSWORD_PLACEHOLDER} with an app password"),
-            comment: Some("#"),
-            lines: vec![format!(
-                "{} {}:{PASSWORD_PLACEHOLDER}",
-                relayhost(plan),
-                sasl.username
-            )],
-        });
+        a.files.push(
+            FileEdit::create(
+                SASL_PASSWD,
+                format!("the SMTP AUTH credentials; the key must be exactly the relayhost value; replace {PASSWORD_PLACEHOLDER} with an app password"),
+                vec![format!(
+                    "{} {}:{PASSWORD_PLACEHOLDER}",
+                    relayhost(plan),
+                    sasl.username
+                )],
+            )
+            .mode("0600")
+            .comments("#"),
+        );
         a.commands.push(sh(
             format!("chmod 600 {SASL_PASSWD}"),
             "keep the password readable by root only",
@@ -155,17 +153,14 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             lines.push(format!("{} {next}", r.domain));
             lines.push(format!(".{} {next}", r.domain));
         }
-        a.files.push(FileEdit {
-            path: TRANSPORT.to_owned(),
-            create: true,
-            mode: None,
-            primary: false,
-            purpose:
-                "internal domains that must not go to Google (smtp: alone means normal MX delivery)"
-                    .to_owned(),
-            comment: Some("#"),
-            lines,
-        });
+        a.files.push(
+            FileEdit::create(
+                TRANSPORT,
+                "internal domains that must not go to Google (smtp: alone means normal MX delivery)",
+                lines,
+            )
+            .comments("#"),
+        );
         a.commands.push(sh(
             format!("postmap hash:{TRANSPORT}"),
             "build the transport table",

@@ -40,37 +40,26 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     )?;
     // smtproutes, helohost and timeoutsmtpd have no comment syntax: no header line.
     a.files.extend([
-        FileEdit {
-            path: SMTPROUTES.to_owned(),
-            create: true,
-            mode: None,
-            primary: true,
-            purpose: "the routes: internal domains first, then everything else to the relay (no comments allowed in this file)".to_owned(),
-            comment: None,
-            lines: smtproutes(plan),
-        },
-        FileEdit {
-            path: HELOHOST.to_owned(),
-            create: true,
-            mode: None,
-            primary: false,
+        FileEdit::create(
+            SMTPROUTES,
+            "the routes: internal domains first, then everything else to the relay (no comments allowed in this file)",
+            smtproutes(plan),
+        )
+        .primary(),
+        FileEdit::create(
+            HELOHOST,
             // Google help 6140680: the FQDN of the sending device, never localhost.
-            purpose: "the name qmail-remote says HELO with (default: control/me)".to_owned(),
-            comment: None,
-            lines: vec![super::helo(plan).to_owned()],
-        },
-        FileEdit {
-            path: TIMEOUTSMTPD.to_owned(),
-            create: true,
-            mode: None,
-            primary: false,
-            purpose: format!(
+            "the name qmail-remote says HELO with (default: control/me)",
+            vec![super::helo(plan).to_owned()],
+        ),
+        FileEdit::create(
+            TIMEOUTSMTPD,
+            format!(
                 "seconds qmail-smtpd waits for the other side (the article: at least {} s)",
                 plan.timeouts.qmail_smtpd_min_s
             ),
-            comment: None,
-            lines: vec![plan.timeouts.qmail_smtpd_s.to_string()],
-        },
+            vec![plan.timeouts.qmail_smtpd_s.to_string()],
+        ),
     ]);
     a.commands.push(sh(
         "svc -t /service/qmail-send",

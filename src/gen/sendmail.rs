@@ -5,7 +5,7 @@
 use super::{
     by_family, refuse_implicit_tls, Target, APP_PASSWORDS, IPV6_TRAP, PASSWORD_PLACEHOLDER,
 };
-use super::{header, relaying, sh, Artifact, FileEdit, Form, GenError};
+use super::{relaying, sh, Artifact, FileEdit, Form, GenError};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -52,7 +52,6 @@ fn access_line(plan: &ClientPlan) -> Option<String> {
 /// The sendmail.mc lines for `plan`, in the order they are written.
 fn mc_lines(plan: &ClientPlan) -> Vec<String> {
     let mut l = vec![
-        format!("dnl {}", header(plan)),
         "dnl Put these lines before MAILER_DEFINITIONS and the MAILER() lines.".to_owned(),
         // sendmail cf/README, SMART_HOST; Google help 2956491: Google's own line, with brackets so that no MX
         // lookup is made (the relay mailer connects to the host as named).
@@ -137,51 +136,47 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         plan,
         "use TLS from the first byte (port 465): its client speaks TLS only through STARTTLS; use --port 587",
     )?;
-    a.files.push(FileEdit {
-        path: SENDMAIL_MC.to_owned(),
-        create: false,
-        mode: None,
-        primary: true,
-        purpose: "add these lines before MAILER_DEFINITIONS (the features and mailer arguments must come before the MAILER() lines), replacing any earlier SMART_HOST".to_owned(),
-        comment: Some("dnl"),
-        lines: mc_lines(plan),
-    });
+    a.files.push(
+        FileEdit::add(
+            SENDMAIL_MC,
+            "add these lines before MAILER_DEFINITIONS (the features and mailer arguments must come before the MAILER() lines), replacing any earlier SMART_HOST",
+            mc_lines(plan),
+        )
+        .primary()
+        .headed("dnl", plan),
+    );
 
     if let Some(line) = access_line(plan) {
-        a.files.push(FileEdit {
-            path: ACCESS.to_owned(),
-            create: false,
-            mode: None,
-            primary: false,
-            purpose: match plan.tls {
-                TlsMode::Off => "add this entry: no STARTTLS towards the relay".to_owned(),
-                _ => "add this entry: mail to the relay waits in the queue rather than leave without encryption to a server whose certificate does not verify for the relay's name".to_owned(),
-            },
-            comment: Some("#"),
-            lines: vec![format!("# {}", header(plan)), line],
-        });
+        a.files.push(
+            FileEdit::add(
+                ACCESS,
+                match plan.tls {
+                    TlsMode::Off => "add this entry: no STARTTLS towards the relay".to_owned(),
+                    _ => "add this entry: mail to the relay waits in the queue rather than leave without encryption to a server whose certificate does not verify for the relay's name".to_owned(),
+                },
+                vec![line],
+            )
+            .headed("#", plan),
+        );
         a.commands.push(sh(
             format!("makemap hash {ACCESS} < {ACCESS}"),
             "rebuild the access map",
         ));
     }
     if let Some(sasl) = &plan.sasl {
-        a.files.push(FileEdit {
-            path: AUTHINFO.to_owned(),
-            create: true,
-            mode: Some("0600"),
-            primary: false,
-            purpose: format!("the SMTP AUTH credentials for the relay; replace {PASSWORD_PLACEHOLDER} with an app password"),
-            comment: Some("#"),
-            lines: vec![
-                format!("# {}", header(plan)),
-                format!(
+        a.files.push(
+            FileEdit::create(
+                AUTHINFO,
+                format!("the SMTP AUTH credentials for the relay; replace {PASSWORD_PLACEHOLDER} with an app password"),
+                vec![format!(
                     "AuthInfo:{} \"U:{user}\" \"I:{user}\" \"P:{PASSWORD_PLACEHOLDER}\" \"M:PLAIN LOGIN\"",
                     plan.relay_host,
                     user = sasl.username
-                ),
-            ],
-        });
+                )],
+            )
+            .mode("0600")
+            .headed("#", plan),
+        );
         a.commands.push(sh(
             format!("chmod 600 {AUTHINFO}"),
             "keep the password readable by root only",
@@ -196,17 +191,14 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ));
     }
     if !plan.internal.is_empty() {
-        let mut lines = vec![format!("# {}", header(plan))];
-        lines.extend(mailertable_lines(plan));
-        a.files.push(FileEdit {
-            path: MAILERTABLE.to_owned(),
-            create: true,
-            mode: None,
-            primary: false,
-            purpose: "internal domains that must not go to Google (checked before the smart host; without brackets the host is found by MX lookup)".to_owned(),
-            comment: Some("#"),
-            lines,
-        });
+        a.files.push(
+            FileEdit::create(
+                MAILERTABLE,
+                "internal domains that must not go to Google (checked before the smart host; without brackets the host is found by MX lookup)",
+                mailertable_lines(plan),
+            )
+            .headed("#", plan),
+        );
         a.commands.push(sh(
             format!("makemap hash {MAILERTABLE} < {MAILERTABLE}"),
             "build the mailertable map",
