@@ -108,7 +108,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing::plan_for;
+    use crate::gen::testing::{plan_for, smtp_auth};
     use crate::gen::Primary;
     use crate::relay::console::IpRange;
 
@@ -164,11 +164,7 @@ mod tests {
 
     #[test]
     fn smtp_auth_needs_an_app_password() {
-        let p = plan_for(Target::Console, false, |c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".into());
-        })
-        .unwrap();
+        let p = plan_for(Target::Console, false, smtp_auth).unwrap();
         let a = render(&p, Form::Natural).unwrap();
         let t = a.steps.join("\n");
         assert!(t.contains("leave unticked \"Only accept mail from the specified IP addresses\"; tick \"Require SMTP Authentication\""), "{t}");

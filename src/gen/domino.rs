@@ -101,9 +101,9 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing;
+    use crate::gen::testing::{self, smtp_auth};
     use crate::gen::Primary;
-    use crate::relay::console::{Authentication, ConsoleSetting};
+    use crate::relay::console::ConsoleSetting;
     use crate::relay::plan::Site;
     use crate::relay::Port;
 
@@ -136,8 +136,7 @@ mod tests {
     #[test]
     fn smtp_auth_and_implicit_tls() {
         let p = make(|c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".into());
+            smtp_auth(c, s);
             s.port = Some(Port::Smtps);
         });
         let t = render(&p, Form::Steps).unwrap().steps.join("\n");

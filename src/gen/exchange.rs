@@ -444,8 +444,8 @@ pub(super) fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing;
-    use crate::relay::console::{Authentication, ConsoleSetting};
+    use crate::gen::testing::{self, smtp_auth};
+    use crate::relay::console::ConsoleSetting;
     use crate::relay::plan::{Capabilities, InternalRoute, Site};
     use crate::relay::Port;
 
@@ -491,10 +491,7 @@ mod tests {
 
     #[test]
     fn e2010_sasl_uses_basic_over_tls_and_prompts_for_the_password() {
-        let p = make(|c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".into());
-        });
+        let p = make(smtp_auth);
         let a = render(&p, Edition::E2010, false, Form::Commands).unwrap();
         assert_eq!(a.primary, Primary::Commands);
         let t = all_text(&a);

@@ -234,14 +234,13 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing::plan_for;
-    use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
-    use crate::relay::plan::{InternalRoute, Site};
+    use crate::gen::testing::{self, internal_domains, ipv4_only, smtp_auth};
+    use crate::relay::console::ConsoleSetting;
+    use crate::relay::plan::Site;
     use crate::relay::Port;
 
     fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Artifact {
-        let p = plan_for(Target::Exim, false, f).unwrap();
-        render(&p, Form::Natural).unwrap()
+        testing::artifact(Target::Exim, render, f).unwrap()
     }
 
     fn file<'a>(a: &'a Artifact, path: &str) -> Option<&'a FileEdit> {
@@ -274,10 +273,7 @@ mod tests {
 
     #[test]
     fn smtp_auth_writes_passwd_client_with_the_placeholder_only() {
-        let a = artifact(|c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".to_owned());
-        });
+        let a = artifact(smtp_auth);
         let p = file(&a, PASSWD_CLIENT).unwrap();
         assert_eq!(p.mode, Some("0640"));
         assert_eq!(
@@ -291,13 +287,7 @@ mod tests {
 
     #[test]
     fn ipv4_only_disables_ipv6() {
-        let a = artifact(|c, _| {
-            c.ranges.push(IpRange {
-                description: "office".into(),
-                net: "203.0.113.0/28".parse().unwrap(),
-                enabled: true,
-            })
-        });
+        let a = artifact(ipv4_only);
         let m = &file(&a, LOCALMACROS).unwrap().lines;
         assert!(m.contains(&"disable_ipv6 = true".to_owned()));
         assert!(a.files[0]
@@ -307,18 +297,7 @@ mod tests {
 
     #[test]
     fn internal_routes_go_to_hubbed_hosts() {
-        let a = artifact(|_, s| {
-            s.internal = vec![
-                InternalRoute {
-                    domain: "corp.example.com".parse().unwrap(),
-                    host: Some("mailhub.corp.example.com".parse().unwrap()),
-                },
-                InternalRoute {
-                    domain: "lab.example.net".parse().unwrap(),
-                    host: None,
-                },
-            ]
-        });
+        let a = artifact(internal_domains);
         assert_eq!(
             &file(&a, HUBBED_HOSTS).unwrap().lines[1..],
             [

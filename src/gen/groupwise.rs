@@ -123,9 +123,9 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing;
+    use crate::gen::testing::{self, smtp_auth};
     use crate::gen::Primary;
-    use crate::relay::console::{Authentication, ConsoleSetting};
+    use crate::relay::console::ConsoleSetting;
     use crate::relay::plan::{InternalRoute, Site, Timeouts};
 
     fn make(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> ClientPlan {
@@ -164,8 +164,7 @@ mod tests {
     #[test]
     fn auth_and_routes_become_cfg_files() {
         let p = make(|c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".into());
+            smtp_auth(c, s);
             s.internal = vec![InternalRoute {
                 domain: "corp.example.com".parse().unwrap(),
                 host: Some("hub.corp.example.com".parse().unwrap()),

@@ -75,9 +75,9 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing;
+    use crate::gen::testing::{self, smtp_auth};
     use crate::gen::Primary;
-    use crate::relay::console::{Authentication, ConsoleSetting};
+    use crate::relay::console::ConsoleSetting;
     use crate::relay::plan::Site;
 
     fn make(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> ClientPlan {
@@ -105,10 +105,7 @@ mod tests {
 
     #[test]
     fn smtp_auth_user() {
-        let p = make(|c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".into());
-        });
+        let p = make(smtp_auth);
         let t = render(&p, Form::Steps).unwrap().steps.join("\n");
         assert!(
             t.contains("\"Enable SMTP relay authentication\" and enter relay@example.com"),

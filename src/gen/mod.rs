@@ -639,7 +639,7 @@ pub fn probe_command(plan: &ClientPlan) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::testing::plan_for;
+    use super::testing::{ipv4_only, plan_for, smtp_auth};
     use super::*;
     use crate::relay::plan::PlanError;
 
@@ -650,14 +650,7 @@ mod tests {
             probe_command(&p),
             "relayctl probe --port 587 --helo mail.example.com"
         );
-        let v4 = plan_for(Target::Postfix, false, |c, _| {
-            c.ranges.push(crate::relay::console::IpRange {
-                description: "office".into(),
-                net: "203.0.114.0/28".parse().unwrap(),
-                enabled: true,
-            })
-        })
-        .unwrap();
+        let v4 = plan_for(Target::Postfix, false, ipv4_only).unwrap();
         assert!(
             probe_command(&v4).ends_with(" -4"),
             "{}",
@@ -703,12 +696,8 @@ mod tests {
     /// that shows the dialogue.
     #[test]
     fn no_verify_command_prints_the_smtp_dialogue() {
-        use crate::relay::console::Authentication;
         for target in Target::ALL {
-            let plan = plan_for(target, true, |c, s| {
-                c.authentication = Authentication::SmtpAuth;
-                s.auth_user = Some("relay@example.com".to_owned());
-            });
+            let plan = plan_for(target, true, smtp_auth);
             let Ok(plan) = plan else { continue };
             let opts = Options {
                 edition: (target == Target::Exchange).then_some(Edition::E2019),
@@ -748,9 +737,9 @@ mod tests {
 
 #[cfg(test)]
 pub(crate) mod testing {
-    use super::Target;
-    use crate::relay::console::ConsoleSetting;
-    use crate::relay::plan::{plan, Capabilities, ClientPlan, PlanError, Site};
+    use super::{Artifact, Form, GenError, Target};
+    use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
+    use crate::relay::plan::{plan, Capabilities, ClientPlan, InternalRoute, PlanError, Site};
 
     /// The site every generator test starts from: HELO mail.example.com, mail domain
     /// example.com, everything else default.
@@ -770,6 +759,46 @@ pub(crate) mod testing {
         f: impl FnOnce(&mut ConsoleSetting, &mut Site),
     ) -> Result<ClientPlan, PlanError> {
         plan_with_caps(target, target.capabilities(), force, f)
+    }
+
+    /// What the generator `render` makes of the plan [`plan_for`] makes for `target` (not
+    /// forced), in the target's natural form.
+    pub(crate) fn artifact(
+        target: Target,
+        render: fn(&ClientPlan, Form) -> Result<Artifact, GenError>,
+        f: impl FnOnce(&mut ConsoleSetting, &mut Site),
+    ) -> Result<Artifact, GenError> {
+        render(&plan_for(target, false, f).unwrap(), Form::Natural)
+    }
+
+    /// SMTP AUTH instead of IP authentication, as relay@example.com.
+    pub(crate) fn smtp_auth(c: &mut ConsoleSetting, s: &mut Site) {
+        c.authentication = Authentication::SmtpAuth;
+        s.auth_user = Some("relay@example.com".to_owned());
+    }
+
+    /// One registered range, IPv4 (the office's 203.0.113.0/28): the plan goes IPv4-only.
+    pub(crate) fn ipv4_only(c: &mut ConsoleSetting, _: &mut Site) {
+        c.ranges.push(IpRange {
+            description: "office".into(),
+            net: "203.0.113.0/28".parse().unwrap(),
+            enabled: true,
+        });
+    }
+
+    /// Two internal domains: corp.example.com to mailhub.corp.example.com, and
+    /// lab.example.net by its MX hosts.
+    pub(crate) fn internal_domains(_: &mut ConsoleSetting, s: &mut Site) {
+        s.internal = vec![
+            InternalRoute {
+                domain: "corp.example.com".parse().unwrap(),
+                host: Some("mailhub.corp.example.com".parse().unwrap()),
+            },
+            InternalRoute {
+                domain: "lab.example.net".parse().unwrap(),
+                host: None,
+            },
+        ];
     }
 
     /// [`plan_for`] with other capabilities than the target's: a plan the real ones would

@@ -147,14 +147,13 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing::plan_for;
-    use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
+    use crate::gen::testing::{self, ipv4_only, smtp_auth};
+    use crate::relay::console::ConsoleSetting;
     use crate::relay::plan::{Site, TlsPreference};
     use crate::relay::Port;
 
     fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Artifact {
-        let p = plan_for(Target::Msmtp, false, f).unwrap();
-        render(&p, Form::Natural).unwrap()
+        testing::artifact(Target::Msmtp, render, f).unwrap()
     }
 
     #[test]
@@ -186,10 +185,7 @@ mod tests {
 
     #[test]
     fn smtp_auth_reads_the_password_from_a_file() {
-        let a = artifact(|c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".to_owned());
-        });
+        let a = artifact(smtp_auth);
         let rc = &a.files[0].lines;
         assert!(rc.contains(&"auth on".to_owned()));
         assert!(rc.contains(&"user relay@example.com".to_owned()));
@@ -213,13 +209,7 @@ mod tests {
 
     #[test]
     fn ipv4_only_is_flagged() {
-        let a = artifact(|c, _| {
-            c.ranges.push(IpRange {
-                description: "office".into(),
-                net: "203.0.113.0/28".parse().unwrap(),
-                enabled: true,
-            })
-        });
+        let a = artifact(ipv4_only);
         assert!(a.files[0]
             .lines
             .iter()

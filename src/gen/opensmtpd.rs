@@ -190,14 +190,13 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing::plan_for;
-    use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
+    use crate::gen::testing::{self, internal_domains, ipv4_only, smtp_auth};
+    use crate::relay::console::ConsoleSetting;
     use crate::relay::plan::{Site, TlsPreference};
     use crate::relay::Port;
 
     fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Artifact {
-        let p = plan_for(Target::Opensmtpd, false, f).unwrap();
-        render(&p, Form::Natural).unwrap()
+        testing::artifact(Target::Opensmtpd, render, f).unwrap()
     }
 
     #[test]
@@ -216,8 +215,7 @@ mod tests {
     #[test]
     fn port_465_with_auth_is_smtps_with_a_label() {
         let a = artifact(|c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".to_owned());
+            smtp_auth(c, s);
             s.port = Some(Port::Smtps);
         });
         let conf = &a.files[0].lines;
@@ -259,18 +257,7 @@ mod tests {
 
     #[test]
     fn internal_matches_come_before_the_relay_match() {
-        let a = artifact(|_, s| {
-            s.internal = vec![
-                InternalRoute {
-                    domain: "corp.example.com".parse().unwrap(),
-                    host: Some("mailhub.corp.example.com".parse().unwrap()),
-                },
-                InternalRoute {
-                    domain: "lab.example.net".parse().unwrap(),
-                    host: None,
-                },
-            ]
-        });
+        let a = artifact(internal_domains);
         let conf = &a.files[0].lines;
         assert!(conf.contains(&"action \"internal-corp.example.com\" relay host smtp://mailhub.corp.example.com helo mail.example.com".to_owned()));
         assert!(conf.contains(
@@ -289,13 +276,7 @@ mod tests {
 
     #[test]
     fn ipv4_only_points_at_src() {
-        let a = artifact(|c, _| {
-            c.ranges.push(IpRange {
-                description: "office".into(),
-                net: "203.0.113.0/28".parse().unwrap(),
-                enabled: true,
-            })
-        });
+        let a = artifact(ipv4_only);
         assert!(a.files[0]
             .lines
             .iter()

@@ -208,14 +208,13 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing::plan_for;
-    use crate::relay::console::{Authentication, ConsoleSetting};
+    use crate::gen::testing::{self, smtp_auth};
+    use crate::relay::console::ConsoleSetting;
     use crate::relay::plan::{Site, TlsPreference};
     use crate::relay::Port;
 
     fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Artifact {
-        let p = plan_for(Target::Postfix, false, f).unwrap();
-        render(&p, Form::Natural).unwrap()
+        testing::artifact(Target::Postfix, render, f).unwrap()
     }
 
     fn param<'a>(a: &'a Artifact, name: &str) -> Option<&'a str> {
@@ -223,11 +222,6 @@ mod tests {
             l.strip_prefix(name)
                 .and_then(|rest| rest.strip_prefix(" = "))
         })
-    }
-
-    fn smtp_auth(c: &mut ConsoleSetting, s: &mut Site) {
-        c.authentication = Authentication::SmtpAuth;
-        s.auth_user = Some("relay@example.com".to_owned());
     }
 
     /// `encrypt` takes any certificate: SMTP AUTH went to a self-signed impostor. Required

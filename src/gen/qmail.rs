@@ -124,9 +124,9 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing::plan_for;
-    use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
-    use crate::relay::plan::{ClientPlan, InternalRoute, NoteLevel, PlanError, Site};
+    use crate::gen::testing::{internal_domains, ipv4_only, plan_for};
+    use crate::relay::console::{Authentication, ConsoleSetting};
+    use crate::relay::plan::{ClientPlan, NoteLevel, PlanError, Site};
     use crate::relay::Port;
 
     /// Starts from a plan qmail meets without --force: Require TLS off, IP authentication.
@@ -149,19 +149,7 @@ mod tests {
 
     #[test]
     fn internal_routes_come_before_the_relay_route() {
-        let a = artifact(false, |_, s| {
-            s.internal = vec![
-                InternalRoute {
-                    domain: "corp.example.com".parse().unwrap(),
-                    host: Some("mailhub.corp.example.com".parse().unwrap()),
-                },
-                InternalRoute {
-                    domain: "lab.example.net".parse().unwrap(),
-                    host: None,
-                },
-            ]
-        })
-        .unwrap();
+        let a = artifact(false, internal_domains).unwrap();
         let routes = &a.files[0];
         assert_eq!(routes.path, SMTPROUTES);
         assert_eq!(routes.comment, None);
@@ -219,14 +207,7 @@ mod tests {
 
     #[test]
     fn ipv4_only_ranges_need_nothing_from_stock_qmail() {
-        let a = artifact(false, |c, _| {
-            c.ranges.push(IpRange {
-                description: "office".into(),
-                net: "203.0.113.0/28".parse().unwrap(),
-                enabled: true,
-            })
-        })
-        .unwrap();
+        let a = artifact(false, ipv4_only).unwrap();
         assert!(a.notes.iter().any(|n| n.text.contains("IPv4 only")));
     }
 }

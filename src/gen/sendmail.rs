@@ -260,14 +260,13 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing;
-    use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
-    use crate::relay::plan::{Capabilities, InternalRoute, Site};
+    use crate::gen::testing::{self, internal_domains, ipv4_only, smtp_auth};
+    use crate::relay::console::ConsoleSetting;
+    use crate::relay::plan::{Capabilities, Site};
     use crate::relay::Port;
 
     fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Result<Artifact, GenError> {
-        let p = testing::plan_for(Target::Sendmail, false, f).unwrap();
-        render(&p, Form::Natural)
+        testing::artifact(Target::Sendmail, render, f)
     }
 
     fn all_lines(a: &Artifact) -> Vec<&str> {
@@ -316,11 +315,7 @@ mod tests {
 
     #[test]
     fn smtp_auth_writes_only_the_placeholder() {
-        let a = artifact(|c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".to_owned());
-        })
-        .unwrap();
+        let a = artifact(smtp_auth).unwrap();
         let auth = a.files.iter().find(|f| f.path == AUTHINFO).unwrap();
         assert_eq!(auth.mode, Some("0600"));
         assert!(auth.lines[1].starts_with("AuthInfo:smtp-relay.gmail.com \"U:relay@example.com\""));
@@ -336,19 +331,7 @@ mod tests {
 
     #[test]
     fn internal_routes_go_to_the_mailertable() {
-        let a = artifact(|_, s| {
-            s.internal = vec![
-                InternalRoute {
-                    domain: "corp.example.com".parse().unwrap(),
-                    host: Some("mailhub.corp.example.com".parse().unwrap()),
-                },
-                InternalRoute {
-                    domain: "lab.example.net".parse().unwrap(),
-                    host: None,
-                },
-            ]
-        })
-        .unwrap();
+        let a = artifact(internal_domains).unwrap();
         let mt = a.files.iter().find(|f| f.path == MAILERTABLE).unwrap();
         assert_eq!(
             &mt.lines[1..],
@@ -379,14 +362,7 @@ mod tests {
 
     #[test]
     fn ipv4_only_is_flagged_in_the_file_and_the_notes() {
-        let a = artifact(|c, _| {
-            c.ranges.push(IpRange {
-                description: "office".into(),
-                net: "203.0.113.0/28".parse().unwrap(),
-                enabled: true,
-            })
-        })
-        .unwrap();
+        let a = artifact(ipv4_only).unwrap();
         assert!(a.files[0]
             .lines
             .iter()
