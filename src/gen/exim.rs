@@ -137,21 +137,15 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     ]);
 
     if let Some(sasl) = &plan.sasl {
-        a.files.push(
+        a.add_secret(
             FileEdit::create(
                 PASSWD_CLIENT,
                 format!("the SMTP AUTH credentials, keyed by the relay's host name; replace {PASSWORD_PLACEHOLDER} with an app password"),
                 passwd_client(plan, &sasl.username),
             )
-            .mode("0640")
             .headed("#", plan),
+            Some(("Debian-exim", "Exim reads it as Debian-exim")),
         );
-        a.commands.push(sh(
-            format!("chown root:Debian-exim {PASSWD_CLIENT}"),
-            "Exim reads it as Debian-exim",
-        ));
-        a.commands
-            .push(sh(format!("chmod 640 {PASSWD_CLIENT}"), "and nobody else"));
         a.notes.push(Note::info(
             "Debian's client authenticators send PLAIN/LOGIN only inside TLS; Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8",
             APP_PASSWORDS,

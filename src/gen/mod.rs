@@ -425,6 +425,29 @@ impl Artifact {
             notes: Vec::new(),
         })
     }
+
+    /// Adds `file`, which holds the SMTP AUTH password, and the commands that leave it
+    /// readable by root and, when given, the `reader` group (named with why it reads it),
+    /// and by nobody else: mode 0640 with a reader, 0600 without.
+    fn add_secret(&mut self, file: FileEdit, reader: Option<(&str, &str)>) {
+        let path = file.path.clone();
+        match reader {
+            Some((group, why)) => {
+                self.files.push(file.mode("0640"));
+                self.commands
+                    .push(sh(format!("chown root:{group} {path}"), why));
+                self.commands
+                    .push(sh(format!("chmod 640 {path}"), "and nobody else"));
+            }
+            None => {
+                self.files.push(file.mode("0600"));
+                self.commands.push(sh(
+                    format!("chmod 600 {path}"),
+                    "keep the password readable by root only",
+                ));
+            }
+        }
+    }
 }
 
 /// A request the target cannot satisfy.

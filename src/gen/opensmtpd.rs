@@ -110,22 +110,16 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     );
 
     if let Some(sasl) = &plan.sasl {
-        a.files.push(
+        a.add_secret(
             FileEdit::create(
                 SECRETS,
                 // Debian's opensmtpd package has no /etc/mail (OpenBSD has one).
                 format!("the SMTP AUTH credentials (label user:password); replace {PASSWORD_PLACEHOLDER} with an app password; on Debian create the directory first: mkdir -m 755 -p {SECRETS_DIR}"),
                 vec![format!("{LABEL} {}:{PASSWORD_PLACEHOLDER}", sasl.username)],
             )
-            .mode("0640")
             .headed("#", plan),
+            Some(("opensmtpd", "smtpd reads it (group _smtpd on OpenBSD)")),
         );
-        a.commands.push(sh(
-            format!("chown root:opensmtpd {SECRETS}"),
-            "smtpd reads it (group _smtpd on OpenBSD)",
-        ));
-        a.commands
-            .push(sh(format!("chmod 640 {SECRETS}"), "and nobody else"));
         a.notes.push(Note::info(
             "smtpd.conf(5): credentials are used only with smtp+tls:// and smtps://; Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8",
             APP_PASSWORDS,

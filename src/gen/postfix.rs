@@ -114,7 +114,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     }
 
     if let Some(sasl) = &plan.sasl {
-        a.files.push(
+        a.add_secret(
             FileEdit::create(
                 SASL_PASSWD,
                 format!("the SMTP AUTH credentials; the key must be exactly the relayhost value; replace {PASSWORD_PLACEHOLDER} with an app password"),
@@ -124,13 +124,9 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
                     sasl.username
                 )],
             )
-            .mode("0600")
             .comments("#"),
+            None,
         );
-        a.commands.push(sh(
-            format!("chmod 600 {SASL_PASSWD}"),
-            "keep the password readable by root only",
-        ));
         a.commands.push(sh(
             format!("postmap hash:{SASL_PASSWD}"),
             "build the lookup table Postfix reads",

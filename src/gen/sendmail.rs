@@ -164,7 +164,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ));
     }
     if let Some(sasl) = &plan.sasl {
-        a.files.push(
+        a.add_secret(
             FileEdit::create(
                 AUTHINFO,
                 format!("the SMTP AUTH credentials for the relay; replace {PASSWORD_PLACEHOLDER} with an app password"),
@@ -174,13 +174,9 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
                     user = sasl.username
                 )],
             )
-            .mode("0600")
             .headed("#", plan),
+            None,
         );
-        a.commands.push(sh(
-            format!("chmod 600 {AUTHINFO}"),
-            "keep the password readable by root only",
-        ));
         a.commands.push(sh(
             format!("makemap hash {AUTHINFO} < {AUTHINFO}"),
             "build the authinfo map",
