@@ -220,7 +220,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 
     a.verify = vec![
         "exim4 -bt you@example.org    # expect: router = smarthost, transport = remote_smtp_smarthost".to_owned(),
-        super::test_message(plan, "sendmail -f ", Some("/var/log/exim4/mainlog")),
+        super::test_message(plan, super::SENDMAIL_SUBMIT, Some("/var/log/exim4/mainlog")),
     ];
     Ok(a)
 }

@@ -569,6 +569,13 @@ fn relaying(what: &str, plan: &ClientPlan) -> String {
     format!("{what}: relay through {}", plan_summary(plan))
 }
 
+/// The submission command of every MTA that installs a sendmail-compatible one, as
+/// [`test_message`] takes it.
+const SENDMAIL_SUBMIT: &str = "sendmail -f ";
+
+/// The log Debian's syslog writes mail to.
+const MAIL_LOG: &str = "/var/log/mail.log";
+
 /// The `verify` line that sends one test message through the relay: a short message,
 /// piped into `submit` (the host's own submission command), from the plan's test sender
 /// to you@example.org; then `&& tail -f LOG` to watch it leave, for a command that does

@@ -175,8 +175,8 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
 
     a.verify = vec![super::test_message(
         plan,
-        "sendmail -f ",
-        Some("/var/log/mail.log"),
+        super::SENDMAIL_SUBMIT,
+        Some(super::MAIL_LOG),
     )];
     Ok(a)
 }

@@ -248,7 +248,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ),
         // Never `sendmail -v`: it shows the SMTP dialogue, AUTH PLAIN and the password
         // in base64 included. relayctl send-test redacts it; the log never has it.
-        super::test_message(plan, "sendmail -f ", Some("/var/log/mail.log")),
+        super::test_message(plan, super::SENDMAIL_SUBMIT, Some(super::MAIL_LOG)),
     ];
     Ok(a)
 }
