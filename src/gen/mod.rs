@@ -507,11 +507,9 @@ pub fn render(target: Target, plan: &ClientPlan, opts: &Options) -> Result<Artif
         Target::Postfix => postfix::render(plan, opts.form)?,
         Target::Sendmail => sendmail::render(plan, opts.form)?,
         Target::Qmail => qmail::render(plan, opts.form)?,
+        // check_options has refused Exchange without an edition, and --edge before 2007.
         Target::Exchange => {
             let edition = opts.edition.ok_or(GenError::NoEdition)?;
-            if opts.edge && !edition.has_shell() {
-                return Err(GenError::EdgeBeforeE2007);
-            }
             exchange::render(plan, edition, opts.edge, opts.form)?
         }
         Target::Domino => domino::render(plan, opts.form)?,
@@ -641,7 +639,6 @@ fn test_by_hand(plan: &ClientPlan, from: &str) -> String {
 /// A placeholder that stands for the SMTP AUTH password in generated files; never a secret.
 pub const PASSWORD_PLACEHOLDER: &str = "APP_PASSWORD";
 
-/// Fixtures shared by the generators' unit tests.
 /// The `relayctl probe` command line that checks `plan` (the plan says what to check; this
 /// spells it as a command, as the generators spell configuration).
 pub fn probe_command(plan: &ClientPlan) -> String {
