@@ -113,7 +113,7 @@ _relayctl() {
 
     case "${cmd}" in
         relayctl)
-            opts="init gen check probe send-test explain lint sim completions man help -h -V --color --help --version"
+            opts="init gen check probe send-test explain lint sim completions man help -q -h -V --color --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,7 +131,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__check)
-            opts="cidr helo help -h --color --help"
+            opts="cidr helo help -q -h --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -149,7 +149,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__check__subcmd__cidr)
-            opts="-h --range --from-config --canonical --ipv6-egress --format --fail-on --color --help"
+            opts="-q -h --range --from-config --canonical --ipv6-egress --format --fail-on --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -187,7 +187,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__check__subcmd__helo)
-            opts="-h --ip --domain --nameserver --timeout --format --fail-on --color --help"
+            opts="-q -h --ip --domain --nameserver --timeout --format --fail-on --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -285,7 +285,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__completions)
-            opts="bash zsh fish powershell elvish -h --color --help"
+            opts="bash zsh fish powershell elvish -q -h --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -303,7 +303,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__explain)
-            opts="-h --format --color --help"
+            opts="-q -h --format --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,7 +325,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__gen)
-            opts="postfix sendmail qmail exchange domino groupwise macos exim opensmtpd msmtp console -h --edition --edge --as --force --format --config --allowed-senders --auth --require-tls --no-require-tls --range --helo --domain --internal-domain --relay-host --port --tls --auth-user --licences --color --help"
+            opts="postfix sendmail qmail exchange domino groupwise macos exim opensmtpd msmtp console -q -h --edition --edge --as --force --format --config --allowed-senders --auth --require-tls --no-require-tls --range --helo --domain --internal-domain --relay-host --port --tls --auth-user --licences --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -599,7 +599,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__init)
-            opts="-h --force --mta --allowed-senders --auth --require-tls --no-require-tls --range --helo --domain --internal-domain --relay-host --port --tls --auth-user --licences --color --help"
+            opts="-q -h --force --mta --allowed-senders --auth --require-tls --no-require-tls --range --helo --domain --internal-domain --relay-host --port --tls --auth-user --licences --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -665,7 +665,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__lint)
-            opts="-L -h --type --config --format --fail-on --list-rules --allow-empty --follow --color --help"
+            opts="-L -q -h --type --config --format --fail-on --list-rules --allow-empty --follow --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -699,7 +699,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__man)
-            opts="-h --out-dir --color --help"
+            opts="-q -h --out-dir --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -721,7 +721,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__probe)
-            opts="-4 -6 -h --host --ipv4 --ipv6 --helo --timeout --ca-file --insecure --nameserver --config --port --auth-user --password-file --oauth-token-file --auth-mech --allow-plaintext-auth --mail-from --rcpt --transcript --format --color --help"
+            opts="-4 -6 -q -h --host --ipv4 --ipv6 --helo --timeout --ca-file --insecure --nameserver --config --port --auth-user --password-file --oauth-token-file --auth-mech --allow-plaintext-auth --mail-from --rcpt --transcript --format --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -795,7 +795,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__send__subcmd__test)
-            opts="-4 -6 -h --host --ipv4 --ipv6 --helo --timeout --ca-file --insecure --nameserver --config --port --auth-user --password-file --oauth-token-file --auth-mech --allow-plaintext-auth --from --to --subject --transcript --format --color --help"
+            opts="-4 -6 -q -h --host --ipv4 --ipv6 --helo --timeout --ca-file --insecure --nameserver --config --port --auth-user --password-file --oauth-token-file --auth-mech --allow-plaintext-auth --from --to --subject --transcript --format --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -873,7 +873,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__sim)
-            opts="-h --config --listen --ports --port-base --users --hostname --cert-name --state-dir --cert --key --client-ip --discard --limits-scale --fault --max-connections --timeout --format --color --help"
+            opts="-q -h --config --listen --ports --port-base --users --hostname --cert-name --state-dir --cert --key --client-ip --discard --limits-scale --fault --max-connections --timeout --format --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -19,6 +19,8 @@ set edit:completion:arg-completer[relayctl] = {|@words|
     var completions = [
         &'relayctl'= {
             cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
+            cand -q 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
+            cand --quiet 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -52,6 +54,8 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --force 'Overwrite an existing file (a regular file only, which keeps its permission mode)'
             cand --require-tls 'Console "Require TLS encryption" is ticked (the default)'
             cand --no-require-tls 'Console "Require TLS encryption" is not ticked'
+            cand -q 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
+            cand --quiet 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -76,11 +80,15 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --force 'Write output even for a plan the MTA cannot fully meet (qmail without TLS)'
             cand --require-tls 'Console "Require TLS encryption" is ticked (the default)'
             cand --no-require-tls 'Console "Require TLS encryption" is not ticked'
+            cand -q 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
+            cand --quiet 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'relayctl;check'= {
             cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
+            cand -q 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
+            cand --quiet 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand cidr 'Validate IP ranges for the Admin console''s SMTP relay setting'
@@ -95,6 +103,8 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --fail-on 'Exit 1 when a finding of at least this severity is found'
             cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
             cand --canonical 'Print the canonical list (valid ranges, split and merged, ready to paste into the console) on stdout, and the findings on stderr. Text format only: JSON always holds it'
+            cand -q 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
+            cand --quiet 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -106,6 +116,8 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --format 'Output format'
             cand --fail-on 'Exit 1 when a finding of at least this severity is found'
             cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
+            cand -q 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
+            cand --quiet 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -143,6 +155,8 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --insecure 'Do not verify the server''s certificate (prints a warning; for diagnosis only)'
             cand --allow-plaintext-auth 'Send credentials even without TLS (they cross the network in clear)'
             cand --transcript 'Print the SMTP dialogue of every connection (AUTH redacted)'
+            cand -q 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
+            cand --quiet 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -170,12 +184,16 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --insecure 'Do not verify the server''s certificate (prints a warning; for diagnosis only)'
             cand --allow-plaintext-auth 'Send credentials even without TLS (they cross the network in clear)'
             cand --transcript 'Print the SMTP dialogue (credentials and the message body redacted)'
+            cand -q 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
+            cand --quiet 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'relayctl;explain'= {
             cand --format 'Output format'
             cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
+            cand -q 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
+            cand --quiet 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -189,6 +207,8 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --allow-empty 'Exit 0 when the paths hold no configuration file relayctl recognises (default: 3, so a wrong path in CI does not pass)'
             cand -L 'Follow symbolic links inside the directories walked (default: links below a given directory are skipped, so the walk stays in its tree; a path given is always read)'
             cand --follow 'Follow symbolic links inside the directories walked (default: links below a given directory are skipped, so the walk stays in its tree; a path given is always read)'
+            cand -q 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
+            cand --quiet 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -211,17 +231,23 @@ set edit:completion:arg-completer[relayctl] = {|@words|
             cand --format 'Output format of the ready line'
             cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
             cand --discard 'Accept messages without storing them'
+            cand -q 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
+            cand --quiet 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'relayctl;completions'= {
             cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
+            cand -q 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
+            cand --quiet 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'relayctl;man'= {
             cand --out-dir 'The directory to write into'
             cand --color 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never'
+            cand -q 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
+            cand --quiet 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_relayctl_global_optspecs
-    string join \n color= h/help V/version
+    string join \n color= q/quiet h/help V/version
 end
 
 function __fish_relayctl_needs_command
@@ -27,6 +27,7 @@ end
 complete -c relayctl -n "__fish_relayctl_needs_command" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c relayctl -n "__fish_relayctl_needs_command" -s q -l quiet -d 'Quiet, for scripts: nothing on stderr but a failure\'s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
 complete -c relayctl -n "__fish_relayctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_needs_command" -s V -l version -d 'Print version'
 complete -c relayctl -n "__fish_relayctl_needs_command" -f -a "init" -d 'Write a commented relay.toml describing your relay setting'
@@ -74,6 +75,7 @@ never\t'Never colour'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l force -d 'Overwrite an existing file (a regular file only, which keeps its permission mode)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l require-tls -d 'Console "Require TLS encryption" is ticked (the default)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand init" -l no-require-tls -d 'Console "Require TLS encryption" is not ticked'
+complete -c relayctl -n "__fish_relayctl_using_subcommand init" -s q -l quiet -d 'Quiet, for scripts: nothing on stderr but a failure\'s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
 complete -c relayctl -n "__fish_relayctl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l edition -d 'Exchange edition' -r -f -a "2000\t''
 2003\t''
@@ -112,10 +114,12 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l edge -d 'Excha
 complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l force -d 'Write output even for a plan the MTA cannot fully meet (qmail without TLS)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l require-tls -d 'Console "Require TLS encryption" is ticked (the default)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -l no-require-tls -d 'Console "Require TLS encryption" is not ticked'
+complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -s q -l quiet -d 'Quiet, for scripts: nothing on stderr but a failure\'s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
 complete -c relayctl -n "__fish_relayctl_using_subcommand gen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and not __fish_seen_subcommand_from cidr helo help" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and not __fish_seen_subcommand_from cidr helo help" -s q -l quiet -d 'Quiet, for scripts: nothing on stderr but a failure\'s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and not __fish_seen_subcommand_from cidr helo help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and not __fish_seen_subcommand_from cidr helo help" -f -a "cidr" -d 'Validate IP ranges for the Admin console\'s SMTP relay setting'
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and not __fish_seen_subcommand_from cidr helo help" -f -a "helo" -d 'Check the name this server presents in HELO/EHLO, with DNS evidence'
@@ -133,6 +137,7 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen
 always\t'Always colour'
 never\t'Never colour'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from cidr" -l canonical -d 'Print the canonical list (valid ranges, split and merged, ready to paste into the console) on stdout, and the findings on stderr. Text format only: JSON always holds it'
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from cidr" -s q -l quiet -d 'Quiet, for scripts: nothing on stderr but a failure\'s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from cidr" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from helo" -l ip -d 'The server\'s public address, for forward-confirmed reverse DNS' -r
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from helo" -l domain -d 'One of your Workspace domains (repeatable)' -r
@@ -145,6 +150,7 @@ warning\t'Exit 1 when there is a warning or an error'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from helo" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from helo" -s q -l quiet -d 'Quiet, for scripts: nothing on stderr but a failure\'s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from helo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "cidr" -d 'Validate IP ranges for the Admin console\'s SMTP relay setting'
 complete -c relayctl -n "__fish_relayctl_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "helo" -d 'Check the name this server presents in HELO/EHLO, with DNS evidence'
@@ -176,6 +182,7 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -s 6 -l ipv6 -d
 complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l insecure -d 'Do not verify the server\'s certificate (prints a warning; for diagnosis only)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l allow-plaintext-auth -d 'Send credentials even without TLS (they cross the network in clear)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -l transcript -d 'Print the SMTP dialogue of every connection (AUTH redacted)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -s q -l quiet -d 'Quiet, for scripts: nothing on stderr but a failure\'s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
 complete -c relayctl -n "__fish_relayctl_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l host -d 'Relay host (default: relay.toml\'s, else smtp-relay.gmail.com)' -r
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l helo -d 'The HELO/EHLO name (default: relay.toml\'s, else this machine\'s FQDN)' -r
@@ -204,12 +211,14 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -s 6 -l ipv
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l insecure -d 'Do not verify the server\'s certificate (prints a warning; for diagnosis only)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l allow-plaintext-auth -d 'Send credentials even without TLS (they cross the network in clear)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -l transcript -d 'Print the SMTP dialogue (credentials and the message body redacted)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -s q -l quiet -d 'Quiet, for scripts: nothing on stderr but a failure\'s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
 complete -c relayctl -n "__fish_relayctl_using_subcommand send-test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand explain" -l format -d 'Output format' -r -f -a "text\t'Paste-ready text'
 json\t'One JSON document (see docs/json.md)'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand explain" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand explain" -s q -l quiet -d 'Quiet, for scripts: nothing on stderr but a failure\'s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
 complete -c relayctl -n "__fish_relayctl_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l type -d 'The kind of every file given (default: from the name, else the content)' -r -f -a "postfix\t'main.cf (master.cf and maps beside it) or `postconf -n` output'
 sendmail\t'sendmail.mc (authinfo, access, mailertable beside it)'
@@ -232,6 +241,7 @@ never\t'Never colour'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l list-rules -d 'Print the rules (id, severity, what, fix, source) and exit'
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l allow-empty -d 'Exit 0 when the paths hold no configuration file relayctl recognises (default: 3, so a wrong path in CI does not pass)'
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -s L -l follow -d 'Follow symbolic links inside the directories walked (default: links below a given directory are skipped, so the walk stays in its tree; a path given is always read)'
+complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -s q -l quiet -d 'Quiet, for scripts: nothing on stderr but a failure\'s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l config -d 'relay.toml whose [console] (and site.domains) sim enforces (default: ./relay.toml when it exists, else the console defaults)' -r -F
 complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l listen -d 'The address to listen on (any address is allowed; loopback by default)' -r
@@ -254,15 +264,18 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l color -d 'When
 always\t'Always colour'
 never\t'Never colour'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -l discard -d 'Accept messages without storing them'
+complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -s q -l quiet -d 'Quiet, for scripts: nothing on stderr but a failure\'s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
 complete -c relayctl -n "__fish_relayctl_using_subcommand sim" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand completions" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand completions" -s q -l quiet -d 'Quiet, for scripts: nothing on stderr but a failure\'s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
 complete -c relayctl -n "__fish_relayctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand man" -l out-dir -d 'The directory to write into' -r -F
 complete -c relayctl -n "__fish_relayctl_using_subcommand man" -l color -d 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c relayctl -n "__fish_relayctl_using_subcommand man" -s q -l quiet -d 'Quiet, for scripts: nothing on stderr but a failure\'s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged'
 complete -c relayctl -n "__fish_relayctl_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint sim completions man help" -f -a "init" -d 'Write a commented relay.toml describing your relay setting'
 complete -c relayctl -n "__fish_relayctl_using_subcommand help; and not __fish_seen_subcommand_from init gen check probe send-test explain lint sim completions man help" -f -a "gen" -d 'Write the configuration for your MTA that matches your relay setting'

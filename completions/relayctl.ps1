@@ -22,6 +22,8 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
     $completions = @(switch ($command) {
         'relayctl' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -56,6 +58,8 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite an existing file (a regular file only, which keeps its permission mode)')
             [CompletionResult]::new('--require-tls', '--require-tls', [CompletionResultType]::ParameterName, 'Console "Require TLS encryption" is ticked (the default)')
             [CompletionResult]::new('--no-require-tls', '--no-require-tls', [CompletionResultType]::ParameterName, 'Console "Require TLS encryption" is not ticked')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -81,12 +85,16 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Write output even for a plan the MTA cannot fully meet (qmail without TLS)')
             [CompletionResult]::new('--require-tls', '--require-tls', [CompletionResultType]::ParameterName, 'Console "Require TLS encryption" is ticked (the default)')
             [CompletionResult]::new('--no-require-tls', '--no-require-tls', [CompletionResultType]::ParameterName, 'Console "Require TLS encryption" is not ticked')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'relayctl;check' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('cidr', 'cidr', [CompletionResultType]::ParameterValue, 'Validate IP ranges for the Admin console''s SMTP relay setting')
@@ -102,6 +110,8 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Exit 1 when a finding of at least this severity is found')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never')
             [CompletionResult]::new('--canonical', '--canonical', [CompletionResultType]::ParameterName, 'Print the canonical list (valid ranges, split and merged, ready to paste into the console) on stdout, and the findings on stderr. Text format only: JSON always holds it')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -114,6 +124,8 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Exit 1 when a finding of at least this severity is found')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -156,6 +168,8 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (prints a warning; for diagnosis only)')
             [CompletionResult]::new('--allow-plaintext-auth', '--allow-plaintext-auth', [CompletionResultType]::ParameterName, 'Send credentials even without TLS (they cross the network in clear)')
             [CompletionResult]::new('--transcript', '--transcript', [CompletionResultType]::ParameterName, 'Print the SMTP dialogue of every connection (AUTH redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -184,6 +198,8 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (prints a warning; for diagnosis only)')
             [CompletionResult]::new('--allow-plaintext-auth', '--allow-plaintext-auth', [CompletionResultType]::ParameterName, 'Send credentials even without TLS (they cross the network in clear)')
             [CompletionResult]::new('--transcript', '--transcript', [CompletionResultType]::ParameterName, 'Print the SMTP dialogue (credentials and the message body redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -191,6 +207,8 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
         'relayctl;explain' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -205,6 +223,8 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('--allow-empty', '--allow-empty', [CompletionResultType]::ParameterName, 'Exit 0 when the paths hold no configuration file relayctl recognises (default: 3, so a wrong path in CI does not pass)')
             [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Follow symbolic links inside the directories walked (default: links below a given directory are skipped, so the walk stays in its tree; a path given is always read)')
             [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Follow symbolic links inside the directories walked (default: links below a given directory are skipped, so the walk stays in its tree; a path given is always read)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -228,12 +248,16 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the ready line')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never')
             [CompletionResult]::new('--discard', '--discard', [CompletionResultType]::ParameterName, 'Accept messages without storing them')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'relayctl;completions' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -241,6 +265,8 @@ Register-ArgumentCompleter -Native -CommandName 'relayctl' -ScriptBlock {
         'relayctl;man' {
             [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'The directory to write into')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour text output: auto (a terminal; NO_COLOR turns it off, CLICOLOR_FORCE on), always, never')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet, for scripts: nothing on stderr but a failure''s one `relayctl: ...` line (no progress, notes, warnings or summaries); stdout and the exit code are unchanged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

@@ -24,6 +24,10 @@ pub struct Cli {
     /// always, never.
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+    /// Quiet, for scripts: nothing on stderr but a failure's one `relayctl: ...` line (no
+    /// progress, notes, warnings or summaries); stdout and the exit code are unchanged.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
 /// `--color`.

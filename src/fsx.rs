@@ -1,9 +1,9 @@
 //! File helpers: bounded reads and atomic writes. The only place besides `main.rs` and
 //! `host.rs` that touches the file system.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{Mode, OFlags};
@@ -181,13 +181,24 @@ pub fn open(path: &Path) -> Result<File, Error> {
     })
 }
 
-/// Writes `contents` to `path` atomically: a temporary file in the same directory, synced,
-/// then renamed over the target, so a crash never leaves a half-written file. With
-/// `overwrite` false, an existing file is refused (checked again at the rename through
-/// a hard link, so a file created meanwhile is not clobbered). With `overwrite`, only a
-/// regular file (or a symlink to one, which is replaced by the new file) is replaced, and
-/// the new file keeps the old one's permission bits (a 0600 relay.toml stays 0600).
+/// Writes `contents` to `path` atomically: a temporary file in the same directory
+/// (`tempfile`, removed again on any failure), synced, then renamed over the target, so a
+/// crash or an error never leaves a half-written file. With `overwrite` false, an existing
+/// file is refused (checked again at the rename, which does not replace, so a file created
+/// meanwhile is not clobbered). With `overwrite`, only a regular file (or a symlink to one,
+/// which is replaced by the new file) is replaced, and the new file keeps the old one's
+/// permission bits (a 0600 relay.toml stays 0600); a new file gets the mode a plain create
+/// gives (0666 minus the umask), not the temporary file's 0600.
 pub fn write_atomic(path: &Path, contents: &[u8], overwrite: bool) -> Result<(), Error> {
+    write_atomic_with(path, overwrite, |f| f.write_all(contents))
+}
+
+/// [`write_atomic`], with the contents written by `fill` (a test makes it fail midway).
+fn write_atomic_with(
+    path: &Path,
+    overwrite: bool,
+    fill: impl FnOnce(&mut File) -> io::Result<()>,
+) -> Result<(), Error> {
     let write_err = |source| Error::Write {
         path: path.to_owned(),
         source,
@@ -209,41 +220,35 @@ pub fn write_atomic(path: &Path, contents: &[u8], overwrite: bool) -> Result<(),
     let name = path
         .file_name()
         .ok_or_else(|| Error::Value(format!("{} is not a file name", path.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| -> io::Result<()> {
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        if let Some(mode) = keep_mode {
-            // Created no wider than the old file (the umask may narrow it), then set exactly.
-            options.mode(mode);
-        }
-        let mut f = options.open(&tmp)?;
-        if let Some(mode) = keep_mode {
-            f.set_permissions(fs::Permissions::from_mode(mode))?;
-        }
-        f.write_all(contents)?;
-        f.sync_all()?;
-        drop(f);
-        if overwrite {
-            fs::rename(&tmp, path)
-        } else {
-            // link(2) fails if the target appeared meanwhile; rename would replace it.
-            fs::hard_link(&tmp, path)?;
-            fs::remove_file(&tmp)
-        }
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    // Created no wider than the old file (or than a plain create: 0666, both narrowed by
+    // the umask), then, when an old file's bits are kept, set exactly.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", name.to_string_lossy()))
+        .suffix(".tmp")
+        .permissions(fs::Permissions::from_mode(keep_mode.unwrap_or(0o666)))
+        .tempfile_in(&dir)
+        .map_err(write_err)?;
+    if let Some(mode) = keep_mode {
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(mode))
+            .map_err(write_err)?;
     }
-    match result {
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::Exists {
+    fill(tmp.as_file_mut()).map_err(write_err)?;
+    tmp.as_file().sync_all().map_err(write_err)?;
+    // On failure the error holds the temporary file, which is removed when it drops.
+    let persisted = if overwrite {
+        tmp.persist(path)
+    } else {
+        // Does not replace a file that appeared meanwhile (renameat2 RENAME_NOREPLACE, or
+        // link(2) + unlink where the kernel lacks it); rename would.
+        tmp.persist_noclobber(path)
+    };
+    match persisted {
+        Ok(_) => Ok(()),
+        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Err(Error::Exists {
             path: path.to_owned(),
         }),
-        other => other.map_err(write_err),
+        Err(e) => Err(write_err(e.error)),
     }
 }
 
@@ -266,6 +271,68 @@ mod tests {
         assert_eq!(
             fs::read_dir(dir.path()).unwrap().count(),
             1,
+            "no temp file left"
+        );
+    }
+
+    #[test]
+    fn a_write_that_fails_midway_leaves_the_target_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("relay.toml");
+        fs::write(&p, b"old contents").unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
+        for overwrite in [true, false] {
+            let e = write_atomic_with(&p, overwrite, |f| {
+                f.write_all(b"half of the new")?;
+                Err(io::Error::other("disk full"))
+            });
+            if !overwrite {
+                // refused before anything is written
+                assert!(matches!(e, Err(Error::Exists { .. })), "{e:?}");
+                continue;
+            }
+            let msg = e.unwrap_err().to_string();
+            assert_eq!(msg, format!("{}: cannot write: disk full", p.display()));
+        }
+        let fresh = dir.path().join("new.toml");
+        let e = write_atomic_with(&fresh, false, |f| {
+            f.write_all(b"half")?;
+            Err(io::Error::other("disk full"))
+        });
+        assert!(matches!(e, Err(Error::Write { .. })), "{e:?}");
+        assert!(!fresh.exists(), "no half-written new file");
+        assert_eq!(fs::read(&p).unwrap(), b"old contents");
+        let mode = fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let left: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["relay.toml"], "no temp file left");
+    }
+
+    #[test]
+    fn a_new_file_gets_the_mode_of_a_plain_create() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        fs::write(&plain, b"x").unwrap();
+        let p = dir.path().join("relay.toml");
+        write_atomic(&p, b"x", false).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&p), mode(&plain), "0666 minus the umask, not 0600");
+        // A file created meanwhile under the target name is not clobbered either.
+        let mut calls = 0;
+        let e = write_atomic_with(&p.with_file_name("race.toml"), false, |f| {
+            calls += 1;
+            fs::write(dir.path().join("race.toml"), b"theirs")?;
+            f.write_all(b"ours")
+        });
+        assert_eq!(calls, 1);
+        assert!(matches!(e, Err(Error::Exists { .. })), "{e:?}");
+        assert_eq!(fs::read(dir.path().join("race.toml")).unwrap(), b"theirs");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            3,
             "no temp file left"
         );
     }

@@ -1,4 +1,5 @@
-//! The machine's own name, the default HELO name. Reads the kernel's host name and
+//! The machine's own name, the default HELO name. Reads the kernel's host name
+//! (gethostname, through the `hostname` crate: Linux, macOS and the BSDs alike) and
 //! /etc/hosts; used only by `commands`.
 //!
 //! `hostname --fqdn` would ask the resolver, which can hang for the resolver's whole
@@ -10,11 +11,7 @@
 /// name /etc/hosts gives it, else the bare host name (which the caller then refuses with
 /// a message saying what to set).
 pub fn machine_name() -> Option<String> {
-    let short = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .ok()?
-        .trim()
-        .to_owned();
+    let short = hostname::get().ok()?.into_string().ok()?.trim().to_owned();
     if short.is_empty() {
         return None;
     }
@@ -351,6 +348,21 @@ fe800000000000000000000000000000 40 00000000000000000000000000000000 00 00000000
             Ipv6Egress::default()
         );
         assert_eq!(ipv6_egress_from("", ""), Ipv6Egress::default());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_machine_name_is_the_kernels() {
+        // The name /proc shows, as is when qualified, else qualified from /etc/hosts.
+        let Ok(kernel) = std::fs::read_to_string("/proc/sys/kernel/hostname") else {
+            return;
+        };
+        let kernel = kernel.trim();
+        let name = machine_name().unwrap_or_default();
+        assert!(
+            name == kernel || (!kernel.contains('.') && name.starts_with(&format!("{kernel}."))),
+            "{name:?} for the kernel's {kernel:?}"
+        );
     }
 
     #[test]

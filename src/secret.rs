@@ -1,13 +1,13 @@
 //! Secrets: a password or token read from an environment variable, a file or a prompt,
-//! never from the command line. A [`Secret`] prints as "(redacted)" in Debug and Display,
-//! so a stray `{:?}` cannot leak it; the value is reached only through [`Secret::expose`].
+//! never from the command line. The value type, [`Secret`] (redacted in Debug and Display),
+//! is the pure `crate::redacted::Secret`, re-exported here for the callers of the readers.
 
-use std::fmt;
 use std::io::{self, BufRead, IsTerminal};
 use std::path::Path;
 
 use crate::error::Error;
 use crate::fsx;
+pub use crate::redacted::Secret;
 
 /// The environment variable that holds the SMTP AUTH password.
 pub const PASSWORD_ENV: &str = "RELAYCTL_PASSWORD";
@@ -17,34 +17,6 @@ pub const OAUTH_TOKEN_ENV: &str = "RELAYCTL_OAUTH_TOKEN";
 
 /// A secret file's first line may hold a long OAuth token, never megabytes.
 const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
-
-/// A password or token. Its text never appears in Debug or Display output.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a value (tests, and the readers below).
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    /// The secret's text, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("(redacted)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("(redacted)")
-    }
-}
 
 /// Where a secret came from, for messages ("from RELAYCTL_PASSWORD").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +75,7 @@ fn first_line<R: BufRead>(input: R, label: &str) -> Result<Secret, Error> {
     let first = text.strip_suffix('\n').unwrap_or(text);
     let first = first.strip_suffix('\r').unwrap_or(first);
     check_value(first).map_err(|why| bad(format!("line 1: {why}")))?;
-    Ok(Secret(first.to_owned()))
+    Ok(Secret::new(first))
 }
 
 /// Reads a secret from the environment variable `var` when it is set and not empty.
@@ -112,7 +84,7 @@ pub fn from_env(var: &'static str) -> Result<Option<Secret>, Error> {
         Ok(v) if v.is_empty() => Ok(None),
         Ok(v) => {
             check_value(&v).map_err(|why| Error::Value(format!("{var}: {why}")))?;
-            Ok(Some(Secret(v)))
+            Ok(Some(Secret::new(v)))
         }
         Err(std::env::VarError::NotPresent) => Ok(None),
         Err(std::env::VarError::NotUnicode(_)) => {
@@ -138,7 +110,7 @@ pub fn prompt(question: &str) -> Result<Secret, Error> {
         }
     })?;
     check_value(&v).map_err(|why| Error::Value(format!("password: {why}")))?;
-    Ok(Secret(v))
+    Ok(Secret::new(v))
 }
 
 fn check_value(v: &str) -> Result<(), &'static str> {
@@ -154,13 +126,6 @@ fn check_value(v: &str) -> Result<(), &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn debug_and_display_redact() {
-        let s = Secret::new("hunter2");
-        assert_eq!(format!("{s:?} {s}"), "(redacted) (redacted)");
-        assert_eq!(s.expose(), "hunter2");
-    }
 
     #[test]
     fn values_are_checked() {

@@ -132,6 +132,10 @@ sources! {
         "Requirements for Internet Hosts: Application and Support",
         "https://www.rfc-editor.org/rfc/rfc1123",
         "Host name syntax (§2.1).";
+    Rfc "RFC 1912",
+        "Common DNS Operational and Configuration Errors",
+        "https://www.rfc-editor.org/rfc/rfc1912",
+        "Every address should have a PTR record that matches a forward record (§2.1): the forward-confirmed reverse DNS of `check helo --ip`.";
     Rfc "RFC 1918",
         "Address Allocation for Private Internets",
         "https://www.rfc-editor.org/rfc/rfc1918",

@@ -104,15 +104,33 @@ fn set_helo(name: &str) -> String {
     )
 }
 
-fn finding(rule: &'static str, severity: Severity, message: String, fix: String) -> Finding {
-    Finding {
-        rule,
-        severity,
-        line: None,
-        related_lines: Vec::new(),
-        message,
-        fix: Some(fix),
+const FACT_HELO: &str =
+    "Google 2956491 \"Route outgoing SMTP relay messages through Google\" (HELO)";
+const FACT_SYNTAX: &str = "RFC 5321 §4.1.1.1; RFC 1123 §2.1";
+const FACT_LITERAL: &str =
+    "RFC 5321 §4.1.3; Google 2956491 \"Route outgoing SMTP relay messages through Google\" (HELO)";
+const FACT_DNS: &str = "RFC 5321 §2.3.5; RFC 1035 §4.1.1";
+const FACT_PTR: &str = "RFC 1912 §2.1";
+
+/// Every source a HELO finding cites (tests check them against docs/sources.md).
+pub const FACTS: &[&str] = &[FACT_HELO, FACT_SYNTAX, FACT_LITERAL, FACT_DNS, FACT_PTR];
+
+/// The public source a HELO rule rests on.
+fn fact(rule: &str) -> &'static str {
+    match rule {
+        "helo-syntax" => FACT_SYNTAX,
+        "helo-address-literal" | "helo-private-literal" => FACT_LITERAL,
+        r if r.starts_with("fcrdns-") => FACT_PTR,
+        "helo-no-address" | "helo-nxdomain" | "helo-servfail" | "helo-dns-refused"
+        | "helo-dns-timeout" | "helo-dns-error" => FACT_DNS,
+        _ => FACT_HELO,
     }
+}
+
+fn finding(rule: &'static str, severity: Severity, message: String, fix: String) -> Finding {
+    Finding::new(rule, severity, message)
+        .fix(fix)
+        .fact(fact(rule))
 }
 
 /// Applies the name rules to NAME: syntax (RFC 1123 labels and lengths, ASCII only), a
@@ -336,6 +354,37 @@ impl<T> Query<T> {
     /// The records (empty when the query failed).
     pub fn answers(&self) -> &[T] {
         self.result.as_deref().unwrap_or(&[])
+    }
+
+    /// The outcome in one word, as JSON and text spell it: `answer`, `nxdomain`, `nodata`,
+    /// `servfail`, `refused`, `timeout`, `unreachable` or `error`.
+    pub fn outcome(&self) -> &'static str {
+        match &self.result {
+            Ok(_) => "answer",
+            Err(DnsError::NxDomain) => "nxdomain",
+            Err(DnsError::NoRecords) => "nodata",
+            Err(DnsError::ServFail) => "servfail",
+            Err(DnsError::Refused) => "refused",
+            Err(DnsError::Timeout) => "timeout",
+            Err(DnsError::Unreachable(_)) => "unreachable",
+            Err(DnsError::Other(_)) => "error",
+        }
+    }
+
+    /// Why the query failed, in words (None when it was answered).
+    pub fn error(&self) -> Option<String> {
+        self.result.as_ref().err().map(DnsError::to_string)
+    }
+
+    /// The no-answer outcomes read by people: NXDOMAIN and NODATA say "none", the others
+    /// "failed: why" (None when answered).
+    pub fn failure_text(&self) -> Option<String> {
+        match &self.result {
+            Ok(_) => None,
+            Err(DnsError::NxDomain) => Some("none: NXDOMAIN (the name does not exist)".to_owned()),
+            Err(DnsError::NoRecords) => Some("none (NODATA)".to_owned()),
+            Err(e) => Some(format!("failed: {e}")),
+        }
     }
 }
 
@@ -576,14 +625,12 @@ fn domain_finding(h: &Hostname, domains: &[Domain], yes: bool, ex: &str) -> Find
             .iter()
             .find(|d| h.is_in_domain(d))
             .map_or_else(String::new, Domain::to_string);
-        return Finding {
-            rule: "helo-in-domain",
-            severity: Severity::Info,
-            line: None,
-            related_lines: Vec::new(),
-            message: format!("{show} is in your domain {d}: the relay can tie this HELO to your account, as \"Any addresses\" and empty envelope senders need"),
-            fix: None,
-        };
+        return Finding::new(
+            "helo-in-domain",
+            Severity::Note,
+            format!("{show} is in your domain {d}: the relay can tie this HELO to your account, as \"Any addresses\" and empty envelope senders need"),
+        )
+        .fact(FACT_HELO);
     }
     let list: Vec<String> = domains.iter().map(Domain::to_string).collect();
     // Google help 2956491 (HELO, "Any addresses") and 6140680#invalidcred.
@@ -745,12 +792,16 @@ mod tests {
     use std::collections::HashMap;
     use std::sync::Mutex;
 
-    fn rules(input: &str) -> Vec<(&'static str, Severity)> {
+    fn rules(input: &str) -> Vec<(String, Severity)> {
         check_name(input, &[])
             .findings
             .iter()
-            .map(|f| (f.rule, f.severity))
+            .map(|f| (f.rule.to_string(), f.severity))
             .collect()
+    }
+
+    fn owned(want: &[(&str, Severity)]) -> Vec<(String, Severity)> {
+        want.iter().map(|(r, s)| ((*r).to_owned(), *s)).collect()
     }
 
     /// (why, NAME, the rules and severities it gets)
@@ -878,7 +929,7 @@ mod tests {
             ),
         ];
         for (why, input, want) in cases {
-            assert_eq!(rules(input), *want, "{why}: {input:?}");
+            assert_eq!(rules(input), owned(want), "{why}: {input:?}");
         }
     }
 
@@ -894,23 +945,23 @@ mod tests {
         );
         assert!(c.findings[0].message.contains("1048576"));
         let dotted = vec!["abcdefghi"; 26].join(".");
-        assert_eq!(rules(&dotted), [("helo-syntax", Severity::Error)]);
+        assert_eq!(rules(&dotted), owned(&[("helo-syntax", Severity::Error)]));
         let binary: String = (0u8..=255).map(char::from).collect();
-        assert_eq!(rules(&binary), [("helo-syntax", Severity::Error)]);
+        assert_eq!(rules(&binary), owned(&[("helo-syntax", Severity::Error)]));
     }
 
     #[test]
     fn fixes_name_what_to_set() {
         let d: Vec<Domain> = vec!["example.org".parse().unwrap()];
         let c = check_name("localhost", &d);
-        let fix = c.findings[0].fix.as_deref().unwrap();
+        let fix = c.findings[0].fix.clone();
         assert!(fix.contains("smtp_helo_name = mail.example.org"), "{fix}");
         assert!(
             fix.contains("relayctl gen <mta> --helo mail.example.org"),
             "{fix}"
         );
         let c = check_name("mailhost", &d);
-        let fix = c.findings[0].fix.as_deref().unwrap();
+        let fix = c.findings[0].fix.clone();
         assert!(fix.contains("mailhost.example.org"), "{fix}");
     }
 
@@ -972,8 +1023,8 @@ mod tests {
         report(check, ip, domains, ev)
     }
 
-    fn ids(r: &HeloReport) -> Vec<&'static str> {
-        r.findings.iter().map(|f| f.rule).collect()
+    fn ids(r: &HeloReport) -> Vec<&str> {
+        r.findings.iter().map(|f| f.rule.as_ref()).collect()
     }
 
     #[test]
@@ -997,8 +1048,6 @@ mod tests {
         assert_eq!(ids(&mismatch), ["fcrdns-mismatch"]);
         assert!(mismatch.findings[0]
             .fix
-            .as_deref()
-            .unwrap()
             .contains("present other.example.com"));
         assert_eq!(
             mismatch.evidence.as_ref().unwrap().forward_confirmed(),

@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::fsx;
 use crate::lint::{self, Context, FileReport, Finding, LintReport, Severity};
-use crate::mta::{self, FileType, ObservedPlan, SourceFile, Span};
+use crate::mta::{self, FileType, SourceFile, Span};
 use crate::relay::plan::Capabilities;
 use crate::report::untrusted;
 
@@ -88,10 +88,7 @@ pub(super) fn run(args: LintArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> 
         }
         crate::report::lint::write_summary(&report, &mut *io.err).map_err(Error::Output)?;
     }
-    let at = match threshold(args.fail_on) {
-        crate::check::Severity::Error => Severity::Error,
-        _ => Severity::Warning,
-    };
+    let at = threshold(args.fail_on);
     Ok(if report.count_at(at) > 0 {
         ExitStatus::Findings
     } else if unreadable {
@@ -311,15 +308,7 @@ fn unreadable(name: &str, t: Option<FileType>, u: Unreadable) -> FileReport {
     FileReport {
         file: name.to_owned(),
         file_type: t,
-        findings: vec![Finding {
-            rule: lint::UNREADABLE.id,
-            severity: Severity::Error,
-            span: None,
-            message: u.why,
-            fix: u.fix,
-            fact: lint::UNREADABLE.fact,
-            suppressed: false,
-        }],
+        findings: vec![lint::UNREADABLE.finding(Severity::Error, None, u.why, u.fix)],
     }
 }
 
@@ -362,39 +351,13 @@ fn lint_file(path: &Path, forced: Option<FileType>, ctx: &Context) -> FileReport
         name: name.clone(),
         text,
     };
-    let mut observed = match t {
-        FileType::PostfixMain | FileType::PostfixMaster | FileType::PostfixMap => {
-            if t == FileType::PostfixMain {
-                mta::postfix::read(&primary, &beside)
-            } else {
-                match beside("main.cf") {
-                    Some(main) => mta::postfix::read(&main, &beside),
-                    None => ObservedPlan::default(),
-                }
-            }
-        }
-        FileType::SendmailMc => mta::sendmail::read(&primary, &beside),
-        FileType::Qmail => mta::qmail::read(&primary, &beside),
-        FileType::EximConf | FileType::EximPasswd => {
-            if t == FileType::EximConf {
-                mta::exim::read(&primary, &beside)
-            } else {
-                match beside("update-exim4.conf.conf") {
-                    Some(main) => mta::exim::read(&main, &beside),
-                    None => ObservedPlan::default(),
-                }
-            }
-        }
-        FileType::Opensmtpd => mta::opensmtpd::read(&primary, &beside),
-        FileType::Msmtp => mta::msmtp::read(&primary, &beside),
-        FileType::Exchange => mta::exchange::read(&primary, &beside),
-        FileType::RelayToml => {
-            return FileReport {
-                file: name.clone(),
-                file_type: Some(t),
-                findings: relay_toml(&primary),
-            }
-        }
+    let Some(mut observed) = mta::read(t, &primary, &beside) else {
+        // Not an MTA's configuration: relay.toml itself.
+        return FileReport {
+            file: name.clone(),
+            file_type: Some(t),
+            findings: relay_toml(&primary),
+        };
     };
     if let Some(line) = bad_utf8_line {
         observed.syntax.push(mta::SyntaxProblem {
@@ -413,14 +376,13 @@ fn lint_file(path: &Path, forced: Option<FileType>, ctx: &Context) -> FileReport
 
 /// relay.toml itself: its syntax and the plan it describes.
 fn relay_toml(f: &SourceFile) -> Vec<Finding> {
-    let mk = |line: u32, message: String| Finding {
-        rule: lint::RELAY_TOML.id,
-        severity: Severity::Error,
-        span: Some(Span::new(&f.name, line, 1)),
-        message,
-        fix: lint::RELAY_TOML.fix.to_owned(),
-        fact: lint::RELAY_TOML.fact,
-        suppressed: false,
+    let mk = |line: u32, message: String| {
+        lint::RELAY_TOML.finding(
+            Severity::Error,
+            Some(Span::new(&f.name, line, 1)),
+            message,
+            lint::RELAY_TOML.fix.to_owned(),
+        )
     };
     match crate::config::parse(&f.text) {
         Err(e) => vec![mk(u32::try_from(e.line).unwrap_or(1), e.message)],

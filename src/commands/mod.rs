@@ -41,7 +41,23 @@ pub struct Io<'a> {
 pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     // Decided once for every command; the first call wins (one command per process).
     let _ = COLOR.set(cli.color);
-    match cli.command {
+    if cli.quiet {
+        // Everything a command writes on stderr is progress, a note, a warning or a
+        // summary; a failure is printed by main from the returned error, so it stays.
+        let mut sink = std::io::sink();
+        let mut quiet = Io {
+            out: &mut *io.out,
+            err: &mut sink,
+        };
+        return dispatch(cli.command, &mut quiet, false);
+    }
+    dispatch(cli.command, io, true)
+}
+
+/// Runs one command; `progress`: spinners may be drawn (on a terminal).
+fn dispatch(command: Command, io: &mut Io<'_>, progress: bool) -> Result<ExitStatus, Error> {
+    let _ = PROGRESS.set(progress);
+    match command {
         Command::Init(args) => init::run(args, io),
         Command::Gen(args) => gen::run(args, io),
         Command::Check(CheckCommand::Cidr(args)) => check_cidr::run(args, io),
@@ -54,6 +70,14 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
         Command::Completions(args) => meta::completions(args, io),
         Command::Man(args) => meta::man(args),
     }
+}
+
+/// Whether spinners may be drawn (not with `--quiet`), set once by [`run`].
+static PROGRESS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Whether to draw spinners: not with `--quiet`, only on a terminal's stderr.
+fn spinners_wanted() -> bool {
+    PROGRESS.get().copied().unwrap_or(true) && std::io::stderr().is_terminal()
 }
 
 /// `--color`, set once by [`run`].

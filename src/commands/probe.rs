@@ -3,8 +3,6 @@
 //! adapters (hickory resolver, TCP + rustls dialer) and the spinners; the probe itself
 //! sees only traits.
 
-use std::io::IsTerminal;
-
 use super::connect::{self, Target};
 use super::progress::Progress;
 use super::Io;
@@ -87,17 +85,8 @@ fn probe(args: &ProbeArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     let resolver = resolver(args, &target)?;
     let dialer = TcpDialer { trust };
 
-    let progress = Progress::spinners(text && std::io::stderr().is_terminal());
-    let on_event = |ev: Event| match ev {
-        Event::Started { port, addr } => progress.start(
-            format!("{port} {addr}"),
-            format!("port {port} {}: probing", addr.ip()),
-        ),
-        Event::Finished { port, addr, status } => progress.finish(
-            format!("{port} {addr}"),
-            format!("port {port} {}: {}", addr.ip(), status.as_str()),
-        ),
-    };
+    let progress = Progress::spinners(text && super::spinners_wanted());
+    let on_event = |ev: Event| progress.connection(ev, "probing");
     let result = probe::run(&req, &ctx, resolver.as_ref(), &dialer, &on_event);
     progress.clear();
     let report = result.map_err(|e| Error::Network {
@@ -112,9 +101,7 @@ fn probe(args: &ProbeArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
         }
         ProbeFormatArg::Json => render::write_json(&report, &mut *io.out),
         ProbeFormatArg::Text => {
-            let style = render::Style {
-                color: super::stdout_paint().color,
-            };
+            let style = super::stdout_paint();
             render::write_text(&report, style, &mut *io.out).and_then(|()| {
                 if args.transcript {
                     writeln!(io.out)?;

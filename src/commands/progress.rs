@@ -16,6 +16,7 @@ use std::io;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
+use crate::probe::Event;
 use crate::terminal;
 
 /// How often the spinners turn.
@@ -86,6 +87,21 @@ impl Progress {
     pub fn finish(&self, key: String, message: String) {
         if let Some(tx) = &self.tx {
             let _ = tx.send(Msg::Finish { key, message });
+        }
+    }
+
+    /// A probe's or a send-test's event as a spinner line: one per port and address,
+    /// `verb` (`probing`, `sending`) while it runs, its status when it ends.
+    pub fn connection(&self, ev: Event, verb: &str) {
+        match ev {
+            Event::Started { port, addr } => self.start(
+                format!("{port} {addr}"),
+                format!("port {port} {}: {verb}", addr.ip()),
+            ),
+            Event::Finished { port, addr, status } => self.finish(
+                format!("{port} {addr}"),
+                format!("port {port} {}: {}", addr.ip(), status.as_str()),
+            ),
         }
     }
 

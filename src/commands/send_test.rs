@@ -10,7 +10,6 @@
 //! resolved or reached, or the network ended the session (a timeout, a closed or reset
 //! connection).
 
-use std::io::IsTerminal;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::connect::{self, Target};
@@ -20,9 +19,9 @@ use crate::cli::{FormatArg, SendTestArgs};
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::net::smtp::TcpDialer;
-use crate::probe::send::{self as sending, Failure, MessageInfo, TlsProblem, Verdict};
+use crate::probe::send::{self as sending, MessageInfo, Verdict};
 use crate::probe::{self, Context, Event, Family, ProbeRequest};
-use crate::report::send_test::{self as render, Advice, SendResult};
+use crate::report::send_test::{self as render, SendResult};
 use crate::smtp::message;
 use crate::smtp::{Credentials, PortSpec, TlsStart};
 
@@ -112,17 +111,8 @@ pub fn run(args: SendTestArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
         mta: target.site_mta.clone(),
     };
     let text = args.format == FormatArg::Text;
-    let progress = Progress::spinners(text && std::io::stderr().is_terminal());
-    let on_event = |ev: Event| match ev {
-        Event::Started { port, addr } => progress.start(
-            format!("{port} {addr}"),
-            format!("port {port} {}: sending", addr.ip()),
-        ),
-        Event::Finished { port, addr, status } => progress.finish(
-            format!("{port} {addr}"),
-            format!("port {port} {}: {}", addr.ip(), status.as_str()),
-        ),
-    };
+    let progress = Progress::spinners(text && super::spinners_wanted());
+    let on_event = |ev: Event| progress.connection(ev, "sending");
     let sent = probe::send(&req, &ctx, resolver.as_ref(), &dialer, &on_event);
     progress.clear();
     let report = sent.map_err(|e| Error::Network {
@@ -151,7 +141,7 @@ pub fn run(args: SendTestArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
             Ok(ExitStatus::Ok)
         }
         Verdict::Stopped(st) => {
-            let advice = advice(&st.failure, port);
+            let advice = sending::advice(&st.failure, port);
             let r = SendResult::Stopped(&st, Some(&advice));
             write(&r, &warnings, transcript, args.format, io)?;
             Ok(ExitStatus::Findings)
@@ -223,105 +213,6 @@ fn body(target: &Target, port: PortSpec, creds: Option<&Credentials>, now: Syste
     )
 }
 
-/// What a stopped session means and what to do. A relay reply goes through the explain
-/// catalogue; the other failures are relayctl's own findings.
-fn advice(f: &Failure, port: PortSpec) -> Advice {
-    match f {
-        Failure::Refused { reply, .. } => explain_reply(&reply.one_line()),
-        Failure::Tls { problem, .. } => tls_advice(*problem, port),
-        Failure::NoStartTls => Advice {
-            summary: "the server did not offer STARTTLS, so nothing was sent".to_owned(),
-            cause: Some(
-                "Google's relay offers STARTTLS on ports 25 and 587; a firewall or an \
-                 antivirus doing SMTP inspection may strip it (a downgrade), or --host \
-                 does not point at Google"
-                    .to_owned(),
-            ),
-            fix: Some(
-                "check --host and the network path (disable SMTP inspection for \
-                 smtp-relay.gmail.com); or use port 465 (TLS on connect), which cannot \
-                 be downgraded"
-                    .to_owned(),
-            ),
-            ..Advice::default()
-        },
-        Failure::AuthNotOffered { reason } => Advice {
-            summary: format!("credentials not sent: {reason}; no message was sent"),
-            cause: Some(
-                "the EHLO answer after TLS offers no AUTH mechanism relayctl may use".to_owned(),
-            ),
-            fix: Some(
-                "check --host and --port; --auth-mech xoauth2 with a token if the relay \
-                 offers only XOAUTH2; or drop --auth-user if the console setting \
-                 identifies you by IP address"
-                    .to_owned(),
-            ),
-            ..Advice::default()
-        },
-        Failure::Protocol { .. } => Advice {
-            summary: "the server did not answer as an SMTP relay should".to_owned(),
-            cause: Some("an unexpected or malformed reply".to_owned()),
-            fix: Some("check --host and --port".to_owned()),
-            ..Advice::default()
-        },
-    }
-}
-
-fn tls_advice(p: TlsProblem, port: PortSpec) -> Advice {
-    let (cause, fix) = match p {
-        TlsProblem::NotValidForName => (
-            "the certificate names another host: --host is an IP address or an alias, or \
-             something on the path presents its own certificate",
-            "connect to smtp-relay.gmail.com by name; if you did, look for TLS inspection \
-             on the path",
-        ),
-        TlsProblem::UnknownIssuer => (
-            "the certificate does not chain to a public root: TLS inspection on the path, \
-             or a private relay",
-            "for a relay with a private CA pass --ca-file; otherwise find what intercepts \
-             TLS on the path",
-        ),
-        TlsProblem::Expired | TlsProblem::NotYetValid => (
-            "the certificate's validity does not cover this machine's current time",
-            "check this machine's clock (timedatectl, NTP) before suspecting the relay",
-        ),
-        TlsProblem::Revoked | TlsProblem::BadCertificate => (
-            "the certificate was rejected",
-            "find what presents this certificate on the path",
-        ),
-        TlsProblem::Handshake => (
-            if port.tls == TlsStart::Implicit {
-                "the server did not complete a TLS handshake on connect; it may expect \
-                 STARTTLS instead"
-            } else {
-                "the server did not complete the TLS handshake after STARTTLS"
-            },
-            "465 is TLS on connect, 25 and 587 are STARTTLS; for another port say which \
-             (2465/tls, 2587/starttls)",
-        ),
-    };
-    Advice {
-        summary: format!("{p}; no credential and no message was sent"),
-        cause: Some(cause.to_owned()),
-        fix: Some(fix.to_owned()),
-        ..Advice::default()
-    }
-}
-
-/// A relay reply through the explain catalogue (matched by text, else by code).
-fn explain_reply(reply: &str) -> Advice {
-    let e = crate::explain::explain(reply);
-    Advice {
-        id: Some(e.id.to_owned()),
-        summary: e.summary,
-        cause: Some(e.cause),
-        fix: Some(e.fix),
-        fact: Some(e.fact.to_owned()),
-        client_ip: e.client_ip,
-        temporary: e.temporary,
-    }
-}
-
 /// `2026-11-22T10:04:05Z`.
 fn rfc3339_utc(t: SystemTime) -> String {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -344,32 +235,5 @@ mod tests {
             let t = UNIX_EPOCH + Duration::from_secs(secs);
             assert_eq!(rfc3339_utc(t), want, "{name}");
         }
-    }
-
-    #[test]
-    fn refusals_go_through_the_catalogue() {
-        let a = explain_reply(
-            "535 5.7.8 Username and Password not accepted. For more information, go to \
-             https://support.google.com/mail/?p=BadCredentials x - gsmtp",
-        );
-        assert_eq!(a.id.as_deref(), Some("bad-credentials"));
-        let a = explain_reply(
-            "550 5.7.1 Invalid credentials for relay [203.0.113.9]. The IP address you've \
-             registered in your Workspace SMTP Relay service doesn't match the domain of the \
-             account this email is being sent from.",
-        );
-        assert_eq!(a.id.as_deref(), Some("invalid-credentials-for-relay"));
-        assert_eq!(a.client_ip, Some("203.0.113.9".parse().unwrap()));
-        assert!(!a.temporary);
-    }
-
-    #[test]
-    fn tls_advice_names_the_mode_for_handshakes() {
-        let a = tls_advice(
-            TlsProblem::Handshake,
-            PortSpec::new(465, TlsStart::Implicit),
-        );
-        assert!(a.cause.unwrap().contains("STARTTLS instead"));
-        assert!(a.summary.contains("no credential"));
     }
 }

@@ -5,6 +5,7 @@
 //! looks at the first 64 KiB of its input only. `relayctl explain`, probe and send-test
 //! share it.
 
+pub mod advice;
 pub mod catalog;
 pub mod normalise;
 pub mod status;
@@ -13,6 +14,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
+pub use advice::Advice;
 pub use catalog::{catalog, Entry, CATALOG};
 pub use normalise::{normalise, Enhanced, Normalised, MAX_INPUT_BYTES};
 

@@ -2,7 +2,7 @@
 //! allowed senders, authentication boxes, IP ranges, Require TLS) as the numbered steps
 //! of the "SMTP relay service" page, plus the settings around it. Decides nothing.
 
-use super::{check_form, Artifact, Form, GenError, Primary, Target};
+use super::{Artifact, Form, GenError, Target};
 use crate::relay::console::{AllowedSenders, Authentication};
 use crate::relay::plan::{ClientPlan, Note};
 
@@ -16,13 +16,22 @@ fn tick(on: bool) -> &'static str {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Console, form, &[Form::Steps], "steps")?;
     let setting = &plan.console;
     let auth = setting.authentication;
-    let mut notes = Vec::new();
+    let mut a = Artifact::new(
+        Target::Console,
+        form,
+        None,
+        format!(
+            "Google Admin console: SMTP relay service setting \"{}\" ({}; Require TLS {})",
+            setting.description,
+            auth,
+            if setting.require_tls { "on" } else { "off" }
+        ),
+    )?;
 
     // Google help 2956491: the console path, the privilege and the top-level-only rule.
-    let mut steps = vec![
+    a.steps.extend([
         "Sign in to the Google Admin console (admin.google.com) as a super administrator, or as an administrator with the Gmail settings privilege (a Workspace account, not one ending in @gmail.com)".to_owned(),
         "Go to Apps > Google Workspace > Gmail > Routing".to_owned(),
         "On the left, select the top-level organisational unit: the SMTP relay service setting can be added, edited and deleted there only (child units can only view it)".to_owned(),
@@ -37,10 +46,10 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             tick(auth.uses_smtp_auth()),
             Authentication::SmtpAuth
         ),
-    ];
+    ]);
     if auth.uses_ip() {
         for r in &setting.ranges {
-            steps.push(format!(
+            a.steps.push(format!(
                 "Click Add IP range: description \"{}\", IP address or range {}, Enabled {}; Save",
                 r.description,
                 r.net,
@@ -49,10 +58,10 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         }
         if setting.enabled_ranges().next().is_none() {
             // Google help 2956491, IP ranges: the server's own public address, as small as possible.
-            steps.push("Click Add IP range and enter the sending server's PUBLIC address (a single address, or the smallest range that covers your servers; at most 65,536 addresses); `relayctl probe` run on the server shows the address Google sees; tick Enabled; Save".to_owned());
+            a.steps.push("Click Add IP range and enter the sending server's PUBLIC address (a single address, or the smallest range that covers your servers; at most 65,536 addresses); `relayctl probe` run on the server shows the address Google sees; tick Enabled; Save".to_owned());
         }
     }
-    steps.push(format!(
+    a.steps.push(format!(
         "Encryption: {} \"Require TLS encryption\"{}",
         tick(setting.require_tls),
         if setting.require_tls {
@@ -61,7 +70,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             " (only if a sending server cannot do TLS)"
         }
     ));
-    steps.extend([
+    a.steps.extend([
         "Click Save (Add setting for a new one); if the page then shows a Save button at the bottom, click it too".to_owned(),
         "Allow up to an hour before the change applies; the Admin console's audit log records it".to_owned(),
         // Google help 2956491, comprehensive mail storage.
@@ -69,51 +78,38 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     ]);
     if let Some(s) = &plan.sasl {
         // Google help 176600: app passwords, and unmanaged accounts are refused.
-        steps.push(format!(
+        a.steps.push(format!(
             "SMTP AUTH user {}: it must be a registered, active Google Workspace user; turn on 2-Step Verification for it and create an app password, which the mail server uses instead of the account password",
             s.username
         ));
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             "some organisations turn app passwords off; then SMTP AUTH cannot work and IP authentication is the only option",
             "observed: docker-mailserver/docker-mailserver#4726 (app passwords turned off)",
         ));
     }
 
     if setting.allowed_senders == AllowedSenders::DomainAddresses {
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             "Google's current text for \"Only addresses in my domains\" says the sender must be in your primary domain (sub-domains allowed), where the G Suite-era article said any of your registered domains: test a sender in a secondary domain before relying on it",
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\": allowed senders",
         ));
     }
-    notes.push(Note::info(
+    a.notes.push(Note::info(
         "the relay setting can be changed at the top-level organisation only, and a change may take up to an hour to apply",
         "Google 2956491 \"Route outgoing SMTP relay messages through Google\": the SMTP relay service setting",
     ));
 
-    Ok(Artifact {
-        target: Target::Console,
-        edition: None,
-        title: format!(
-            "Google Admin console: SMTP relay service setting \"{}\" ({}; Require TLS {})",
-            setting.description,
-            auth,
-            if setting.require_tls { "on" } else { "off" }
-        ),
-        primary: Primary::Steps,
-        files: Vec::new(),
-        commands: Vec::new(),
-        steps,
-        verify: vec![
-            "then configure the sending server with the same settings: relayctl gen <your MTA> (postfix, sendmail, exchange --edition <year>, ...), and run its probe line from that server".to_owned(),
-        ],
-        notes,
-    })
+    a.verify = vec![
+        "then configure the sending server with the same settings: relayctl gen <your MTA> (postfix, sendmail, exchange --edition <year>, ...), and run its probe line from that server".to_owned(),
+    ];
+    Ok(a)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing::plan_for;
+    use crate::gen::testing::{plan_for, smtp_auth};
+    use crate::gen::Primary;
     use crate::relay::console::IpRange;
 
     fn range(desc: &str, net: &str, enabled: bool) -> IpRange {
@@ -168,11 +164,7 @@ mod tests {
 
     #[test]
     fn smtp_auth_needs_an_app_password() {
-        let p = plan_for(Target::Console, false, |c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".into());
-        })
-        .unwrap();
+        let p = plan_for(Target::Console, false, smtp_auth).unwrap();
         let a = render(&p, Form::Natural).unwrap();
         let t = a.steps.join("\n");
         assert!(t.contains("leave unticked \"Only accept mail from the specified IP addresses\"; tick \"Require SMTP Authentication\""), "{t}");

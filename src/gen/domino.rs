@@ -2,7 +2,7 @@
 //! steps: the article's relay host and transfer retry interval, then the HELO name, the
 //! outbound port and TLS, and SMTP AUTH where the release has it. Decides nothing.
 
-use super::{check_form, plan_summary, Artifact, Form, GenError, Primary, Target};
+use super::{relaying, Artifact, Form, GenError, Target};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 
 /// Where the outbound port settings live (Server document).
@@ -24,27 +24,26 @@ fn port_step(plan: &ClientPlan) -> String {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Domino, form, &[Form::Steps], "steps")?;
-    let mut notes = Vec::new();
+    let mut a = Artifact::new(Target::Domino, form, None, relaying("Domino", plan))?;
 
     // Google help 2956491, per-MTA instructions: the article's Domino R5/R6 procedure.
-    let mut steps = vec![
+    a.steps.extend([
         "Open Domino Administrator, click the Configuration tab, expand Messaging and click Configurations".to_owned(),
         "Double-click the Configuration Settings document of your Domino server and click Edit Configuration".to_owned(),
         format!(
             "Router/SMTP tab > Basics tab: set \"SMTP used when sending messages outside of the local Internet domain\" to Enabled and \"Relay host for messages leaving the local internet domain\" to {}",
             plan.relay_host
         ),
-    ];
+    ]);
     if let Some(s) = &plan.sasl {
         // HCL Domino admin help, "Enabling SMTP outbound authentication to relay hosts";
         // the field came with Domino 8.
-        steps.push(format!(
+        a.steps.push(format!(
             "Same tab: set \"Use authentication when sending messages to the relay host\" to Required, Name to {} and Password to the user's app password (this field exists from Domino 8 on; earlier releases cannot authenticate: use IP authentication there)",
             s.username
         ));
     }
-    steps.extend([
+    a.steps.extend([
         format!(
             "Router/SMTP tab > Restrictions and Controls tab > Transfer Controls tab: set \"Initial transfer retry interval\" to {} minute(s); the article asks for 1 minute or more",
             plan.timeouts.initial_retry_min
@@ -59,26 +58,26 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     ]);
 
     if plan.tls != TlsMode::Off {
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             "HCL's help says both servers need a TLS certificate for negotiated TLS: the Domino server needs its own key ring (Domino 12: TLS credentials) before it encrypts outbound SMTP",
             "HCL Domino Administrator help: outbound STARTTLS",
         ));
     }
     if plan.tls == TlsMode::StartTls {
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             "Domino's Negotiated SSL continues without encryption when the server does not offer STARTTLS, so Domino cannot insist on TLS; the relay offers it, and with \"Require TLS encryption\" on it refuses mail sent in clear",
             "HCL Domino Administrator help: outbound STARTTLS; Google 2956491 \"Route outgoing SMTP relay messages through Google\"",
         ));
     }
     if plan.sasl.is_some() {
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             "relayctl found no documented Domino setting that makes the Router verify the relay's certificate (its chain and the name smtp-relay.gmail.com): an impostor answering for the relay would get the app password. Prefer IP authentication where the server has a fixed public address",
             "HCL Domino Administrator help: outbound STARTTLS; RFC 6125",
         ));
     }
     for r in &plan.internal {
         // Google help 2956491, per-MTA instructions (qmail): internal domains keep their own route.
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             format!(
                 "{} must not go to Google: the relay host takes all mail leaving the local Internet domain, so route that domain to {} through its own Domino routing documents (relayctl does not spell them); the outbound port above applies to those connections too",
                 r.domain,
@@ -87,32 +86,24 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions",
         ));
     }
-    notes.push(Note::info(
+    a.notes.push(Note::info(
         "Google's article: Domino's default timeouts are fine; only the initial transfer retry interval changes",
         "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions: Domino",
     ));
 
-    Ok(Artifact {
-        target: Target::Domino,
-        edition: None,
-        title: format!("Domino: relay through {}", plan_summary(plan)),
-        primary: Primary::Steps,
-        files: Vec::new(),
-        commands: Vec::new(),
-        steps,
-        verify: vec![
-            format!("send a message from a Notes mailbox to an address outside your domains (for example you@example.org) and check that it arrives with a Received: header from {}", plan.relay_host),
-            format!("at the server console, `set config SMTPClientDebug=1` logs the outbound SMTP conversation: look for {}'s \"250 2.0.0 OK\" after DATA; `set config SMTPClientDebug=0` afterwards", plan.relay_host),
-        ],
-        notes,
-    })
+    a.verify = vec![
+        super::test_by_hand(plan, " from a Notes mailbox"),
+        format!("at the server console, `set config SMTPClientDebug=1` logs the outbound SMTP conversation: look for {}'s \"250 2.0.0 OK\" after DATA; `set config SMTPClientDebug=0` afterwards", plan.relay_host),
+    ];
+    Ok(a)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing;
-    use crate::relay::console::{Authentication, ConsoleSetting};
+    use crate::gen::testing::{self, smtp_auth};
+    use crate::gen::Primary;
+    use crate::relay::console::ConsoleSetting;
     use crate::relay::plan::Site;
     use crate::relay::Port;
 
@@ -145,8 +136,7 @@ mod tests {
     #[test]
     fn smtp_auth_and_implicit_tls() {
         let p = make(|c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".into());
+            smtp_auth(c, s);
             s.port = Some(Port::Smtps);
         });
         let t = render(&p, Form::Steps).unwrap().steps.join("\n");

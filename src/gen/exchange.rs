@@ -3,10 +3,9 @@
 //! from 2007 on, as Exchange Management Shell commands. Decides nothing: what Exchange
 //! cannot spell (TLS on connect) is refused with [`GenError::Unsupported`].
 
-use super::{check_form, plan_summary, Artifact, Command, Edition, Form, GenError, Primary};
-use super::{Shell, Target};
+use super::{by_family, ps, Target, IPV6_TRAP};
+use super::{relaying, Artifact, Command, Edition, Form, GenError, Primary};
 use crate::relay::plan::{ClientPlan, InternalRoute, Note, TlsMode};
-use crate::relay::Family;
 
 /// The send connector (or SMTP connector) relayctl has the admin create.
 const CONNECTOR: &str = "Outbound to Google";
@@ -80,14 +79,6 @@ fn tls_auth_switches(plan: &ClientPlan, edition: Edition) -> Option<String> {
     })
 }
 
-fn ps(line: String, purpose: impl Into<String>) -> Command {
-    Command {
-        shell: Shell::Powershell,
-        line,
-        purpose: purpose.into(),
-    }
-}
-
 /// The connector name for an internal route.
 fn internal_name(r: &InternalRoute) -> String {
     format!("Internal {}", r.domain)
@@ -114,9 +105,37 @@ fn internal_connector(r: &InternalRoute) -> Command {
     )
 }
 
+/// The commands that make or finish the Google connector: `line` (its New- or
+/// Set-SendConnector, run for `purpose`) with the certificate check, in the same line where
+/// the edition's cmdlet takes it (2013 and later) or as a line of its own (2010, whose
+/// early builds lack it); then the internal domains' connectors.
+fn connector_commands(
+    plan: &ClientPlan,
+    edition: Edition,
+    mut line: String,
+    purpose: String,
+) -> Vec<Command> {
+    let mut own_line = None;
+    if let Some(t) = tls_auth_switches(plan, edition) {
+        if edition >= Edition::E2013 {
+            line.push(' ');
+            line.push_str(&t);
+        } else {
+            own_line = Some(ps(
+                format!("Set-SendConnector {} {t}", ps_quote(CONNECTOR)),
+                "accept only the relay's own certificate (documented for Exchange 2010 SP2 and later; leave this line out on older 2010 builds)",
+            ));
+        }
+    }
+    let mut cmds = vec![ps(line, purpose)];
+    cmds.extend(own_line);
+    cmds.extend(plan.internal.iter().map(internal_connector));
+    cmds
+}
+
 /// The whole connector in one New-SendConnector, for `--as commands`.
 fn new_connector(plan: &ClientPlan, edition: Edition) -> Result<Vec<Command>, GenError> {
-    let mut line = format!(
+    let line = format!(
         "New-SendConnector -Name {} -Usage Internet -AddressSpaces * {} -SourceTransportServers $env:COMPUTERNAME -Comment {}",
         ps_quote(CONNECTOR),
         relay_switches(plan)?,
@@ -125,64 +144,35 @@ fn new_connector(plan: &ClientPlan, edition: Edition) -> Result<Vec<Command>, Ge
             plan.console.description
         ))
     );
-    let mut cmds = Vec::new();
-    match (tls_auth_switches(plan, edition), edition) {
-        (Some(t), e) if e >= Edition::E2013 => {
-            line.push(' ');
-            line.push_str(&t);
-        }
-        (Some(t), _) => cmds.push(ps(
-            format!("Set-SendConnector {} {t}", ps_quote(CONNECTOR)),
-            "accept only the relay's own certificate (documented for Exchange 2010 SP2 and later; leave this line out on older 2010 builds)",
-        )),
-        (None, _) => {}
-    }
     let source = if edition >= Edition::E2013 {
         "Mailbox"
     } else {
         "Hub Transport"
     };
-    cmds.insert(
-        0,
-        ps(
-            line,
-            format!("create the connector; run it on a {source} server that sends outbound mail, and add the others to -SourceTransportServers"),
-        ),
-    );
-    cmds.extend(plan.internal.iter().map(internal_connector));
-    Ok(cmds)
+    Ok(connector_commands(
+        plan,
+        edition,
+        line,
+        format!("create the connector; run it on a {source} server that sends outbound mail, and add the others to -SourceTransportServers"),
+    ))
 }
 
 /// What the consoles cannot set, as one Set-SendConnector (after the GUI steps).
 fn finish_connector(plan: &ClientPlan, edition: Edition) -> Result<Vec<Command>, GenError> {
-    let mut line = format!(
+    let line = format!(
         "Set-SendConnector {} -Port {} {} -Fqdn {}",
         ps_quote(CONNECTOR),
         plan.port.number(),
         tls_switches(plan.tls)?,
         super::helo(plan)
     );
-    let mut cmds = Vec::new();
-    match (tls_auth_switches(plan, edition), edition) {
-        (Some(t), e) if e >= Edition::E2013 => {
-            line.push(' ');
-            line.push_str(&t);
-        }
-        (Some(t), _) => cmds.push(ps(
-            format!("Set-SendConnector {} {t}", ps_quote(CONNECTOR)),
-            "accept only the relay's own certificate (documented for Exchange 2010 SP2 and later; leave this line out on older 2010 builds)",
-        )),
-        (None, _) => {}
-    }
-    cmds.insert(
-        0,
-        ps(
-            line,
-            "set the port, the TLS requirement and the HELO name, which the console does not show",
-        ),
-    );
-    cmds.extend(plan.internal.iter().map(internal_connector));
-    Ok(cmds)
+    Ok(connector_commands(
+        plan,
+        edition,
+        line,
+        "set the port, the TLS requirement and the HELO name, which the console does not show"
+            .to_owned(),
+    ))
 }
 
 /// The Edge procedure's shell side: edit the EdgeSync connector, synchronise, check.
@@ -206,15 +196,15 @@ fn edge_commands(plan: &ClientPlan, edition: Edition) -> Result<Vec<Command>, Ge
     }
     cmds.extend(plan.internal.iter().map(internal_connector));
     cmds.push(ps(
-        "Start-EdgeSynchronization".to_owned(),
+        "Start-EdgeSynchronization",
         "copy the connector to the Edge Transport servers now",
     ));
     cmds.push(ps(
-        "Get-SendConnector | Format-List Name,AddressSpaces,SmartHosts,Port,RequireTLS,Fqdn,SmartHostAuthMechanism,SourceTransportServers".to_owned(),
+        "Get-SendConnector | Format-List Name,AddressSpaces,SmartHosts,Port,RequireTLS,Fqdn,SmartHostAuthMechanism,SourceTransportServers",
         "on the Edge Transport server: the connector arrived with the same settings",
     ));
     cmds.push(ps(
-        "Get-ReceiveConnector | Format-List Name,RemoteIPRanges,AuthMechanism,PermissionGroups".to_owned(),
+        "Get-ReceiveConnector | Format-List Name,RemoteIPRanges,AuthMechanism,PermissionGroups",
         "on the Edge Transport server: RemoteIPRanges cover every Hub (Mailbox) server, AuthMechanism has ExchangeServer, PermissionGroups has ExchangeServers",
     ));
     Ok(cmds)
@@ -362,34 +352,32 @@ pub(super) fn render(
 ) -> Result<Artifact, GenError> {
     // Refused before any form: no Exchange edition spells TLS on connect.
     tls_switches(plan.tls)?;
-    let mut notes = Vec::new();
-    let connector_year = edition.year();
+    let what = format!(
+        "Microsoft Exchange {}{}",
+        edition.year(),
+        if edge { " with Edge Transport" } else { "" }
+    );
+    let mut a = Artifact::new(Target::Exchange, form, Some(edition), relaying(&what, plan))?;
+    let commands_form = a.primary == Primary::Commands;
 
-    let (form, steps, commands) = if !edition.has_shell() {
-        let form = check_form(Target::Exchange, form, &[Form::Steps], "steps")?;
-        (form, steps_2003(plan, edition, &mut notes), Vec::new())
+    if !edition.has_shell() {
+        a.steps = steps_2003(plan, edition, &mut a.notes);
     } else {
-        let form = check_form(
-            Target::Exchange,
-            form,
-            &[Form::Steps, Form::Commands],
-            "steps, commands",
-        )?;
-        let commands = match (edge, form) {
+        a.commands = match (edge, commands_form) {
             (true, _) => edge_commands(plan, edition)?,
-            (false, Form::Commands) => new_connector(plan, edition)?,
-            (false, _) => finish_connector(plan, edition)?,
+            (false, true) => new_connector(plan, edition)?,
+            (false, false) => finish_connector(plan, edition)?,
         };
-        let mut steps = match (edge, form) {
-            (_, Form::Commands) => Vec::new(),
+        a.steps = match (edge, commands_form) {
+            (_, true) => Vec::new(),
             (true, _) => steps_edge(plan, edition),
             (false, _) if edition >= Edition::E2013 => steps_eac(plan),
             (false, _) => steps_emc(plan),
         };
-        if !edge && form != Form::Commands {
-            steps.push("The console has no field for the port or for requiring TLS: run the Set-SendConnector command below in the Exchange Management Shell (it also sets the HELO name, -Fqdn)".to_owned());
+        if !edge && !commands_form {
+            a.steps.push("The console has no field for the port or for requiring TLS: run the Set-SendConnector command below in the Exchange Management Shell (it also sets the HELO name, -Fqdn)".to_owned());
             for r in &plan.internal {
-                steps.push(format!(
+                a.steps.push(format!(
                     "Keep mail for {} off the relay: run the New-SendConnector {} command below (Exchange uses the connector with the most specific address space)",
                     r.domain,
                     ps_quote(&internal_name(r))
@@ -397,47 +385,41 @@ pub(super) fn render(
             }
         }
         if plan.sasl.is_some() {
-            notes.push(Note::info(
+            a.notes.push(Note::info(
                 "Get-Credential prompts for the password: enter the user's app password; it is stored in the connector, never on the command line",
                 "Google 176600 \"Send email from a printer, scanner, or app\": app passwords",
             ));
             if edge {
-                notes.push(Note::warning(
+                a.notes.push(Note::warning(
                     "relayctl could not confirm that EdgeSync copies the smart-host credential to the Edge: after Start-EdgeSynchronization, check SmartHostAuthMechanism on the Edge, and watch for 530 5.7.0 or 535 5.7.8 from the relay in the test below",
                     "observed: axllent/mailpit#596 (530 5.7.0); observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
                 ));
             }
         }
         if edition < Edition::E2010 && plan.tls == TlsMode::StartTls {
-            notes.push(Note::info(
+            a.notes.push(Note::info(
                 "Exchange 2007's send connector has no -TlsAuthLevel: it requires TLS, but relayctl cannot make it check that the certificate is the relay's",
                 "New-SendConnector reference for Exchange 2007 (no TlsAuthLevel/TlsDomain parameters)",
             ));
         }
-        (form, steps, commands)
-    };
+    }
 
-    notes.push(Note::info(
+    a.notes.push(Note::info(
         "Exchange takes the port in its own field (-Port; 2000/2003: the virtual server's TCP port), never in the smart host name: smtp-relay.gmail.com:587 is rejected as a smart host",
         "Microsoft Learn Set-SendConnector: -SmartHosts, -Port; observed: MicrosoftDocs/office-docs-powershell#5599",
     ));
-    if plan.egress != Family::Any {
-        notes.push(Note::warning(
+    if let Some(v) = by_family(plan.egress, 4, 6) {
+        a.notes.push(Note::warning(
             format!(
-                "the registered ranges are all IPv{}, and relayctl knows no connector setting that limits Exchange to one address family: make sure this server reaches {} only over IPv{} (check with the probe command), or register its other address too",
-                if plan.egress == Family::V4 { 4 } else { 6 },
+                "the registered ranges are all IPv{v}, and relayctl knows no connector setting that limits Exchange to one address family: make sure this server reaches {} only over IPv{v} (check with the probe command), or register its other address too",
                 plan.relay_host,
-                if plan.egress == Family::V4 { 4 } else { 6 }
             ),
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
+            IPV6_TRAP,
         ));
     }
 
-    let test_message = format!(
-        "send a message from a mailbox to an address outside your domains (for example you@example.org) and check that it arrives with a Received: header from {}",
-        plan.relay_host
-    );
-    let verify = if !edition.has_shell() {
+    let test_message = super::test_by_hand(plan, " from a mailbox");
+    a.verify = if !edition.has_shell() {
         vec![
             test_message,
             "in Exchange System Manager > Queues, the connector's queue empties; a message stuck there shows the relay's reply as its last error (for example 550 5.7.0 Mail relay denied)".to_owned(),
@@ -456,32 +438,14 @@ pub(super) fn render(
         ]
     };
 
-    Ok(Artifact {
-        target: Target::Exchange,
-        edition: Some(edition),
-        title: format!(
-            "Microsoft Exchange {connector_year}{}: relay through {}",
-            if edge { " with Edge Transport" } else { "" },
-            plan_summary(plan)
-        ),
-        primary: if form == Form::Commands {
-            Primary::Commands
-        } else {
-            Primary::Steps
-        },
-        files: Vec::new(),
-        commands,
-        steps,
-        verify,
-        notes,
-    })
+    Ok(a)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing;
-    use crate::relay::console::{Authentication, ConsoleSetting};
+    use crate::gen::testing::{self, smtp_auth};
+    use crate::relay::console::ConsoleSetting;
     use crate::relay::plan::{Capabilities, InternalRoute, Site};
     use crate::relay::Port;
 
@@ -527,10 +491,7 @@ mod tests {
 
     #[test]
     fn e2010_sasl_uses_basic_over_tls_and_prompts_for_the_password() {
-        let p = make(|c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".into());
-        });
+        let p = make(smtp_auth);
         let a = render(&p, Edition::E2010, false, Form::Commands).unwrap();
         assert_eq!(a.primary, Primary::Commands);
         let t = all_text(&a);

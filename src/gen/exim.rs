@@ -3,8 +3,8 @@
 //! dc_ values cannot say, passwd.client and hubbed_hosts when the plan needs them, and the
 //! update-exim4.conf/restart steps. Decides nothing.
 
-use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
-use super::{Target, PASSWORD_PLACEHOLDER};
+use super::{by_family, Target, APP_PASSWORDS, IPV6_TRAP, PASSWORD_PLACEHOLDER, RCPT_LIMIT};
+use super::{relaying, sh, Artifact, FileEdit, Form, GenError};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -115,166 +115,126 @@ fn hubbed_hosts(plan: &ClientPlan) -> Vec<String> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Exim, form, &[Form::Config], "config")?;
-    let mut conf = vec![format!("# {}", header(plan))];
-    conf.extend(
-        dc_values(plan)
-            .into_iter()
-            .map(|(k, v)| format!("{k}='{v}'")),
-    );
-    let mut local = vec![format!("# {}", header(plan))];
-    local.extend(macros(plan));
-    let mut files = vec![
-        FileEdit {
-            path: UPDATE_CONF.to_owned(),
-            create: true,
-            mode: None,
-            primary: true,
-            purpose:
-                "the whole file, replacing Debian's (smarthost mode, relay only from this host)"
-                    .to_owned(),
-            comment: Some("#"),
-            lines: conf,
-        },
-        FileEdit {
-            path: LOCALMACROS.to_owned(),
-            create: true,
-            mode: None,
-            primary: false,
-            purpose:
-                "what the dc_ values cannot say (non-split configuration; read before the template)"
-                    .to_owned(),
-            comment: Some("#"),
-            lines: local,
-        },
-    ];
-    let mut commands = Vec::new();
-    let mut notes = Vec::new();
-    let sh = |line: String, purpose: &str| Command {
-        shell: Shell::Sh,
-        line,
-        purpose: purpose.to_owned(),
-    };
+    let mut a = Artifact::new(Target::Exim, form, None, relaying("Exim (Debian)", plan))?;
+    let conf = dc_values(plan)
+        .into_iter()
+        .map(|(k, v)| format!("{k}='{v}'"))
+        .collect();
+    a.files.extend([
+        FileEdit::create(
+            UPDATE_CONF,
+            "the whole file, replacing Debian's (smarthost mode, relay only from this host)",
+            conf,
+        )
+        .primary()
+        .headed("#", plan),
+        FileEdit::create(
+            LOCALMACROS,
+            "what the dc_ values cannot say (non-split configuration; read before the template)",
+            macros(plan),
+        )
+        .headed("#", plan),
+    ]);
 
     if let Some(sasl) = &plan.sasl {
-        let mut lines = vec![format!("# {}", header(plan))];
-        lines.extend(passwd_client(plan, &sasl.username));
-        files.push(FileEdit {
-            path: PASSWD_CLIENT.to_owned(),
-            create: true,
-            mode: Some("0640"),
-            primary: false,
-            purpose: format!("the SMTP AUTH credentials, keyed by the relay's host name; replace {PASSWORD_PLACEHOLDER} with an app password"),
-            comment: Some("#"),
-            lines,
-        });
-        commands.push(sh(
-            format!("chown root:Debian-exim {PASSWD_CLIENT}"),
-            "Exim reads it as Debian-exim",
-        ));
-        commands.push(sh(format!("chmod 640 {PASSWD_CLIENT}"), "and nobody else"));
-        notes.push(Note::info(
+        a.add_secret(
+            FileEdit::create(
+                PASSWD_CLIENT,
+                format!("the SMTP AUTH credentials, keyed by the relay's host name; replace {PASSWORD_PLACEHOLDER} with an app password"),
+                passwd_client(plan, &sasl.username),
+            )
+            .headed("#", plan),
+            Some(("Debian-exim", "Exim reads it as Debian-exim")),
+        );
+        a.notes.push(Note::info(
             "Debian's client authenticators send PLAIN/LOGIN only inside TLS; Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8",
-            "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
+            APP_PASSWORDS,
         ));
     } else {
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             format!("IP authentication: leave {PASSWD_CLIENT} without an entry matching the relay, or Exim will try AUTH"),
             "exim4-config_files(5): passwd.client",
         ));
     }
     if !plan.internal.is_empty() {
-        let mut lines = vec![format!("# {}", header(plan))];
-        lines.extend(hubbed_hosts(plan));
-        files.push(FileEdit {
-            path: HUBBED_HOSTS.to_owned(),
-            create: true,
-            mode: None,
-            primary: false,
-            purpose: "internal domains that must not go to Google (Debian's hubbed_hosts router runs before the smarthost router; $domain/MX means normal MX delivery)".to_owned(),
-            comment: Some("#"),
-            lines,
-        });
+        a.files.push(
+            FileEdit::create(
+                HUBBED_HOSTS,
+                "internal domains that must not go to Google (Debian's hubbed_hosts router runs before the smarthost router; $domain/MX means normal MX delivery)",
+                hubbed_hosts(plan),
+            )
+            .headed("#", plan),
+        );
     }
-    commands.push(sh(
-        "update-exim4.conf".to_owned(),
+    a.commands.push(sh(
+        "update-exim4.conf",
         "build Exim's configuration from these files and check it",
     ));
-    commands.push(sh("systemctl restart exim4".to_owned(), "apply it"));
+    a.commands.push(sh("systemctl restart exim4", "apply it"));
 
-    notes.push(Note::info(
+    a.notes.push(Note::info(
         "dc_other_hostnames is empty on purpose: a Workspace domain listed there would be delivered to local mailboxes instead of through the relay",
         "update-exim4.conf.conf(5), dc_other_hostnames",
     ));
-    match plan.tls {
-        TlsMode::StartTls => notes.push(Note::info(
+    a.notes.push(match plan.tls {
+        TlsMode::StartTls => Note::info(
             "hosts_require_tls and tls_verify_hosts on the smarthost transport: mail waits in the queue rather than leave without STARTTLS or to a server whose certificate does not verify for the relay's name",
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\"; Exim specification, tls_verify_hosts",
-        )),
-        TlsMode::Implicit => notes.push(Note::info(
+        ),
+        TlsMode::Implicit => Note::info(
             "protocol = smtps on the smarthost transport: TLS from the first byte on port 465; tls_verify_hosts: only to a server whose certificate verifies for the relay's name",
             "RFC 8314; observed: firebase/extensions#632 (port 465 with TLS on connect); Exim specification, tls_verify_hosts",
-        )),
-        TlsMode::Opportunistic => notes.push(Note::info(
+        ),
+        TlsMode::Opportunistic => Note::info(
             "Exim uses STARTTLS whenever the relay offers it and sends in clear otherwise",
             "Exim specification, hosts_require_tls",
-        )),
-        TlsMode::Off => notes.push(Note::info(
+        ),
+        TlsMode::Off => Note::info(
             "hosts_avoid_tls on the smarthost transport: no STARTTLS towards the relay",
             "Exim specification, hosts_avoid_tls",
-        )),
-    }
-    match plan.egress {
-        Family::V4 => notes.push(Note::info(
+        ),
+    });
+    a.notes.extend(by_family(
+        plan.egress,
+        Note::info(
             "disable_ipv6 stops all IPv6 in Exim, listening included; it takes effect on restart",
             "Exim specification, disable_ipv6",
-        )),
-        Family::V6 => notes.push(Note::warning(
+        ),
+        Note::warning(
             "Exim has no switch to use IPv6 only; make sure this host has IPv6 egress, or register its public IPv4 address as well",
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::Any => {}
-    }
+            IPV6_TRAP,
+        ),
+    ));
     if plan.max_rcpt_per_transaction != EXIM_MAX_RCPT {
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             format!("Exim's smtp transport sends up to {EXIM_MAX_RCPT} recipients per transaction (max_rcpt) and Debian's template has no macro for it; set max_rcpt = {} in the remote_smtp_smarthost transport", plan.max_rcpt_per_transaction),
-            "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
+            RCPT_LIMIT,
         ));
     }
     if plan.connection_reuse {
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             "Exim already sends several messages over one connection (connection_max_messages, default 500) and at most 100 recipients per transaction (max_rcpt)",
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\": connection caching; Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
         ));
     }
 
-    Ok(Artifact {
-        target: Target::Exim,
-        edition: None,
-        title: format!("Exim (Debian): relay through {}", super::plan_summary(plan)),
-        primary: Primary::File,
-        files,
-        commands,
-        steps: Vec::new(),
-        verify: vec![
-            "exim4 -bt you@example.org    # expect: router = smarthost, transport = remote_smtp_smarthost".to_owned(),
-            super::test_message(plan, "sendmail -f ", Some("/var/log/exim4/mainlog")),
-        ],
-        notes,
-    })
+    a.verify = vec![
+        "exim4 -bt you@example.org    # expect: router = smarthost, transport = remote_smtp_smarthost".to_owned(),
+        super::test_message(plan, super::SENDMAIL_SUBMIT, Some("/var/log/exim4/mainlog")),
+    ];
+    Ok(a)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing::plan_for;
-    use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
-    use crate::relay::plan::{InternalRoute, Site};
+    use crate::gen::testing::{self, internal_domains, ipv4_only, smtp_auth};
+    use crate::relay::console::ConsoleSetting;
+    use crate::relay::plan::Site;
     use crate::relay::Port;
 
     fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Artifact {
-        let p = plan_for(Target::Exim, false, f).unwrap();
-        render(&p, Form::Natural).unwrap()
+        testing::artifact(Target::Exim, render, f).unwrap()
     }
 
     fn file<'a>(a: &'a Artifact, path: &str) -> Option<&'a FileEdit> {
@@ -307,10 +267,7 @@ mod tests {
 
     #[test]
     fn smtp_auth_writes_passwd_client_with_the_placeholder_only() {
-        let a = artifact(|c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".to_owned());
-        });
+        let a = artifact(smtp_auth);
         let p = file(&a, PASSWD_CLIENT).unwrap();
         assert_eq!(p.mode, Some("0640"));
         assert_eq!(
@@ -324,13 +281,7 @@ mod tests {
 
     #[test]
     fn ipv4_only_disables_ipv6() {
-        let a = artifact(|c, _| {
-            c.ranges.push(IpRange {
-                description: "office".into(),
-                net: "203.0.113.0/28".parse().unwrap(),
-                enabled: true,
-            })
-        });
+        let a = artifact(ipv4_only);
         let m = &file(&a, LOCALMACROS).unwrap().lines;
         assert!(m.contains(&"disable_ipv6 = true".to_owned()));
         assert!(a.files[0]
@@ -340,18 +291,7 @@ mod tests {
 
     #[test]
     fn internal_routes_go_to_hubbed_hosts() {
-        let a = artifact(|_, s| {
-            s.internal = vec![
-                InternalRoute {
-                    domain: "corp.example.com".parse().unwrap(),
-                    host: Some("mailhub.corp.example.com".parse().unwrap()),
-                },
-                InternalRoute {
-                    domain: "lab.example.net".parse().unwrap(),
-                    host: None,
-                },
-            ]
-        });
+        let a = artifact(internal_domains);
         assert_eq!(
             &file(&a, HUBBED_HOSTS).unwrap().lines[1..],
             [

@@ -3,7 +3,7 @@
 //! route.cfg files when the plan needs SMTP AUTH or internal routes. Decides nothing.
 
 use super::PASSWORD_PLACEHOLDER;
-use super::{check_form, plan_summary, Artifact, FileEdit, Form, GenError, Primary, Target};
+use super::{relaying, Artifact, FileEdit, Form, GenError, Target};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 
 /// The Internet Agent's folder under the domain directory, where it reads its .cfg files
@@ -20,14 +20,17 @@ fn minutes(s: u64) -> String {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Groupwise, form, &[Form::Steps], "steps")?;
     let t = &plan.timeouts;
-    let mut files = Vec::new();
-    let mut notes = Vec::new();
+    let mut a = Artifact::new(
+        Target::Groupwise,
+        form,
+        None,
+        relaying("GroupWise Internet Agent", plan),
+    )?;
 
     // Google help 2956491, per-MTA instructions: GroupWise timeouts first, then the relay host.
     // Field labels as the Japanese seed keeps them (ConsoleOne's English UI).
-    let mut steps = vec![
+    a.steps.extend([
         "Open ConsoleOne, right-click the GroupWise Internet Agent object and choose Properties (GroupWise 2014 and later: open the GroupWise Administration Console and click the GWIA)".to_owned(),
         format!(
             "SMTP/MIME tab > Timeouts: Commands {}, Data {}, Connection Establishment {}, Initial Greeting {}, TCP Read {}, Connection Termination {}; Apply",
@@ -44,42 +47,38 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             plan.relay_host,
             super::helo(plan)
         ),
-    ];
+    ]);
 
     if plan.port.number() != 25 {
-        steps.push(format!(
+        a.steps.push(format!(
             "Port: this plan uses port {}, and relayctl found no GroupWise setting for the relay host's port (the article's setup uses 25); if your version has none, generate again with --port 25 (the relay accepts 25, and Require TLS still applies there)",
             plan.port.number()
         ));
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             "relayctl could not confirm that the Internet Agent can reach a relay host on a port other than 25",
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\": ports 25, 465, 587",
         ));
     }
     if plan.tls != TlsMode::Off {
-        steps.push(
+        a.steps.push(
             "TLS: if your Internet Agent has SSL settings for SMTP (GroupWise 6.5 and later document securing the agent's connections with SSL; page names differ by version), give it its certificate and key file and set SSL for SMTP to Enabled".to_owned());
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             "relayctl could not confirm that the Internet Agent uses TLS towards its relay host; in the test below, 530 5.7.0 Must issue a STARTTLS command first from the relay means it sent in clear",
             "Google 3726730 \"Gmail SMTP errors and codes\": 530 5.7.0 Must issue a STARTTLS command first",
         ));
     }
     if let Some(s) = &plan.sasl {
-        steps.push(format!(
+        a.steps.push(format!(
             "SMTP AUTH: create {GWIA_DIR}/gwauth.cfg (below): the Internet Agent authenticates to the hosts listed there with AUTH LOGIN, which the relay offers inside TLS; replace {PASSWORD_PLACEHOLDER} with the user's app password"
         ));
-        files.push(FileEdit {
-            path: format!("{GWIA_DIR}/gwauth.cfg"),
-            create: true,
-            mode: None,
-            primary: false,
-            purpose: format!("SMTP AUTH credentials for the relay host (host, user, password; end the last line with a line break); replace {PASSWORD_PLACEHOLDER} with the app password; keep the file readable only by the account the Internet Agent runs as"),
-            comment: None,
-            lines: vec![format!("{} {} {PASSWORD_PLACEHOLDER}", plan.relay_host, s.username)],
-        });
+        a.files.push(FileEdit::create(
+            format!("{GWIA_DIR}/gwauth.cfg"),
+            format!("SMTP AUTH credentials for the relay host (host, user, password; end the last line with a line break); replace {PASSWORD_PLACEHOLDER} with the app password; keep the file readable only by the account the Internet Agent runs as"),
+            vec![format!("{} {} {PASSWORD_PLACEHOLDER}", plan.relay_host, s.username)],
+        ));
     }
     if plan.sasl.is_some() {
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             "relayctl found no documented GroupWise setting that makes the Internet Agent verify the relay's certificate (its chain and the name smtp-relay.gmail.com): an impostor answering for the relay would get the app password. Prefer IP authentication where the server has a fixed public address",
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions; RFC 6125",
         ));
@@ -90,7 +89,7 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         .filter_map(|r| r.host.as_ref().map(|h| (r, h)))
         .collect();
     if !routes.is_empty() {
-        steps.push(format!(
+        a.steps.push(format!(
             "Internal domains: create {GWIA_DIR}/route.cfg (below): mail for the domains listed there goes straight to the host given instead of the relay host"
         ));
         let mut lines = Vec::new();
@@ -99,45 +98,34 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             lines.push(format!("{} {h}", r.domain));
             lines.push(format!(".{} {h}", r.domain));
         }
-        files.push(FileEdit {
-            path: format!("{GWIA_DIR}/route.cfg"),
-            create: true,
-            mode: None,
-            primary: false,
-            purpose: "internal domains that must not go to Google, and the host each goes to (end the last line with a line break)".to_owned(),
-            comment: None,
+        a.files.push(FileEdit::create(
+            format!("{GWIA_DIR}/route.cfg"),
+            "internal domains that must not go to Google, and the host each goes to (end the last line with a line break)",
             lines,
-        });
+        ));
     }
     for r in plan.internal.iter().filter(|r| r.host.is_none()) {
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             format!("{} must not go to Google, but route.cfg needs a host to send it to: give one (--internal-domain {}=host)", r.domain, r.domain),
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions",
         ));
     }
-    steps.push("Restart the Internet Agent so it reads the new settings".to_owned());
+    a.steps
+        .push("Restart the Internet Agent so it reads the new settings".to_owned());
 
-    Ok(Artifact {
-        target: Target::Groupwise,
-        edition: None,
-        title: format!("GroupWise Internet Agent: relay through {}", plan_summary(plan)),
-        primary: Primary::Steps,
-        files,
-        commands: Vec::new(),
-        steps,
-        verify: vec![
-            format!("send a message from a GroupWise mailbox to an address outside your domains (for example you@example.org) and check that it arrives with a Received: header from {}", plan.relay_host),
-            format!("with the Internet Agent's log level set to Verbose, its log shows the SMTP conversation with {}: look for \"250 2.0.0 OK\" after the message data", plan.relay_host),
-        ],
-        notes,
-    })
+    a.verify = vec![
+        super::test_by_hand(plan, " from a GroupWise mailbox"),
+        format!("with the Internet Agent's log level set to Verbose, its log shows the SMTP conversation with {}: look for \"250 2.0.0 OK\" after the message data", plan.relay_host),
+    ];
+    Ok(a)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing;
-    use crate::relay::console::{Authentication, ConsoleSetting};
+    use crate::gen::testing::{self, smtp_auth};
+    use crate::gen::Primary;
+    use crate::relay::console::ConsoleSetting;
     use crate::relay::plan::{InternalRoute, Site, Timeouts};
 
     fn make(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> ClientPlan {
@@ -176,8 +164,7 @@ mod tests {
     #[test]
     fn auth_and_routes_become_cfg_files() {
         let p = make(|c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".into());
+            smtp_auth(c, s);
             s.internal = vec![InternalRoute {
                 domain: "corp.example.com".parse().unwrap(),
                 host: Some("hub.corp.example.com".parse().unwrap()),

@@ -3,30 +3,34 @@
 //! Postfix settings the mail service wrote. Decides nothing.
 
 use super::postfix::relayhost;
-use super::{check_form, plan_summary, Artifact, Form, GenError, Primary, Target};
+use super::{relaying, Artifact, Form, GenError, Target};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Macos, form, &[Form::Steps], "steps")?;
-    let mut notes = Vec::new();
+    let mut a = Artifact::new(
+        Target::Macos,
+        form,
+        None,
+        relaying("macOS Server mail", plan),
+    )?;
 
     // Google help 2956491, per-MTA instructions: Server Admin > Mail > Settings, relay host,
     // restart the mail service.
-    let mut steps = vec![
+    a.steps.extend([
         "Mac OS X Server 10.x: open Server Admin, select the server's Mail service and click Settings. OS X Server 2 to macOS Server 5.6: open the Server app and select Mail".to_owned(),
         format!(
             "Server Admin: tick \"Relay all mail through this host\" and enter {host}. Server app: tick \"Relay outgoing mail through ISP\" (or click Edit next to it) and enter {host}",
             host = plan.relay_host
         ),
-    ];
-    steps.push(match &plan.sasl {
+    ]);
+    a.steps.push(match &plan.sasl {
         Some(s) => format!(
             "Relay authentication: in the Server app's relay dialog, tick \"Enable SMTP relay authentication\" and enter {} with the user's app password; in Server Admin, use its relay authentication fields if your version shows them",
             s.username
         ),
         None => "Leave relay authentication off: the relay recognises this server by its registered IP address".to_owned(),
     });
-    steps.extend([
+    a.steps.extend([
         format!(
             "Check that the server's host name is {} (Server app: the server's Overview, Host Name): the mail service presents it in HELO/EHLO",
             plan.helo.as_ref().map_or_else(
@@ -47,44 +51,33 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         "Restart the mail service (Server Admin: Stop Mail, then Start Mail; Server app: switch Mail off, then on)".to_owned(),
     ]);
 
-    notes.push(Note::warning(
+    a.notes.push(Note::warning(
         "macOS Server 5.7 (2018) dropped the mail service; on a current Mac, the built-in Postfix is configured directly: use `relayctl gen postfix`",
         "Apple macOS Server Service Migration Guide (2018)",
     ));
     if plan.sasl.is_some() {
-        notes.push(Note::info(
-            "Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth; the account password is refused with 535 5.7.8",
-            "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
-        ));
+        a.notes.push(super::app_password_note());
     }
     if !plan.internal.is_empty() {
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             "the consoles have no per-domain routing: keep internal domains away from Google with the transport map that `relayctl gen postfix` writes, in the mail service's Postfix configuration",
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions (qmail: internal domains keep their own route)",
         ));
     }
 
-    Ok(Artifact {
-        target: Target::Macos,
-        edition: None,
-        title: format!("macOS Server mail: relay through {}", plan_summary(plan)),
-        primary: Primary::Steps,
-        files: Vec::new(),
-        commands: Vec::new(),
-        steps,
-        verify: vec![
-            format!("send a message to an address outside your domains (for example you@example.org) and check that it arrives with a Received: header from {}", plan.relay_host),
-            format!("Postfix's SMTP log (among the Mail service's logs in Server Admin or the Server app) shows relay={}[...]:{} and status=sent (250 2.0.0 OK ...)", plan.relay_host, plan.port.number()),
-        ],
-        notes,
-    })
+    a.verify = vec![
+        super::test_by_hand(plan, ""),
+        format!("Postfix's SMTP log (among the Mail service's logs in Server Admin or the Server app) shows relay={}[...]:{} and status=sent (250 2.0.0 OK ...)", plan.relay_host, plan.port.number()),
+    ];
+    Ok(a)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing;
-    use crate::relay::console::{Authentication, ConsoleSetting};
+    use crate::gen::testing::{self, smtp_auth};
+    use crate::gen::Primary;
+    use crate::relay::console::ConsoleSetting;
     use crate::relay::plan::Site;
 
     fn make(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> ClientPlan {
@@ -112,10 +105,7 @@ mod tests {
 
     #[test]
     fn smtp_auth_user() {
-        let p = make(|c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".into());
-        });
+        let p = make(smtp_auth);
         let t = render(&p, Form::Steps).unwrap().steps.join("\n");
         assert!(
             t.contains("\"Enable SMTP relay authentication\" and enter relay@example.com"),

@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::relay::{Family, DEFAULT_RELAY_HOST};
 
 use crate::relay::names::HeloName;
-use crate::relay::plan::{Capabilities, ClientPlan, Note};
+use crate::relay::plan::{Capabilities, ClientPlan, Note, TlsMode};
 
 /// What `relayctl gen` can write for. The names are the CLI's target names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -146,6 +146,28 @@ impl Target {
             }
         }
     }
+
+    /// The form `form` stands for with this target (its natural one for `Form::Natural`),
+    /// or why the target has no such form: `check_options` and every generator (through
+    /// `Artifact::new`) ask here, so that the forms a target has are listed once
+    /// ([`Target::forms`]).
+    fn form(self, form: Form, edition: Option<Edition>) -> Result<Form, GenError> {
+        let (allowed, choices) = self.forms(edition);
+        match form {
+            Form::Natural => Ok(allowed[0]),
+            f if allowed.contains(&f) => Ok(f),
+            f => Err(GenError::FormUnsupported {
+                target: self,
+                form: match f {
+                    Form::Config => "config",
+                    Form::Commands => "commands",
+                    Form::Steps => "steps",
+                    Form::Natural => "natural",
+                },
+                choices,
+            }),
+        }
+    }
 }
 
 impl fmt::Display for Target {
@@ -240,6 +262,67 @@ pub struct FileEdit {
     pub lines: Vec<String>,
 }
 
+impl FileEdit {
+    /// Lines to add to the file at `path`, which the system already has; `purpose` says
+    /// what they do and how they go in.
+    fn add(path: impl Into<String>, purpose: impl Into<String>, lines: Vec<String>) -> FileEdit {
+        FileEdit {
+            path: path.into(),
+            create: false,
+            mode: None,
+            primary: false,
+            purpose: purpose.into(),
+            comment: None,
+            lines,
+        }
+    }
+
+    /// A file to create at `path`, with `lines`; `purpose` says what it is for.
+    fn create(path: impl Into<String>, purpose: impl Into<String>, lines: Vec<String>) -> FileEdit {
+        FileEdit {
+            create: true,
+            ..FileEdit::add(path, purpose, lines)
+        }
+    }
+
+    /// The file the text output prints on stdout.
+    fn primary(self) -> FileEdit {
+        FileEdit {
+            primary: true,
+            ..self
+        }
+    }
+
+    /// Created with permissions `mode` (octal).
+    fn mode(self, mode: &'static str) -> FileEdit {
+        FileEdit {
+            mode: Some(mode),
+            ..self
+        }
+    }
+
+    /// The file's comments start with `marker`.
+    fn comments(self, marker: &'static str) -> FileEdit {
+        FileEdit {
+            comment: Some(marker),
+            ..self
+        }
+    }
+
+    /// The file's comments start with `marker`, and its lines start with one saying what
+    /// wrote them for which plan: `# relayctl: Google Workspace SMTP relay (<summary>)`.
+    fn headed(mut self, marker: &'static str, plan: &ClientPlan) -> FileEdit {
+        self.lines.insert(
+            0,
+            format!(
+                "{marker} relayctl: Google Workspace SMTP relay ({})",
+                plan_summary(plan)
+            ),
+        );
+        self.comments(marker)
+    }
+}
+
 /// The shell a command is written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -259,6 +342,24 @@ pub struct Command {
     pub line: String,
     /// Why, one sentence.
     pub purpose: String,
+}
+
+/// A command for POSIX sh, run as root.
+fn sh(line: impl Into<String>, purpose: impl Into<String>) -> Command {
+    Command {
+        shell: Shell::Sh,
+        line: line.into(),
+        purpose: purpose.into(),
+    }
+}
+
+/// A command for the Exchange Management Shell.
+fn ps(line: impl Into<String>, purpose: impl Into<String>) -> Command {
+    Command {
+        shell: Shell::Powershell,
+        line: line.into(),
+        purpose: purpose.into(),
+    }
 }
 
 /// What the text output prints on stdout.
@@ -296,6 +397,59 @@ pub struct Artifact {
     pub notes: Vec<Note>,
 }
 
+impl Artifact {
+    /// The artifact a generator fills in: `target`'s (in `edition`, for Exchange), in the
+    /// form `form` stands for (refused when the target has no such form; its natural one
+    /// for `Form::Natural`), titled `title`, with nothing in it yet.
+    fn new(
+        target: Target,
+        form: Form,
+        edition: Option<Edition>,
+        title: String,
+    ) -> Result<Artifact, GenError> {
+        let primary = match target.form(form, edition)? {
+            Form::Commands => Primary::Commands,
+            Form::Steps => Primary::Steps,
+            // `Target::form` never answers Natural.
+            Form::Config | Form::Natural => Primary::File,
+        };
+        Ok(Artifact {
+            target,
+            edition,
+            title,
+            primary,
+            files: Vec::new(),
+            commands: Vec::new(),
+            steps: Vec::new(),
+            verify: Vec::new(),
+            notes: Vec::new(),
+        })
+    }
+
+    /// Adds `file`, which holds the SMTP AUTH password, and the commands that leave it
+    /// readable by root and, when given, the `reader` group (named with why it reads it),
+    /// and by nobody else: mode 0640 with a reader, 0600 without.
+    fn add_secret(&mut self, file: FileEdit, reader: Option<(&str, &str)>) {
+        let path = file.path.clone();
+        match reader {
+            Some((group, why)) => {
+                self.files.push(file.mode("0640"));
+                self.commands
+                    .push(sh(format!("chown root:{group} {path}"), why));
+                self.commands
+                    .push(sh(format!("chmod 640 {path}"), "and nobody else"));
+            }
+            None => {
+                self.files.push(file.mode("0600"));
+                self.commands.push(sh(
+                    format!("chmod 600 {path}"),
+                    "keep the password readable by root only",
+                ));
+            }
+        }
+    }
+}
+
 /// A request the target cannot satisfy.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GenError {
@@ -329,8 +483,7 @@ pub fn check_options(target: Target, opts: &Options) -> Result<(), GenError> {
             return Err(GenError::EdgeBeforeE2007);
         }
     }
-    let (forms, choices) = target.forms(opts.edition);
-    check_form(target, opts.form, forms, choices).map(|_| ())
+    target.form(opts.form, opts.edition).map(|_| ())
 }
 
 /// The plan's HELO name as the generators of targets that spell it write it. `render`
@@ -354,11 +507,9 @@ pub fn render(target: Target, plan: &ClientPlan, opts: &Options) -> Result<Artif
         Target::Postfix => postfix::render(plan, opts.form)?,
         Target::Sendmail => sendmail::render(plan, opts.form)?,
         Target::Qmail => qmail::render(plan, opts.form)?,
+        // check_options has refused Exchange without an edition, and --edge before 2007.
         Target::Exchange => {
             let edition = opts.edition.ok_or(GenError::NoEdition)?;
-            if opts.edge && !edition.has_shell() {
-                return Err(GenError::EdgeBeforeE2007);
-            }
             exchange::render(plan, edition, opts.edge, opts.form)?
         }
         Target::Domino => domino::render(plan, opts.form)?,
@@ -379,33 +530,23 @@ pub fn render(target: Target, plan: &ClientPlan, opts: &Options) -> Result<Artif
     Ok(artifact)
 }
 
-/// Refuses `form` unless it is one of `allowed` (the first is the natural one).
-fn check_form(
-    target: Target,
-    form: Form,
-    allowed: &[Form],
-    choices: &'static str,
-) -> Result<Form, GenError> {
-    match form {
-        Form::Natural => Ok(allowed[0]),
-        f if allowed.contains(&f) => Ok(f),
-        f => Err(GenError::FormUnsupported {
+/// Refuses a plan with TLS from the first byte (port 465) for a target whose client
+/// cannot speak it; `what` says what it cannot do and what to use instead. `relay::plan`
+/// refuses such plans first (`Capabilities::implicit_tls_missing`); this guards plans
+/// built another way.
+fn refuse_implicit_tls(target: Target, plan: &ClientPlan, what: &str) -> Result<(), GenError> {
+    match plan.tls {
+        TlsMode::Implicit => Err(GenError::Unsupported {
             target,
-            form: match f {
-                Form::Config => "config",
-                Form::Commands => "commands",
-                Form::Steps => "steps",
-                Form::Natural => "natural",
-            },
-            choices,
+            what: what.to_owned(),
         }),
+        _ => Ok(()),
     }
 }
 
 /// A one-line summary of the plan for file headers and titles:
 /// `port 587, STARTTLS required, IP authentication`.
 pub fn plan_summary(plan: &ClientPlan) -> String {
-    use crate::relay::plan::TlsMode;
     let tls = match plan.tls {
         TlsMode::Implicit => "TLS on connect",
         TlsMode::StartTls => "STARTTLS required",
@@ -420,13 +561,18 @@ pub fn plan_summary(plan: &ClientPlan) -> String {
     format!("{}:{}, {tls}, {auth}", plan.relay_host, plan.port.number())
 }
 
-/// The header comment generators put on top of a file's lines.
-fn header(plan: &ClientPlan) -> String {
-    format!(
-        "relayctl: Google Workspace SMTP relay ({})",
-        plan_summary(plan)
-    )
+/// The title of an artifact that sets `what` up to relay through the plan:
+/// `Postfix: relay through smtp-relay.gmail.com:587, STARTTLS required, IP authentication`.
+fn relaying(what: &str, plan: &ClientPlan) -> String {
+    format!("{what}: relay through {}", plan_summary(plan))
 }
+
+/// The submission command of every MTA that installs a sendmail-compatible one, as
+/// [`test_message`] takes it.
+const SENDMAIL_SUBMIT: &str = "sendmail -f ";
+
+/// The log Debian's syslog writes mail to.
+const MAIL_LOG: &str = "/var/log/mail.log";
 
 /// The `verify` line that sends one test message through the relay: a short message,
 /// piped into `submit` (the host's own submission command), from the plan's test sender
@@ -449,10 +595,50 @@ fn test_message(plan: &ClientPlan, submit: &str, log: Option<&str>) -> String {
     line
 }
 
+/// The fact behind the targets' notes on a plan limited to one address family: the IPv6 trap.
+const IPV6_TRAP: &str = "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)";
+
+/// The fact behind the targets' notes on recipients per transaction.
+const RCPT_LIMIT: &str =
+    "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction";
+
+/// The fact behind the targets' notes on sending several messages per connection.
+const CONNECTION_CACHING: &str =
+    "Google 2956491 \"Route outgoing SMTP relay messages through Google\": connection caching";
+
+/// The fact behind the targets' notes on the SMTP AUTH password.
+const APP_PASSWORDS: &str = "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)";
+
+/// The note on the SMTP AUTH password, for a target with nothing of its own to add to it.
+fn app_password_note() -> Note {
+    Note::info(
+        "Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth; the account password is refused with 535 5.7.8",
+        APP_PASSWORDS,
+    )
+}
+
+/// What a target spells or says for a plan limited to one address family: `v4` when the
+/// registered ranges are all IPv4, `v6` when they are all IPv6, nothing for `Family::Any`.
+fn by_family<T>(egress: Family, v4: T, v6: T) -> Option<T> {
+    match egress {
+        Family::V4 => Some(v4),
+        Family::V6 => Some(v6),
+        Family::Any => None,
+    }
+}
+
+/// The `verify` line of a target without a submission command: send a message by hand
+/// (`from`: " from a Notes mailbox", or nothing) and look for the relay in its headers.
+fn test_by_hand(plan: &ClientPlan, from: &str) -> String {
+    format!(
+        "send a message{from} to an address outside your domains (for example you@example.org) and check that it arrives with a Received: header from {}",
+        plan.relay_host
+    )
+}
+
 /// A placeholder that stands for the SMTP AUTH password in generated files; never a secret.
 pub const PASSWORD_PLACEHOLDER: &str = "APP_PASSWORD";
 
-/// Fixtures shared by the generators' unit tests.
 /// The `relayctl probe` command line that checks `plan` (the plan says what to check; this
 /// spells it as a command, as the generators spell configuration).
 pub fn probe_command(plan: &ClientPlan) -> String {
@@ -465,10 +651,8 @@ pub fn probe_command(plan: &ClientPlan) -> String {
     if let Some(h) = &plan.helo {
         cmd.push_str(&format!(" --helo {h}"));
     }
-    match plan.egress {
-        Family::V4 => cmd.push_str(" -4"),
-        Family::V6 => cmd.push_str(" -6"),
-        Family::Any => {}
+    if let Some(flag) = by_family(plan.egress, " -4", " -6") {
+        cmd.push_str(flag);
     }
     if let Some(s) = &plan.sasl {
         // The password is read from a file (or RELAYCTL_PASSWORD), never from argv.
@@ -482,7 +666,7 @@ pub fn probe_command(plan: &ClientPlan) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::testing::plan_for;
+    use super::testing::{ipv4_only, plan_for, smtp_auth};
     use super::*;
     use crate::relay::plan::PlanError;
 
@@ -493,14 +677,7 @@ mod tests {
             probe_command(&p),
             "relayctl probe --port 587 --helo mail.example.com"
         );
-        let v4 = plan_for(Target::Postfix, false, |c, _| {
-            c.ranges.push(crate::relay::console::IpRange {
-                description: "office".into(),
-                net: "203.0.114.0/28".parse().unwrap(),
-                enabled: true,
-            })
-        })
-        .unwrap();
+        let v4 = plan_for(Target::Postfix, false, ipv4_only).unwrap();
         assert!(
             probe_command(&v4).ends_with(" -4"),
             "{}",
@@ -546,12 +723,8 @@ mod tests {
     /// that shows the dialogue.
     #[test]
     fn no_verify_command_prints_the_smtp_dialogue() {
-        use crate::relay::console::Authentication;
         for target in Target::ALL {
-            let plan = plan_for(target, true, |c, s| {
-                c.authentication = Authentication::SmtpAuth;
-                s.auth_user = Some("relay@example.com".to_owned());
-            });
+            let plan = plan_for(target, true, smtp_auth);
             let Ok(plan) = plan else { continue };
             let opts = Options {
                 edition: (target == Target::Exchange).then_some(Edition::E2019),
@@ -591,9 +764,9 @@ mod tests {
 
 #[cfg(test)]
 pub(crate) mod testing {
-    use super::Target;
-    use crate::relay::console::ConsoleSetting;
-    use crate::relay::plan::{plan, Capabilities, ClientPlan, PlanError, Site};
+    use super::{Artifact, Form, GenError, Target};
+    use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
+    use crate::relay::plan::{plan, Capabilities, ClientPlan, InternalRoute, PlanError, Site};
 
     /// The site every generator test starts from: HELO mail.example.com, mail domain
     /// example.com, everything else default.
@@ -613,6 +786,46 @@ pub(crate) mod testing {
         f: impl FnOnce(&mut ConsoleSetting, &mut Site),
     ) -> Result<ClientPlan, PlanError> {
         plan_with_caps(target, target.capabilities(), force, f)
+    }
+
+    /// What the generator `render` makes of the plan [`plan_for`] makes for `target` (not
+    /// forced), in the target's natural form.
+    pub(crate) fn artifact(
+        target: Target,
+        render: fn(&ClientPlan, Form) -> Result<Artifact, GenError>,
+        f: impl FnOnce(&mut ConsoleSetting, &mut Site),
+    ) -> Result<Artifact, GenError> {
+        render(&plan_for(target, false, f).unwrap(), Form::Natural)
+    }
+
+    /// SMTP AUTH instead of IP authentication, as relay@example.com.
+    pub(crate) fn smtp_auth(c: &mut ConsoleSetting, s: &mut Site) {
+        c.authentication = Authentication::SmtpAuth;
+        s.auth_user = Some("relay@example.com".to_owned());
+    }
+
+    /// One registered range, IPv4 (the office's 203.0.113.0/28): the plan goes IPv4-only.
+    pub(crate) fn ipv4_only(c: &mut ConsoleSetting, _: &mut Site) {
+        c.ranges.push(IpRange {
+            description: "office".into(),
+            net: "203.0.113.0/28".parse().unwrap(),
+            enabled: true,
+        });
+    }
+
+    /// Two internal domains: corp.example.com to mailhub.corp.example.com, and
+    /// lab.example.net by its MX hosts.
+    pub(crate) fn internal_domains(_: &mut ConsoleSetting, s: &mut Site) {
+        s.internal = vec![
+            InternalRoute {
+                domain: "corp.example.com".parse().unwrap(),
+                host: Some("mailhub.corp.example.com".parse().unwrap()),
+            },
+            InternalRoute {
+                domain: "lab.example.net".parse().unwrap(),
+                host: None,
+            },
+        ];
     }
 
     /// [`plan_for`] with other capabilities than the target's: a plan the real ones would

@@ -2,8 +2,8 @@
 //! domain, envelope sender, AUTH through passwordeval) and the password file it reads.
 //! relayctl never writes a secret: the password file holds the placeholder. Decides nothing.
 
-use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
-use super::{Target, PASSWORD_PLACEHOLDER};
+use super::{by_family, Target, IPV6_TRAP, PASSWORD_PLACEHOLDER, RCPT_LIMIT};
+use super::{relaying, sh, Artifact, FileEdit, Form, GenError};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -16,7 +16,6 @@ const ACCOUNT: &str = "google";
 /// The msmtprc lines for `plan`, in the order they are written.
 fn rc_lines(plan: &ClientPlan) -> Vec<String> {
     let mut l = vec![
-        format!("# {}", header(plan)),
         format!("account {ACCOUNT}"),
         format!("host {}", plan.relay_host),
         format!("port {}", plan.port.number()),
@@ -64,66 +63,62 @@ fn rc_lines(plan: &ClientPlan) -> Vec<String> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Msmtp, form, &[Form::Config], "config")?;
-    let mut files = vec![FileEdit {
-        path: MSMTPRC.to_owned(),
-        create: true,
-        mode: Some("0644"),
-        primary: true,
-        purpose: "the relay account (system-wide; ~/.msmtprc takes the same lines); keep a single `account default`".to_owned(),
-        comment: Some("#"),
-        lines: rc_lines(plan),
-    }];
-    let mut commands = Vec::new();
-    let mut notes = Vec::new();
+    let mut a = Artifact::new(Target::Msmtp, form, None, relaying("msmtp", plan))?;
+    a.files.push(
+        FileEdit::create(
+            MSMTPRC,
+            "the relay account (system-wide; ~/.msmtprc takes the same lines); keep a single `account default`",
+            rc_lines(plan),
+        )
+        .primary()
+        .mode("0644")
+        .headed("#", plan),
+    );
 
     if plan.sasl.is_some() {
-        files.push(FileEdit {
-            path: PASSWORD_FILE.to_owned(),
-            create: true,
-            mode: Some("0600"),
-            primary: false,
-            purpose: format!("the app password alone on one line, read by passwordeval; replace {PASSWORD_PLACEHOLDER}"),
-            // The whole file is the password: no comment, no header.
-            comment: None,
-            lines: vec![PASSWORD_PLACEHOLDER.to_owned()],
-        });
-        commands.push(Command {
-            shell: Shell::Sh,
-            line: format!("chmod 600 {PASSWORD_FILE}"),
-            purpose: "readable by root only (for other senders: chgrp msmtp and 0640, with msmtp setgid msmtp as Debian's README.Debian describes)".to_owned(),
-        });
-        notes.push(Note::info(
+        // The whole file is the password: no comment, no header.
+        a.files.push(
+            FileEdit::create(
+                PASSWORD_FILE,
+                format!("the app password alone on one line, read by passwordeval; replace {PASSWORD_PLACEHOLDER}"),
+                vec![PASSWORD_PLACEHOLDER.to_owned()],
+            )
+            .mode("0600"),
+        );
+        a.commands.push(sh(
+            format!("chmod 600 {PASSWORD_FILE}"),
+            "readable by root only (for other senders: chgrp msmtp and 0640, with msmtp setgid msmtp as Debian's README.Debian describes)",
+        ));
+        a.notes.push(Note::info(
             "Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8; msmtp refuses an rc file holding a literal password unless it is yours and mode 0600, which is why the password lives in its own file",
             "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8); msmtp(1)",
         ));
     }
-    commands.push(Command {
-        shell: Shell::Sh,
-        line: format!("msmtp --pretend -a {ACCOUNT} you@example.org < /dev/null"),
-        purpose: "show the settings msmtp will use".to_owned(),
-    });
+    a.commands.push(sh(
+        format!("msmtp --pretend -a {ACCOUNT} you@example.org < /dev/null"),
+        "show the settings msmtp will use",
+    ));
 
     if plan.tls == TlsMode::Opportunistic {
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             "msmtp has no \"STARTTLS when offered\" mode: this account requires STARTTLS, which the relay offers on ports 25 and 587",
             "msmtp(1), tls; Google 2956491 \"Route outgoing SMTP relay messages through Google\": ports 25 and 587",
         ));
     }
-    match plan.egress {
-        Family::V4 => notes.push(Note::warning(
+    a.notes.extend(by_family(
+        plan.egress,
+        Note::warning(
             "msmtp has no address-family setting: add `source_ip <this host's IPv4 address>` to the account to keep it on IPv4; otherwise a host with IPv6 egress reaches Google over IPv6 and is refused",
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::V6 => notes.push(Note::warning(
+            IPV6_TRAP,
+        ),
+        Note::warning(
             "msmtp has no address-family setting: add `source_ip <this host's IPv6 address>` to the account to keep it on IPv6",
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::Any => {}
-    }
+            IPV6_TRAP,
+        ),
+    ));
     if !plan.internal.is_empty() {
         let domains: Vec<_> = plan.internal.iter().map(|r| r.domain.as_str()).collect();
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             format!(
                 "msmtp sends every message to one host and cannot route by recipient domain: mail for {} would also go to Google; use an MTA for those domains",
                 domains.join(", ")
@@ -131,44 +126,34 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions (internal domains)",
         ));
     }
-    notes.push(Note::info(
+    a.notes.push(Note::info(
         format!(
             "msmtp opens one connection per message and sends all its recipients in one transaction: keep messages to at most {} recipients",
             plan.max_rcpt_per_transaction
         ),
-        "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
+        RCPT_LIMIT,
     ));
 
-    Ok(Artifact {
-        target: Target::Msmtp,
-        edition: None,
-        title: format!("msmtp: relay through {}", super::plan_summary(plan)),
-        primary: Primary::File,
-        files,
-        commands,
-        steps: Vec::new(),
-        // Never `msmtp --debug`: it prints the SMTP dialogue, AUTH PLAIN and the password in
-        // base64 included. msmtp reports a failure on stderr and logs each message (syslog).
-        verify: vec![super::test_message(
-            plan,
-            &format!("msmtp -a {ACCOUNT} -f "),
-            None,
-        )],
-        notes,
-    })
+    // Never `msmtp --debug`: it prints the SMTP dialogue, AUTH PLAIN and the password in
+    // base64 included. msmtp reports a failure on stderr and logs each message (syslog).
+    a.verify = vec![super::test_message(
+        plan,
+        &format!("msmtp -a {ACCOUNT} -f "),
+        None,
+    )];
+    Ok(a)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing::plan_for;
-    use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
+    use crate::gen::testing::{self, ipv4_only, smtp_auth};
+    use crate::relay::console::ConsoleSetting;
     use crate::relay::plan::{Site, TlsPreference};
     use crate::relay::Port;
 
     fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Artifact {
-        let p = plan_for(Target::Msmtp, false, f).unwrap();
-        render(&p, Form::Natural).unwrap()
+        testing::artifact(Target::Msmtp, render, f).unwrap()
     }
 
     #[test]
@@ -200,10 +185,7 @@ mod tests {
 
     #[test]
     fn smtp_auth_reads_the_password_from_a_file() {
-        let a = artifact(|c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".to_owned());
-        });
+        let a = artifact(smtp_auth);
         let rc = &a.files[0].lines;
         assert!(rc.contains(&"auth on".to_owned()));
         assert!(rc.contains(&"user relay@example.com".to_owned()));
@@ -227,13 +209,7 @@ mod tests {
 
     #[test]
     fn ipv4_only_is_flagged() {
-        let a = artifact(|c, _| {
-            c.ranges.push(IpRange {
-                description: "office".into(),
-                net: "203.0.113.0/28".parse().unwrap(),
-                enabled: true,
-            })
-        });
+        let a = artifact(ipv4_only);
         assert!(a.files[0]
             .lines
             .iter()

@@ -3,8 +3,9 @@
 //! match lines in the order smtpd evaluates them; plus the secrets table and the check and
 //! restart steps. Decides nothing.
 
-use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
-use super::{Target, PASSWORD_PLACEHOLDER};
+use super::{by_family, Target, PASSWORD_PLACEHOLDER};
+use super::{relaying, sh, Artifact, FileEdit, Form, GenError};
+use super::{APP_PASSWORDS, CONNECTION_CACHING, IPV6_TRAP, RCPT_LIMIT};
 use crate::relay::plan::{ClientPlan, InternalRoute, Note, TlsMode};
 use crate::relay::Family;
 
@@ -54,7 +55,7 @@ fn internal_action(r: &InternalRoute) -> String {
 fn conf_lines(plan: &ClientPlan) -> Vec<String> {
     // Google help 6140680: the FQDN of the sending device, never localhost.
     let helo = format!("helo {}", super::helo(plan));
-    let mut l = vec![format!("# {}", header(plan))];
+    let mut l = Vec::new();
     if plan.sasl.is_some() {
         l.push(format!("table secrets file:{SECRETS}"));
     }
@@ -97,58 +98,43 @@ fn conf_lines(plan: &ClientPlan) -> Vec<String> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Opensmtpd, form, &[Form::Config], "config")?;
-    let mut files = vec![FileEdit {
-        path: SMTPD_CONF.to_owned(),
-        create: false,
-        mode: None,
-        primary: true,
-        purpose: format!("replace the stock `action \"{RELAY_ACTION}\" relay` and `match from local for any action \"{RELAY_ACTION}\"` lines with these, after the other match lines (the first matching line wins)"),
-        comment: Some("#"),
-        lines: conf_lines(plan),
-    }];
-    let mut commands = Vec::new();
-    let mut notes = Vec::new();
-    let sh = |line: String, purpose: &str| Command {
-        shell: Shell::Sh,
-        line,
-        purpose: purpose.to_owned(),
-    };
+    let mut a = Artifact::new(Target::Opensmtpd, form, None, relaying("OpenSMTPD", plan))?;
+    a.files.push(
+        FileEdit::add(
+            SMTPD_CONF,
+            format!("replace the stock `action \"{RELAY_ACTION}\" relay` and `match from local for any action \"{RELAY_ACTION}\"` lines with these, after the other match lines (the first matching line wins)"),
+            conf_lines(plan),
+        )
+        .primary()
+        .headed("#", plan),
+    );
 
     if let Some(sasl) = &plan.sasl {
-        files.push(FileEdit {
-            path: SECRETS.to_owned(),
-            create: true,
-            mode: Some("0640"),
-            primary: false,
-            // Debian's opensmtpd package has no /etc/mail (OpenBSD has one).
-            purpose: format!("the SMTP AUTH credentials (label user:password); replace {PASSWORD_PLACEHOLDER} with an app password; on Debian create the directory first: mkdir -m 755 -p {SECRETS_DIR}"),
-            comment: Some("#"),
-            lines: vec![
-                format!("# {}", header(plan)),
-                format!("{LABEL} {}:{PASSWORD_PLACEHOLDER}", sasl.username),
-            ],
-        });
-        commands.push(sh(
-            format!("chown root:opensmtpd {SECRETS}"),
-            "smtpd reads it (group _smtpd on OpenBSD)",
-        ));
-        commands.push(sh(format!("chmod 640 {SECRETS}"), "and nobody else"));
-        notes.push(Note::info(
+        a.add_secret(
+            FileEdit::create(
+                SECRETS,
+                // Debian's opensmtpd package has no /etc/mail (OpenBSD has one).
+                format!("the SMTP AUTH credentials (label user:password); replace {PASSWORD_PLACEHOLDER} with an app password; on Debian create the directory first: mkdir -m 755 -p {SECRETS_DIR}"),
+                vec![format!("{LABEL} {}:{PASSWORD_PLACEHOLDER}", sasl.username)],
+            )
+            .headed("#", plan),
+            Some(("opensmtpd", "smtpd reads it (group _smtpd on OpenBSD)")),
+        );
+        a.notes.push(Note::info(
             "smtpd.conf(5): credentials are used only with smtp+tls:// and smtps://; Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8",
-            "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
+            APP_PASSWORDS,
         ));
     }
-    commands.push(sh(
+    a.commands.push(sh(
         format!("smtpd -n -f {SMTPD_CONF}"),
         "check the configuration",
     ));
-    commands.push(sh(
-        "systemctl restart opensmtpd".to_owned(),
+    a.commands.push(sh(
+        "systemctl restart opensmtpd",
         "apply it (OpenBSD: rcctl restart smtpd)",
     ));
 
-    notes.push(Note::info(
+    a.notes.push(Note::info(
         format!(
             "{}:// {}; the relay's certificate is verified",
             scheme(plan.tls),
@@ -162,59 +148,49 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ),
         "smtpd.conf(5), relay host",
     ));
-    match plan.egress {
-        Family::V4 => notes.push(Note::warning(
+    a.notes.extend(by_family(
+        plan.egress,
+        Note::warning(
             format!("OpenSMTPD 6.8 has no address-family setting for relaying; with `src \"<IPv4 address>\"` on the \"{RELAY_ACTION}\" action it skips the relay's IPv6 addresses (mta.c: \"AF mismatch\"). Without it, a host with IPv6 egress reaches Google over IPv6 and is refused"),
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::V6 => notes.push(Note::warning(
+            IPV6_TRAP,
+        ),
+        Note::warning(
             format!("OpenSMTPD 6.8 has no address-family setting for relaying; add `src \"<this host's IPv6 address>\"` to the \"{RELAY_ACTION}\" action to keep it on IPv6"),
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::Any => {}
-    }
+            IPV6_TRAP,
+        ),
+    ));
     if plan.connection_reuse {
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             "OpenSMTPD reuses its connections to the relay by itself (up to 100 messages per session by default)",
-            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": connection caching",
+            CONNECTION_CACHING,
         ));
     }
-    notes.push(Note::info(
+    a.notes.push(Note::info(
         format!(
             "smtpd.conf has no setting for recipients per outgoing transaction; keep messages to at most {} recipients",
             plan.max_rcpt_per_transaction
         ),
-        "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
+        RCPT_LIMIT,
     ));
 
-    Ok(Artifact {
-        target: Target::Opensmtpd,
-        edition: None,
-        title: format!("OpenSMTPD: relay through {}", super::plan_summary(plan)),
-        primary: Primary::File,
-        files,
-        commands,
-        steps: Vec::new(),
-        verify: vec![super::test_message(
-            plan,
-            "sendmail -f ",
-            Some("/var/log/mail.log"),
-        )],
-        notes,
-    })
+    a.verify = vec![super::test_message(
+        plan,
+        super::SENDMAIL_SUBMIT,
+        Some(super::MAIL_LOG),
+    )];
+    Ok(a)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing::plan_for;
-    use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
+    use crate::gen::testing::{self, internal_domains, ipv4_only, smtp_auth};
+    use crate::relay::console::ConsoleSetting;
     use crate::relay::plan::{Site, TlsPreference};
     use crate::relay::Port;
 
     fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Artifact {
-        let p = plan_for(Target::Opensmtpd, false, f).unwrap();
-        render(&p, Form::Natural).unwrap()
+        testing::artifact(Target::Opensmtpd, render, f).unwrap()
     }
 
     #[test]
@@ -233,8 +209,7 @@ mod tests {
     #[test]
     fn port_465_with_auth_is_smtps_with_a_label() {
         let a = artifact(|c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".to_owned());
+            smtp_auth(c, s);
             s.port = Some(Port::Smtps);
         });
         let conf = &a.files[0].lines;
@@ -276,18 +251,7 @@ mod tests {
 
     #[test]
     fn internal_matches_come_before_the_relay_match() {
-        let a = artifact(|_, s| {
-            s.internal = vec![
-                InternalRoute {
-                    domain: "corp.example.com".parse().unwrap(),
-                    host: Some("mailhub.corp.example.com".parse().unwrap()),
-                },
-                InternalRoute {
-                    domain: "lab.example.net".parse().unwrap(),
-                    host: None,
-                },
-            ]
-        });
+        let a = artifact(internal_domains);
         let conf = &a.files[0].lines;
         assert!(conf.contains(&"action \"internal-corp.example.com\" relay host smtp://mailhub.corp.example.com helo mail.example.com".to_owned()));
         assert!(conf.contains(
@@ -306,13 +270,7 @@ mod tests {
 
     #[test]
     fn ipv4_only_points_at_src() {
-        let a = artifact(|c, _| {
-            c.ranges.push(IpRange {
-                description: "office".into(),
-                net: "203.0.113.0/28".parse().unwrap(),
-                enabled: true,
-            })
-        });
+        let a = artifact(ipv4_only);
         assert!(a.files[0]
             .lines
             .iter()

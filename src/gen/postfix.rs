@@ -2,8 +2,8 @@
 //! commands), the sasl_passwd and transport maps when the plan needs them, and the
 //! postmap/reload steps. Decides nothing.
 
-use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
-use super::{Target, PASSWORD_PLACEHOLDER};
+use super::{app_password_note, by_family, Target, PASSWORD_PLACEHOLDER};
+use super::{relaying, sh, Artifact, FileEdit, Form, GenError, Primary};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -81,10 +81,8 @@ fn parameters(plan: &ClientPlan) -> Vec<(&'static str, String)> {
         "smtp_destination_recipient_limit",
         plan.max_rcpt_per_transaction.to_string(),
     ));
-    match plan.egress {
-        Family::V4 => p.push(("inet_protocols", "ipv4".to_owned())),
-        Family::V6 => p.push(("inet_protocols", "ipv6".to_owned())),
-        Family::Any => {}
+    if let Some(family) = by_family(plan.egress, "ipv4", "ipv6") {
+        p.push(("inet_protocols", family.to_owned()));
     }
     if !plan.internal.is_empty() {
         p.push(("transport_maps", format!("hash:{TRANSPORT}")));
@@ -93,37 +91,22 @@ fn parameters(plan: &ClientPlan) -> Vec<(&'static str, String)> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    let form = check_form(
-        Target::Postfix,
-        form,
-        &[Form::Config, Form::Commands],
-        "config, commands",
-    )?;
+    let mut a = Artifact::new(Target::Postfix, form, None, relaying("Postfix", plan))?;
     let params = parameters(plan);
-    let mut files = Vec::new();
-    let mut commands = Vec::new();
-    let mut notes = Vec::new();
-    let sh = |line: String, purpose: &str| Command {
-        shell: Shell::Sh,
-        line,
-        purpose: purpose.to_owned(),
-    };
 
-    if form == Form::Config {
-        let mut lines = vec![format!("# {}", header(plan))];
-        lines.extend(params.iter().map(|(k, v)| format!("{k} = {v}")));
-        files.push(FileEdit {
-            path: MAIN_CF.to_owned(),
-            create: false,
-            mode: None,
-            primary: true,
-            purpose: "add these lines, replacing earlier assignments of the same parameters (the last assignment wins)".to_owned(),
-            comment: Some("#"),
-            lines,
-        });
+    if a.primary == Primary::File {
+        a.files.push(
+            FileEdit::add(
+                MAIN_CF,
+                "add these lines, replacing earlier assignments of the same parameters (the last assignment wins)",
+                params.iter().map(|(k, v)| format!("{k} = {v}")).collect(),
+            )
+            .primary()
+            .headed("#", plan),
+        );
     } else {
         for (k, v) in &params {
-            commands.push(sh(
+            a.commands.push(sh(
                 format!("postconf -e '{k} = {v}'"),
                 "set the parameter in main.cf",
             ));
@@ -131,35 +114,28 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
     }
 
     if let Some(sasl) = &plan.sasl {
-        files.push(FileEdit {
-            path: SASL_PASSWD.to_owned(),
-            create: true,
-            mode: Some("0600"),
-            primary: false,
-            purpose: format!("the SMTP AUTH credentials; the key must be exactly the relayhost value; replace {PASSWORD_PLACEHOLDER} with an app password"),
-            comment: Some("#"),
-            lines: vec![format!(
-                "{} {}:{PASSWORD_PLACEHOLDER}",
-                relayhost(plan),
-                sasl.username
-            )],
-        });
-        commands.push(sh(
-            format!("chmod 600 {SASL_PASSWD}"),
-            "keep the password readable by root only",
-        ));
-        commands.push(sh(
+        a.add_secret(
+            FileEdit::create(
+                SASL_PASSWD,
+                format!("the SMTP AUTH credentials; the key must be exactly the relayhost value; replace {PASSWORD_PLACEHOLDER} with an app password"),
+                vec![format!(
+                    "{} {}:{PASSWORD_PLACEHOLDER}",
+                    relayhost(plan),
+                    sasl.username
+                )],
+            )
+            .comments("#"),
+            None,
+        );
+        a.commands.push(sh(
             format!("postmap hash:{SASL_PASSWD}"),
             "build the lookup table Postfix reads",
         ));
-        commands.push(sh(
+        a.commands.push(sh(
             format!("chmod 600 {SASL_PASSWD}.db"),
             "the built table holds the password too",
         ));
-        notes.push(Note::info(
-            "Google accepts SMTP AUTH only with an app password (2-Step Verification) or OAuth; the account password is refused with 535 5.7.8",
-            "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
-        ));
+        a.notes.push(app_password_note());
     }
     if !plan.internal.is_empty() {
         let mut lines = Vec::new();
@@ -173,18 +149,15 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
             lines.push(format!("{} {next}", r.domain));
             lines.push(format!(".{} {next}", r.domain));
         }
-        files.push(FileEdit {
-            path: TRANSPORT.to_owned(),
-            create: true,
-            mode: None,
-            primary: false,
-            purpose:
-                "internal domains that must not go to Google (smtp: alone means normal MX delivery)"
-                    .to_owned(),
-            comment: Some("#"),
-            lines,
-        });
-        commands.push(sh(
+        a.files.push(
+            FileEdit::create(
+                TRANSPORT,
+                "internal domains that must not go to Google (smtp: alone means normal MX delivery)",
+                lines,
+            )
+            .comments("#"),
+        );
+        a.commands.push(sh(
             format!("postmap hash:{TRANSPORT}"),
             "build the transport table",
         ));
@@ -193,64 +166,51 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         // postconf(5), smtp_tls_connection_reuse: TLS connections are cached through
         // tlsproxy(8), which Debian's master.cf ships commented out; without it, delivery
         // to the relay fails.
-        commands.push(sh(
+        a.commands.push(sh(
             format!("postconf -M {TLSPROXY_SERVICE}"),
             "enable the tlsproxy(8) service that TLS connection reuse needs",
         ));
     }
     if matches!(plan.tls, TlsMode::StartTls | TlsMode::Implicit) {
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             format!("smtp_tls_security_level = secure: Postfix sends (and authenticates) only after the relay's certificate verifies against smtp_tls_CAfile and names {} (encrypt would take any certificate, an impostor's included); the CA file is Debian's ca-certificates bundle, elsewhere /etc/pki/tls/certs/ca-bundle.crt (Red Hat, Fedora), /usr/local/share/certs/ca-root-nss.crt (FreeBSD), /etc/ssl/cert.pem (macOS, OpenBSD)", plan.relay_host),
             "postconf(5), smtp_tls_security_level; postconf(5), smtp_tls_secure_cert_match; Google 6180220 \"Use TLS certificates for secure transport\"",
         ));
         if !plan.internal.is_empty() {
-            notes.push(Note::warning(
+            a.notes.push(Note::warning(
                 "smtp_tls_security_level applies to the internal routes too: their servers must present a certificate that verifies for the next-hop name; for one that cannot, add an smtp_tls_policy_maps entry for it (e.g. `[mailhub.example.com] encrypt`)",
                 "postconf(5), smtp_tls_policy_maps",
             ));
         }
     }
     if plan.egress != Family::Any {
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             "inet_protocols applies to the whole of Postfix, the SMTP server included; it needs `postfix stop; postfix start`, not just a reload",
             "postconf(5), inet_protocols",
         ));
     }
-    commands.push(sh("postfix check".to_owned(), "check the configuration"));
-    commands.push(sh("postfix reload".to_owned(), "apply it"));
+    a.commands
+        .push(sh("postfix check", "check the configuration"));
+    a.commands.push(sh("postfix reload", "apply it"));
 
-    Ok(Artifact {
-        target: Target::Postfix,
-        edition: None,
-        title: format!("Postfix: relay through {}", super::plan_summary(plan)),
-        primary: if form == Form::Config {
-            Primary::File
-        } else {
-            Primary::Commands
-        },
-        files,
-        commands,
-        steps: Vec::new(),
-        verify: vec![super::test_message(
-            plan,
-            "sendmail -f ",
-            Some("/var/log/mail.log"),
-        )],
-        notes,
-    })
+    a.verify = vec![super::test_message(
+        plan,
+        super::SENDMAIL_SUBMIT,
+        Some(super::MAIL_LOG),
+    )];
+    Ok(a)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing::plan_for;
-    use crate::relay::console::{Authentication, ConsoleSetting};
+    use crate::gen::testing::{self, smtp_auth};
+    use crate::relay::console::ConsoleSetting;
     use crate::relay::plan::{Site, TlsPreference};
     use crate::relay::Port;
 
     fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Artifact {
-        let p = plan_for(Target::Postfix, false, f).unwrap();
-        render(&p, Form::Natural).unwrap()
+        testing::artifact(Target::Postfix, render, f).unwrap()
     }
 
     fn param<'a>(a: &'a Artifact, name: &str) -> Option<&'a str> {
@@ -258,11 +218,6 @@ mod tests {
             l.strip_prefix(name)
                 .and_then(|rest| rest.strip_prefix(" = "))
         })
-    }
-
-    fn smtp_auth(c: &mut ConsoleSetting, s: &mut Site) {
-        c.authentication = Authentication::SmtpAuth;
-        s.auth_user = Some("relay@example.com".to_owned());
     }
 
     /// `encrypt` takes any certificate: SMTP AUTH went to a self-signed impostor. Required

@@ -3,9 +3,11 @@
 //! nor SMTP AUTH; the plan only gets here with TLS or AUTH under --force, and the notes
 //! say what will then happen. Decides nothing.
 
-use super::{check_form, Artifact, Command, FileEdit, Form, GenError, Primary, Shell, Target};
+use super::{
+    by_family, refuse_implicit_tls, relaying, sh, Artifact, FileEdit, Form, GenError, Target,
+};
+use super::{CONNECTION_CACHING, IPV6_TRAP, RCPT_LIMIT};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
-use crate::relay::Family;
 
 const SMTPROUTES: &str = "/var/qmail/control/smtproutes";
 const HELOHOST: &str = "/var/qmail/control/helohost";
@@ -28,64 +30,51 @@ fn smtproutes(plan: &ClientPlan) -> Vec<String> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Qmail, form, &[Form::Config], "config")?;
-    if plan.tls == TlsMode::Implicit {
-        // Port 465 wants a TLS handshake before the greeting; qmail-remote would wait for
-        // a 220 that never comes, even under --force.
-        return Err(GenError::Unsupported {
-            target: Target::Qmail,
-            what: "use TLS from the first byte (port 465): stock qmail-remote has no TLS at all; use port 587 or 25 without TLS, or an MTA with TLS".to_owned(),
-        });
-    }
+    let mut a = Artifact::new(Target::Qmail, form, None, relaying("qmail", plan))?;
+    // Port 465 wants a TLS handshake before the greeting; qmail-remote would wait for
+    // a 220 that never comes, even under --force.
+    refuse_implicit_tls(
+        Target::Qmail,
+        plan,
+        "use TLS from the first byte (port 465): stock qmail-remote has no TLS at all; use port 587 or 25 without TLS, or an MTA with TLS",
+    )?;
     // smtproutes, helohost and timeoutsmtpd have no comment syntax: no header line.
-    let files = vec![
-        FileEdit {
-            path: SMTPROUTES.to_owned(),
-            create: true,
-            mode: None,
-            primary: true,
-            purpose: "the routes: internal domains first, then everything else to the relay (no comments allowed in this file)".to_owned(),
-            comment: None,
-            lines: smtproutes(plan),
-        },
-        FileEdit {
-            path: HELOHOST.to_owned(),
-            create: true,
-            mode: None,
-            primary: false,
+    a.files.extend([
+        FileEdit::create(
+            SMTPROUTES,
+            "the routes: internal domains first, then everything else to the relay (no comments allowed in this file)",
+            smtproutes(plan),
+        )
+        .primary(),
+        FileEdit::create(
+            HELOHOST,
             // Google help 6140680: the FQDN of the sending device, never localhost.
-            purpose: "the name qmail-remote says HELO with (default: control/me)".to_owned(),
-            comment: None,
-            lines: vec![super::helo(plan).to_owned()],
-        },
-        FileEdit {
-            path: TIMEOUTSMTPD.to_owned(),
-            create: true,
-            mode: None,
-            primary: false,
-            purpose: format!(
+            "the name qmail-remote says HELO with (default: control/me)",
+            vec![super::helo(plan).to_owned()],
+        ),
+        FileEdit::create(
+            TIMEOUTSMTPD,
+            format!(
                 "seconds qmail-smtpd waits for the other side (the article: at least {} s)",
                 plan.timeouts.qmail_smtpd_min_s
             ),
-            comment: None,
-            lines: vec![plan.timeouts.qmail_smtpd_s.to_string()],
-        },
-    ];
-    let commands = vec![Command {
-        shell: Shell::Sh,
-        line: "svc -t /service/qmail-send".to_owned(),
-        purpose: "restart qmail-send (daemontools; qmailctl restart where installed); qmail-remote reads the control files at every delivery anyway".to_owned(),
-    }];
+            vec![plan.timeouts.qmail_smtpd_s.to_string()],
+        ),
+    ]);
+    a.commands.push(sh(
+        "svc -t /service/qmail-send",
+        "restart qmail-send (daemontools; qmailctl restart where installed); qmail-remote reads the control files at every delivery anyway",
+    ));
 
-    let mut notes = vec![Note::info(
+    a.notes.push(Note::info(
         format!(
             "timeoutsmtpd is {} s (the article: at least {} s, default 1200); qmail-remote's own wait for the relay is control/timeoutremote (default 1200 s)",
             plan.timeouts.qmail_smtpd_s, plan.timeouts.qmail_smtpd_min_s
         ),
         "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions (Qmail)",
-    )];
+    ));
     if plan.tls != TlsMode::Off {
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             format!(
                 "stock qmail-remote never sends STARTTLS: mail goes to port {} in clear, and with \"Require TLS encryption\" the relay answers 530 5.7.0 Must issue a STARTTLS command first; use a TLS-patched qmail-remote or another MTA",
                 plan.port.number()
@@ -94,59 +83,50 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ));
     }
     if plan.sasl.is_some() {
-        notes.push(Note::warning(
+        a.notes.push(Note::warning(
             "stock qmail-remote has no SMTP AUTH: no credentials are written, and the relay refuses the mail until IP authentication is used",
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\": the SMTP relay service setting",
         ));
     }
-    match plan.egress {
-        Family::V4 => notes.push(Note::info(
+    a.notes.extend(by_family(
+        plan.egress,
+        Note::info(
             "stock qmail-remote connects over IPv4 only: nothing to set for the IPv4-only ranges",
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::V6 => notes.push(Note::warning(
+            IPV6_TRAP,
+        ),
+        Note::warning(
             "stock qmail-remote has no IPv6: register this server's public IPv4 address in the console",
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::Any => {}
-    }
+            IPV6_TRAP,
+        ),
+    ));
     if plan.connection_reuse {
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             "qmail-remote opens one connection per delivery and cannot cache connections; at high volume Google asks for several messages per connection, which needs another MTA",
-            "Google 2956491 \"Route outgoing SMTP relay messages through Google\": connection caching",
+            CONNECTION_CACHING,
         ));
     }
-    notes.push(Note::info(
+    a.notes.push(Note::info(
         format!(
             "qmail delivers each recipient in its own SMTP transaction, well within the relay's {} recipients",
             plan.max_rcpt_per_transaction
         ),
-        "Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
+        RCPT_LIMIT,
     ));
 
-    Ok(Artifact {
-        target: Target::Qmail,
-        edition: None,
-        title: format!("qmail: relay through {}", super::plan_summary(plan)),
-        primary: Primary::File,
-        files,
-        commands,
-        steps: Vec::new(),
-        verify: vec![super::test_message(
-            plan,
-            "/var/qmail/bin/qmail-inject -f",
-            Some("/var/log/qmail/current"),
-        )],
-        notes,
-    })
+    a.verify = vec![super::test_message(
+        plan,
+        "/var/qmail/bin/qmail-inject -f",
+        Some("/var/log/qmail/current"),
+    )];
+    Ok(a)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing::plan_for;
-    use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
-    use crate::relay::plan::{ClientPlan, InternalRoute, NoteLevel, PlanError, Site};
+    use crate::gen::testing::{internal_domains, ipv4_only, plan_for};
+    use crate::relay::console::{Authentication, ConsoleSetting};
+    use crate::relay::plan::{ClientPlan, NoteLevel, PlanError, Site};
     use crate::relay::Port;
 
     /// Starts from a plan qmail meets without --force: Require TLS off, IP authentication.
@@ -169,19 +149,7 @@ mod tests {
 
     #[test]
     fn internal_routes_come_before_the_relay_route() {
-        let a = artifact(false, |_, s| {
-            s.internal = vec![
-                InternalRoute {
-                    domain: "corp.example.com".parse().unwrap(),
-                    host: Some("mailhub.corp.example.com".parse().unwrap()),
-                },
-                InternalRoute {
-                    domain: "lab.example.net".parse().unwrap(),
-                    host: None,
-                },
-            ]
-        })
-        .unwrap();
+        let a = artifact(false, internal_domains).unwrap();
         let routes = &a.files[0];
         assert_eq!(routes.path, SMTPROUTES);
         assert_eq!(routes.comment, None);
@@ -239,14 +207,7 @@ mod tests {
 
     #[test]
     fn ipv4_only_ranges_need_nothing_from_stock_qmail() {
-        let a = artifact(false, |c, _| {
-            c.ranges.push(IpRange {
-                description: "office".into(),
-                net: "203.0.113.0/28".parse().unwrap(),
-                enabled: true,
-            })
-        })
-        .unwrap();
+        let a = artifact(false, ipv4_only).unwrap();
         assert!(a.notes.iter().any(|n| n.text.contains("IPv4 only")));
     }
 }

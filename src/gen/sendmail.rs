@@ -2,8 +2,10 @@
 //! arguments, options, features), the access, authinfo and mailertable entries the plan
 //! needs, and the rebuild/restart steps. Decides nothing; refuses what sendmail cannot do.
 
-use super::{check_form, header, Artifact, Command, FileEdit, Form, GenError, Primary, Shell};
-use super::{Target, PASSWORD_PLACEHOLDER};
+use super::{
+    by_family, refuse_implicit_tls, Target, APP_PASSWORDS, IPV6_TRAP, PASSWORD_PLACEHOLDER,
+};
+use super::{relaying, sh, Artifact, FileEdit, Form, GenError};
 use crate::relay::plan::{ClientPlan, Note, TlsMode};
 use crate::relay::Family;
 
@@ -50,7 +52,6 @@ fn access_line(plan: &ClientPlan) -> Option<String> {
 /// The sendmail.mc lines for `plan`, in the order they are written.
 fn mc_lines(plan: &ClientPlan) -> Vec<String> {
     let mut l = vec![
-        format!("dnl {}", header(plan)),
         "dnl Put these lines before MAILER_DEFINITIONS and the MAILER() lines.".to_owned(),
         // sendmail cf/README, SMART_HOST; Google help 2956491: Google's own line, with brackets so that no MX
         // lookup is made (the relay mailer connects to the host as named).
@@ -127,104 +128,86 @@ fn mailertable_lines(plan: &ClientPlan) -> Vec<String> {
 }
 
 pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError> {
-    check_form(Target::Sendmail, form, &[Form::Config], "config")?;
-    if plan.tls == TlsMode::Implicit {
-        // Sendmail 8.17 speaks TLS as a client only through STARTTLS (its SMTPS support,
-        // Modifier=s, is for the daemon side).
-        return Err(GenError::Unsupported {
-            target: Target::Sendmail,
-            what: "use TLS from the first byte (port 465): its client speaks TLS only through STARTTLS; use --port 587".to_owned(),
-        });
-    }
-    let mut files = vec![FileEdit {
-        path: SENDMAIL_MC.to_owned(),
-        create: false,
-        mode: None,
-        primary: true,
-        purpose: "add these lines before MAILER_DEFINITIONS (the features and mailer arguments must come before the MAILER() lines), replacing any earlier SMART_HOST".to_owned(),
-        comment: Some("dnl"),
-        lines: mc_lines(plan),
-    }];
-    let mut commands = Vec::new();
-    let mut notes = Vec::new();
-    let sh = |line: String, purpose: &str| Command {
-        shell: Shell::Sh,
-        line,
-        purpose: purpose.to_owned(),
-    };
+    let mut a = Artifact::new(Target::Sendmail, form, None, relaying("Sendmail", plan))?;
+    // Sendmail 8.17 speaks TLS as a client only through STARTTLS (its SMTPS support,
+    // Modifier=s, is for the daemon side).
+    refuse_implicit_tls(
+        Target::Sendmail,
+        plan,
+        "use TLS from the first byte (port 465): its client speaks TLS only through STARTTLS; use --port 587",
+    )?;
+    a.files.push(
+        FileEdit::add(
+            SENDMAIL_MC,
+            "add these lines before MAILER_DEFINITIONS (the features and mailer arguments must come before the MAILER() lines), replacing any earlier SMART_HOST",
+            mc_lines(plan),
+        )
+        .primary()
+        .headed("dnl", plan),
+    );
 
     if let Some(line) = access_line(plan) {
-        files.push(FileEdit {
-            path: ACCESS.to_owned(),
-            create: false,
-            mode: None,
-            primary: false,
-            purpose: match plan.tls {
-                TlsMode::Off => "add this entry: no STARTTLS towards the relay".to_owned(),
-                _ => "add this entry: mail to the relay waits in the queue rather than leave without encryption to a server whose certificate does not verify for the relay's name".to_owned(),
-            },
-            comment: Some("#"),
-            lines: vec![format!("# {}", header(plan)), line],
-        });
-        commands.push(sh(
+        a.files.push(
+            FileEdit::add(
+                ACCESS,
+                match plan.tls {
+                    TlsMode::Off => "add this entry: no STARTTLS towards the relay".to_owned(),
+                    _ => "add this entry: mail to the relay waits in the queue rather than leave without encryption to a server whose certificate does not verify for the relay's name".to_owned(),
+                },
+                vec![line],
+            )
+            .headed("#", plan),
+        );
+        a.commands.push(sh(
             format!("makemap hash {ACCESS} < {ACCESS}"),
             "rebuild the access map",
         ));
     }
     if let Some(sasl) = &plan.sasl {
-        files.push(FileEdit {
-            path: AUTHINFO.to_owned(),
-            create: true,
-            mode: Some("0600"),
-            primary: false,
-            purpose: format!("the SMTP AUTH credentials for the relay; replace {PASSWORD_PLACEHOLDER} with an app password"),
-            comment: Some("#"),
-            lines: vec![
-                format!("# {}", header(plan)),
-                format!(
+        a.add_secret(
+            FileEdit::create(
+                AUTHINFO,
+                format!("the SMTP AUTH credentials for the relay; replace {PASSWORD_PLACEHOLDER} with an app password"),
+                vec![format!(
                     "AuthInfo:{} \"U:{user}\" \"I:{user}\" \"P:{PASSWORD_PLACEHOLDER}\" \"M:PLAIN LOGIN\"",
                     plan.relay_host,
                     user = sasl.username
-                ),
-            ],
-        });
-        commands.push(sh(
-            format!("chmod 600 {AUTHINFO}"),
-            "keep the password readable by root only",
-        ));
-        commands.push(sh(
+                )],
+            )
+            .headed("#", plan),
+            None,
+        );
+        a.commands.push(sh(
             format!("makemap hash {AUTHINFO} < {AUTHINFO}"),
             "build the authinfo map",
         ));
-        notes.push(Note::info(
+        a.notes.push(Note::info(
             "SMTP AUTH needs sendmail built with SASL (Debian's is) and the PLAIN/LOGIN plugins (Debian: apt-get install libsasl2-modules); Google accepts it only with an app password (2-Step Verification) or OAuth, and refuses the account password with 535 5.7.8",
-            "Google 176600 \"Send email from a printer, scanner, or app\": app passwords; observed: loganmarchione/docker-postfixrelay#64 (535 5.7.8)",
+            APP_PASSWORDS,
         ));
     }
     if !plan.internal.is_empty() {
-        let mut lines = vec![format!("# {}", header(plan))];
-        lines.extend(mailertable_lines(plan));
-        files.push(FileEdit {
-            path: MAILERTABLE.to_owned(),
-            create: true,
-            mode: None,
-            primary: false,
-            purpose: "internal domains that must not go to Google (checked before the smart host; without brackets the host is found by MX lookup)".to_owned(),
-            comment: Some("#"),
-            lines,
-        });
-        commands.push(sh(
+        a.files.push(
+            FileEdit::create(
+                MAILERTABLE,
+                "internal domains that must not go to Google (checked before the smart host; without brackets the host is found by MX lookup)",
+                mailertable_lines(plan),
+            )
+            .headed("#", plan),
+        );
+        a.commands.push(sh(
             format!("makemap hash {MAILERTABLE} < {MAILERTABLE}"),
             "build the mailertable map",
         ));
     }
-    commands.push(sh(
-        "make -C /etc/mail".to_owned(),
+    a.commands.push(sh(
+        "make -C /etc/mail",
         "rebuild sendmail.cf from sendmail.mc (Debian; elsewhere: m4 /etc/mail/sendmail.mc > /etc/mail/sendmail.cf)",
     ));
-    commands.push(sh("systemctl restart sendmail".to_owned(), "apply it"));
+    a.commands
+        .push(sh("systemctl restart sendmail", "apply it"));
 
-    notes.push(Note::info(
+    a.notes.push(Note::info(
         format!(
             "Timeout.datafinal stays at {} (Google asks for at least 1 hour, sendmail's default); the relay mailer sends at most {} recipients per transaction",
             duration(plan.timeouts.data_final_min_s),
@@ -232,64 +215,54 @@ pub(super) fn render(plan: &ClientPlan, form: Form) -> Result<Artifact, GenError
         ),
         "Google 2956491 \"Route outgoing SMTP relay messages through Google\": per-MTA instructions (Sendmail); Google 6140680 \"SMTP relay service error messages\": 100-recipient limit per SMTP transaction",
     ));
-    match plan.tls {
-        TlsMode::StartTls | TlsMode::Implicit => notes.push(Note::info(
+    a.notes.push(match plan.tls {
+        TlsMode::StartTls | TlsMode::Implicit => Note::info(
             format!("sendmail's client uses STARTTLS whenever the server offers it; the access entry TLS_Srv:{host} VERIFY:128+CN:{host} makes it defer the mail (454 4.7.0) instead of sending it in clear or to a server whose certificate does not verify (CA bundle: confCACERT; elsewhere than Debian, point it at the system bundle, e.g. /etc/pki/tls/certs/ca-bundle.crt on Red Hat) or whose subject CN is not {host}", host = plan.relay_host),
             "Google 2956491 \"Route outgoing SMTP relay messages through Google\"; sendmail cf/README, TLS_Srv; sendmail cf/m4/proto.m4, tls_server; Google 6180220 \"Use TLS certificates for secure transport\"",
-        )),
-        TlsMode::Opportunistic => notes.push(Note::info(
+        ),
+        TlsMode::Opportunistic => Note::info(
             "sendmail's client uses STARTTLS whenever the server offers it, and sends in clear otherwise",
             "sendmail cf/m4/proto.m4, try_tls",
-        )),
-        TlsMode::Off => notes.push(Note::info(
+        ),
+        TlsMode::Off => Note::info(
             format!("sendmail's client would use STARTTLS whenever offered; the access entry Try_TLS:{} NO turns it off for the relay only", plan.relay_host),
             "sendmail cf/m4/proto.m4, try_tls",
-        )),
-    }
-    match plan.egress {
-        Family::V4 => notes.push(Note::warning(
+        ),
+    });
+    a.notes.extend(by_family(
+        plan.egress,
+        Note::warning(
             "sendmail cannot be limited to IPv4 by configuration: ClientPortOptions Family= only chooses which options apply to a family, and the client tries the relay's IPv6 addresses first whenever the host can open an IPv6 socket (sendmail/daemon.c, makeconnection). Register this server's IPv6 /112 in the console as well, or disable IPv6 on the host (kernel parameter ipv6.disable=1)",
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::V6 => notes.push(Note::info(
+            IPV6_TRAP,
+        ),
+        Note::info(
             "sendmail tries IPv6 first and falls back to IPv4 only when no IPv6 connection can be made; make sure this host has IPv6 egress",
-            "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)",
-        )),
-        Family::Any => {}
-    }
+            IPV6_TRAP,
+        ),
+    ));
 
-    Ok(Artifact {
-        target: Target::Sendmail,
-        edition: None,
-        title: format!("Sendmail: relay through {}", super::plan_summary(plan)),
-        primary: Primary::File,
-        files,
-        commands,
-        steps: Vec::new(),
-        verify: vec![
-            format!(
-                "sendmail -bv you@example.org    # expect: mailer relay, host [{}]",
-                plan.relay_host
-            ),
-            // Never `sendmail -v`: it shows the SMTP dialogue, AUTH PLAIN and the password
-            // in base64 included. relayctl send-test redacts it; the log never has it.
-            super::test_message(plan, "sendmail -f ", Some("/var/log/mail.log")),
-        ],
-        notes,
-    })
+    a.verify = vec![
+        format!(
+            "sendmail -bv you@example.org    # expect: mailer relay, host [{}]",
+            plan.relay_host
+        ),
+        // Never `sendmail -v`: it shows the SMTP dialogue, AUTH PLAIN and the password
+        // in base64 included. relayctl send-test redacts it; the log never has it.
+        super::test_message(plan, super::SENDMAIL_SUBMIT, Some(super::MAIL_LOG)),
+    ];
+    Ok(a)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::testing;
-    use crate::relay::console::{Authentication, ConsoleSetting, IpRange};
-    use crate::relay::plan::{Capabilities, InternalRoute, Site};
+    use crate::gen::testing::{self, internal_domains, ipv4_only, smtp_auth};
+    use crate::relay::console::ConsoleSetting;
+    use crate::relay::plan::{Capabilities, Site};
     use crate::relay::Port;
 
     fn artifact(f: impl FnOnce(&mut ConsoleSetting, &mut Site)) -> Result<Artifact, GenError> {
-        let p = testing::plan_for(Target::Sendmail, false, f).unwrap();
-        render(&p, Form::Natural)
+        testing::artifact(Target::Sendmail, render, f)
     }
 
     fn all_lines(a: &Artifact) -> Vec<&str> {
@@ -338,11 +311,7 @@ mod tests {
 
     #[test]
     fn smtp_auth_writes_only_the_placeholder() {
-        let a = artifact(|c, s| {
-            c.authentication = Authentication::SmtpAuth;
-            s.auth_user = Some("relay@example.com".to_owned());
-        })
-        .unwrap();
+        let a = artifact(smtp_auth).unwrap();
         let auth = a.files.iter().find(|f| f.path == AUTHINFO).unwrap();
         assert_eq!(auth.mode, Some("0600"));
         assert!(auth.lines[1].starts_with("AuthInfo:smtp-relay.gmail.com \"U:relay@example.com\""));
@@ -358,19 +327,7 @@ mod tests {
 
     #[test]
     fn internal_routes_go_to_the_mailertable() {
-        let a = artifact(|_, s| {
-            s.internal = vec![
-                InternalRoute {
-                    domain: "corp.example.com".parse().unwrap(),
-                    host: Some("mailhub.corp.example.com".parse().unwrap()),
-                },
-                InternalRoute {
-                    domain: "lab.example.net".parse().unwrap(),
-                    host: None,
-                },
-            ]
-        })
-        .unwrap();
+        let a = artifact(internal_domains).unwrap();
         let mt = a.files.iter().find(|f| f.path == MAILERTABLE).unwrap();
         assert_eq!(
             &mt.lines[1..],
@@ -401,14 +358,7 @@ mod tests {
 
     #[test]
     fn ipv4_only_is_flagged_in_the_file_and_the_notes() {
-        let a = artifact(|c, _| {
-            c.ranges.push(IpRange {
-                description: "office".into(),
-                net: "203.0.113.0/28".parse().unwrap(),
-                enabled: true,
-            })
-        })
-        .unwrap();
+        let a = artifact(ipv4_only).unwrap();
         assert!(a.files[0]
             .lines
             .iter()

@@ -6,9 +6,10 @@
 
 use std::collections::HashMap;
 
+use super::toolkit::{Cursor, Problems};
 use super::{
     Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile,
-    Span, SyntaxProblem,
+    Span,
 };
 use crate::relay::DEFAULT_RELAY_HOST;
 
@@ -20,42 +21,8 @@ const MAX_STATEMENT_TOKENS: usize = 100_000;
 const MAX_STATEMENT_BYTES: usize = 4 << 20;
 /// Credential expressions are looked into this many brackets deep.
 const MAX_DEPTH: usize = 4;
-/// At most this many problems per file; the rest are counted in one last problem.
-const MAX_PROBLEMS: usize = 100;
 /// At most this many connectors and variables are kept.
 const MAX_NAMES: usize = 10_000;
-
-/// Problems of one file, capped at [`MAX_PROBLEMS`].
-struct Problems {
-    file: String,
-    list: Vec<SyntaxProblem>,
-    dropped: usize,
-}
-
-impl Problems {
-    fn at(&mut self, line: u32, column: u32, message: String) {
-        if self.list.len() < MAX_PROBLEMS {
-            self.list.push(SyntaxProblem {
-                message,
-                span: Span::new(&self.file, line, column),
-            });
-        } else {
-            self.dropped += 1;
-        }
-    }
-
-    fn finish(mut self) -> Vec<SyntaxProblem> {
-        if self.dropped > 0 {
-            if let Some(span) = self.list.last().map(|p| p.span.clone()) {
-                self.list.push(SyntaxProblem {
-                    message: format!("{} more problems not shown", self.dropped),
-                    span,
-                });
-            }
-        }
-        self.list
-    }
-}
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,49 +71,10 @@ impl Token {
     }
 }
 
-/// Characters and positions over the text.
-struct Lexer<'a> {
-    text: &'a str,
-    pos: usize,
-    line: u32,
-    col: u32,
-}
-
-impl Lexer<'_> {
-    fn rest(&self) -> &str {
-        self.text.get(self.pos..).unwrap_or("")
-    }
-
-    fn peek(&self) -> Option<char> {
-        self.rest().chars().next()
-    }
-
-    fn bump(&mut self) -> Option<char> {
-        let c = self.peek()?;
-        self.pos += c.len_utf8();
-        if c == '\n' {
-            self.line = self.line.saturating_add(1);
-            self.col = 1;
-        } else {
-            self.col = self.col.saturating_add(1);
-        }
-        Some(c)
-    }
-
-    /// Skips to the end of the line (not the newline), quickly.
-    fn skip_line(&mut self) {
-        let n = self.rest().find('\n').unwrap_or(self.rest().len());
-        let chunk = &self.text[self.pos..self.pos + n];
-        let chars = u32::try_from(chunk.chars().count()).unwrap_or(u32::MAX);
-        self.col = self.col.saturating_add(chars);
-        self.pos += n;
-    }
-
-    /// Whether a backtick at the cursor ends its line: PowerShell's line continuation.
-    fn at_continuation(&self) -> bool {
-        let r = self.rest();
-        r.starts_with("`\n") || r.starts_with("`\r\n")
-    }
+/// Whether a backtick at the cursor ends its line: PowerShell's line continuation.
+fn at_continuation(lx: &Cursor<'_>) -> bool {
+    let r = lx.rest();
+    r.starts_with("`\n") || r.starts_with("`\r\n")
 }
 
 /// Whether `c` ends a bare word.
@@ -159,12 +87,7 @@ fn ends_word(c: char) -> bool {
 /// Splits `text` into statements (newline or `;` separated; a line ending with a
 /// backtick, `|` or `,` goes on), each a list of tokens.
 fn statements(text: &str, problems: &mut Problems, on: &mut dyn FnMut(Vec<Token>, &mut Problems)) {
-    let mut lx = Lexer {
-        text,
-        pos: 0,
-        line: 1,
-        col: 1,
-    };
+    let mut lx = Cursor::new(text);
     let mut stmt: Vec<Token> = Vec::new();
     let mut stmt_bytes = 0usize;
     let mut broken = false;
@@ -180,7 +103,7 @@ fn statements(text: &str, problems: &mut Problems, on: &mut dyn FnMut(Vec<Token>
         };
 
     while let Some(c) = lx.peek() {
-        let (line, col) = (lx.line, lx.col);
+        let (line, col) = lx.pos().line_column();
         if broken && c != '\n' {
             lx.skip_line();
             continue;
@@ -199,7 +122,7 @@ fn statements(text: &str, problems: &mut Problems, on: &mut dyn FnMut(Vec<Token>
                 end(&mut stmt, &mut stmt_bytes, &mut broken, problems);
                 continue;
             }
-            '`' if lx.at_continuation() => {
+            '`' if at_continuation(&lx) => {
                 lx.bump();
                 if lx.peek() == Some('\r') {
                     lx.bump();
@@ -212,9 +135,7 @@ fn statements(text: &str, problems: &mut Problems, on: &mut dyn FnMut(Vec<Token>
                 .starts_with(['\n', '\r'])
                 && lx.rest()[1..].starts_with([' ', '\t']) =>
             {
-                problems.at(
-                    line,
-                    col,
+                problems.at((line, col),
                     "spaces after the line-ending backtick: PowerShell ends the command on this line".to_owned(),
                 );
                 lx.bump();
@@ -230,22 +151,17 @@ fn statements(text: &str, problems: &mut Problems, on: &mut dyn FnMut(Vec<Token>
             }
             '<' if lx.rest().starts_with("<#") => {
                 match lx.rest().find("#>") {
-                    Some(n) => {
-                        for _ in lx.text[lx.pos..lx.pos + n + 2].chars() {
-                            lx.bump();
-                        }
-                    }
+                    Some(n) => lx.skip(n + 2),
                     None => {
-                        problems.at(line, col, "block comment <# without #>".to_owned());
-                        lx.pos = lx.text.len();
+                        problems.at((line, col), "block comment <# without #>".to_owned());
+                        lx.skip(lx.rest().len());
                     }
                 }
                 continue;
             }
             c if c.is_control() => {
                 problems.at(
-                    line,
-                    col,
+                    (line, col),
                     format!("control character U+{:04X}: not a text file?", u32::from(c)),
                 );
                 broken = true;
@@ -263,15 +179,14 @@ fn statements(text: &str, problems: &mut Problems, on: &mut dyn FnMut(Vec<Token>
             '@' | '$' if lx.rest()[1..].starts_with(['(', '{']) => group(&mut lx, 1, problems),
             ')' | '}' => {
                 lx.bump();
-                problems.at(line, col, format!("`{c}` without its opening bracket"));
+                problems.at((line, col), format!("`{c}` without its opening bracket"));
                 None
             }
             _ => {
                 let w = word(&mut lx);
                 if w.len() > MAX_TOKEN_BYTES {
                     problems.at(
-                        line,
-                        col,
+                        (line, col),
                         format!("word longer than {MAX_TOKEN_BYTES} bytes: not a command line"),
                     );
                     None
@@ -286,9 +201,7 @@ fn statements(text: &str, problems: &mut Problems, on: &mut dyn FnMut(Vec<Token>
         };
         stmt_bytes += text.len();
         if stmt.len() >= MAX_STATEMENT_TOKENS || stmt_bytes > MAX_STATEMENT_BYTES {
-            problems.at(
-                line,
-                col,
+            problems.at((line, col),
                 format!("statement longer than {MAX_STATEMENT_TOKENS} tokens or {MAX_STATEMENT_BYTES} bytes; skipped"),
             );
             broken = true;
@@ -307,11 +220,7 @@ fn statements(text: &str, problems: &mut Problems, on: &mut dyn FnMut(Vec<Token>
 /// The first statement of `text` (a group's inside), its problems dropped: they belong to
 /// the statement that holds the group, which is read anyway.
 fn first_statement(text: &str) -> Option<Vec<Token>> {
-    let mut quiet = Problems {
-        file: String::new(),
-        list: Vec::new(),
-        dropped: 0,
-    };
+    let mut quiet = Problems::new("");
     let mut first = None;
     statements(text, &mut quiet, &mut |s, _| {
         if first.is_none() {
@@ -323,11 +232,11 @@ fn first_statement(text: &str) -> Option<Vec<Token>> {
 
 /// A bare word; a backtick escapes the next character. A word that starts with `$` also
 /// ends at `=` (`$cred=...`).
-fn word(lx: &mut Lexer<'_>) -> String {
+fn word(lx: &mut Cursor<'_>) -> String {
     let mut s = String::new();
     let var = lx.peek() == Some('$');
     while let Some(c) = lx.peek() {
-        if ends_word(c) || (var && c == '=') || lx.at_continuation() || s.len() > MAX_TOKEN_BYTES {
+        if ends_word(c) || (var && c == '=') || at_continuation(lx) || s.len() > MAX_TOKEN_BYTES {
             break;
         }
         lx.bump();
@@ -348,15 +257,14 @@ fn word(lx: &mut Lexer<'_>) -> String {
 
 /// A quoted string: `'...'` with `''` for a quote; `"..."` with `""` and backtick escapes.
 /// Strings may span lines, as in PowerShell; an unterminated one is reported.
-fn quoted(lx: &mut Lexer<'_>, q: char, problems: &mut Problems) -> Option<(Kind, String)> {
-    let (line, col) = (lx.line, lx.col);
+fn quoted(lx: &mut Cursor<'_>, q: char, problems: &mut Problems) -> Option<(Kind, String)> {
+    let (line, col) = lx.pos().line_column();
     lx.bump();
     let mut s = String::new();
     while let Some(c) = lx.bump() {
         if s.len() > MAX_TOKEN_BYTES {
             problems.at(
-                line,
-                col,
+                (line, col),
                 format!("string longer than {MAX_TOKEN_BYTES} bytes: unterminated quote?"),
             );
             return None;
@@ -381,25 +289,24 @@ fn quoted(lx: &mut Lexer<'_>, q: char, problems: &mut Problems) -> Option<(Kind,
             s.push(c);
         }
     }
-    problems.at(line, col, format!("unterminated string: no closing {q}"));
+    problems.at((line, col), format!("unterminated string: no closing {q}"));
     None
 }
 
 /// A bracketed group after `skip` prefix characters (`@`, `$`): the text inside, with
 /// nested brackets and quotes respected.
-fn group(lx: &mut Lexer<'_>, skip: usize, problems: &mut Problems) -> Option<(Kind, String)> {
-    let (line, col) = (lx.line, lx.col);
+fn group(lx: &mut Cursor<'_>, skip: usize, problems: &mut Problems) -> Option<(Kind, String)> {
+    let (line, col) = lx.pos().line_column();
     for _ in 0..skip {
         lx.bump();
     }
     let mut stack = vec![lx.bump()?];
-    let start = lx.pos;
+    let start = lx.pos().at;
     let mut quote: Option<char> = None;
     while let Some(c) = lx.peek() {
-        if lx.pos - start > MAX_TOKEN_BYTES {
+        if lx.pos().at - start > MAX_TOKEN_BYTES {
             problems.at(
-                line,
-                col,
+                (line, col),
                 format!("bracket group longer than {MAX_TOKEN_BYTES} bytes: unclosed bracket?"),
             );
             return None;
@@ -425,21 +332,20 @@ fn group(lx: &mut Lexer<'_>, skip: usize, problems: &mut Problems) -> Option<(Ki
                 };
                 if c != want {
                     problems.at(
-                        line,
-                        col,
+                        (line, col),
                         format!("`{}` closed by `{c}`", open.unwrap_or('(')),
                     );
                     return None;
                 }
                 if stack.is_empty() {
-                    let inner = lx.text[start..lx.pos - 1].to_owned();
+                    let inner = lx.since(start).strip_suffix(c).unwrap_or("").to_owned();
                     return Some((Kind::Group, inner));
                 }
             }
             _ => {}
         }
     }
-    problems.at(line, col, "unclosed bracket".to_owned());
+    problems.at((line, col), "unclosed bracket".to_owned());
     None
 }
 
@@ -665,8 +571,7 @@ impl Shell<'_> {
         while let Some(t) = seg.get(i) {
             if t.kind == Kind::Word && t.text.starts_with('@') && t.text.len() > 1 {
                 problems.at(
-                    t.line,
-                    t.col,
+                    (t.line, t.col),
                     format!(
                         "splatting ({}) is not read: write the parameters out",
                         t.text
@@ -738,8 +643,7 @@ impl Shell<'_> {
             (None, Some(u)) => u,
             (None, None) => {
                 problems.at(
-                    cmd.line,
-                    cmd.col,
+                    (cmd.line, cmd.col),
                     format!(
                         "{}: no connector named (-{})",
                         cmd.text,
@@ -762,8 +666,7 @@ impl Shell<'_> {
         }
         if verb == "new-sendconnector" && self.by_name.contains_key(&key) {
             problems.at(
-                cmd.line,
-                cmd.col,
+                (cmd.line, cmd.col),
                 format!("a send connector named `{name}` already exists: New-SendConnector fails"),
             );
             return;
@@ -831,8 +734,7 @@ impl Shell<'_> {
                 "a value"
             };
             problems.at(
-                ptok.line,
-                ptok.col,
+                (ptok.line, ptok.col),
                 format!("{}: missing an argument ({what})", ptok.text),
             );
             return;
@@ -843,8 +745,7 @@ impl Shell<'_> {
         if BOOLS.contains(&pname) {
             let Some(b) = boolean(&text) else {
                 problems.at(
-                    span.line,
-                    span.column,
+                    (span.line, span.column),
                     format!(
                         "{}: Boolean parameters take only $true, $false, 1 or 0, not `{text}`",
                         ptok.text.split(':').next().unwrap_or("")
@@ -868,9 +769,7 @@ impl Shell<'_> {
                 for h in &hosts {
                     if let (host, Some(port)) = host_part(h) {
                         // MicrosoftDocs/office-docs-powershell#5599: Exchange refuses a port in -SmartHosts.
-                        problems.at(
-                            span.line,
-                            span.column,
+                        problems.at((span.line, span.column),
                             format!("-SmartHosts `{h}`: Exchange refuses a port here; write -SmartHosts {host} -Port {port}"),
                         );
                     }
@@ -880,8 +779,7 @@ impl Shell<'_> {
             "port" => match text.parse::<u16>() {
                 Ok(p) if p > 0 => c.port = Some(Located::new(p, span)),
                 _ => problems.at(
-                    span.line,
-                    span.column,
+                    (span.line, span.column),
                     format!("-Port `{text}`: not a port number (1-65535)"),
                 ),
             },
@@ -893,9 +791,7 @@ impl Shell<'_> {
                         "basicauth" | "basicauthrequiretls" => sasl = true,
                         "none" | "exchangeserver" | "externalauthoritative" => {}
                         _ => {
-                            problems.at(
-                                span.line,
-                                span.column,
+                            problems.at((span.line, span.column),
                                 format!("-SmartHostAuthMechanism `{m}`: expected None, BasicAuth, BasicAuthRequireTLS, ExchangeServer or ExternalAuthoritative"),
                             );
                             return;
@@ -968,11 +864,7 @@ fn upstream_identity(segments: &[&[Token]]) -> String {
 pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
     let _ = beside;
     let file = primary.name.as_str();
-    let mut problems = Problems {
-        file: file.to_owned(),
-        list: Vec::new(),
-        dropped: 0,
-    };
+    let mut problems = Problems::new(file);
     let mut shell = Shell {
         file,
         vars: HashMap::new(),
@@ -989,9 +881,7 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
         shell.statement(&s, problems);
     });
     if commands == 0 {
-        problems.at(
-            1,
-            1,
+        problems.at((1, 1),
             "no New-SendConnector or Set-SendConnector line: nothing here tells Exchange where to send".to_owned(),
         );
     }
@@ -1070,8 +960,7 @@ fn fill(plan: &mut ObservedPlan, c: &Connector, problems: &mut Problems) {
     if let (Some(r), Some(i)) = (&c.require_tls, &c.ignore_starttls) {
         if r.value && i.value {
             problems.at(
-                i.span.line,
-                i.span.column,
+                (i.span.line, i.span.column),
                 "-IgnoreSTARTTLS $true with -RequireTLS $true: the connector cannot do both"
                     .to_owned(),
             );
@@ -1080,9 +969,7 @@ fn fill(plan: &mut ObservedPlan, c: &Connector, problems: &mut Problems) {
     plan.sasl = c.sasl.clone();
     let Some(hosts) = &c.smart_hosts else { return };
     if let Some(d) = c.dns_routing.as_ref().filter(|d| d.value) {
-        problems.at(
-            d.span.line,
-            d.span.column,
+        problems.at((d.span.line, d.span.column),
             "-DNSRoutingEnabled $true: Exchange delivers by MX and ignores -SmartHosts; set it to $false".to_owned(),
         );
         return;
@@ -1116,6 +1003,7 @@ fn fill(plan: &mut ObservedPlan, c: &Connector, problems: &mut Problems) {
 mod tests {
     use super::*;
     use crate::gen::{render, Edition, Form, Options, Target};
+    use crate::mta::MAX_PROBLEMS;
     use std::time::{Duration, Instant};
 
     fn parse(text: &str) -> ObservedPlan {

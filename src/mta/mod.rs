@@ -10,6 +10,9 @@ pub mod opensmtpd;
 pub mod postfix;
 pub mod qmail;
 pub mod sendmail;
+mod toolkit;
+
+pub use toolkit::MAX_PROBLEMS;
 
 use std::ops::Not;
 
@@ -17,28 +20,9 @@ use serde::Serialize;
 
 use crate::relay::Family;
 
-/// Where a value was set: a file (index into the lint run's inputs, or its name), line and
-/// column, all 1-based.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Span {
-    /// The file as the user named it (or as found while walking a directory).
-    pub file: String,
-    /// 1-based line.
-    pub line: u32,
-    /// 1-based column, in characters.
-    pub column: u32,
-}
-
-impl Span {
-    /// A span in `file` at `line`, `column`.
-    pub fn new(file: &str, line: u32, column: u32) -> Span {
-        Span {
-            file: file.to_owned(),
-            line,
-            column,
-        }
-    }
-}
+/// Where a value was set: file, line and column, all 1-based (the one span type of
+/// every finding).
+pub use crate::finding::Span;
 
 /// A value and where it was set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -213,11 +197,27 @@ pub struct SourceFile {
 /// The command implements it over the file system, tests over a map.
 pub type Beside<'a> = &'a dyn Fn(&str) -> Option<SourceFile>;
 
-/// The 1-based character column of byte offset `at` in `line` (spans count characters,
-/// readers index bytes).
-pub(crate) fn column(line: &str, at: usize) -> u32 {
-    let chars = line.get(..at).map_or(0, |s| s.chars().count());
-    u32::try_from(chars + 1).unwrap_or(u32::MAX)
+/// Reads `primary`, a file of kind `file_type`, and the files beside it, with the reader of
+/// its syntax. A companion file is read through the file that names it: master.cf and a
+/// Postfix map through the main.cf beside them, passwd.client through
+/// update-exim4.conf.conf (without that file nothing is observed). `None` when the file is
+/// not an MTA's configuration (relay.toml: the caller checks it).
+pub fn read(file_type: FileType, primary: &SourceFile, beside: Beside<'_>) -> Option<ObservedPlan> {
+    let through = |main: &str, read: fn(&SourceFile, Beside<'_>) -> ObservedPlan| {
+        beside(main).map_or_else(ObservedPlan::default, |main| read(&main, beside))
+    };
+    Some(match file_type {
+        FileType::PostfixMain => postfix::read(primary, beside),
+        FileType::PostfixMaster | FileType::PostfixMap => through("main.cf", postfix::read),
+        FileType::SendmailMc => sendmail::read(primary, beside),
+        FileType::Qmail => qmail::read(primary, beside),
+        FileType::EximConf => exim::read(primary, beside),
+        FileType::EximPasswd => through("update-exim4.conf.conf", exim::read),
+        FileType::Opensmtpd => opensmtpd::read(primary, beside),
+        FileType::Msmtp => msmtp::read(primary, beside),
+        FileType::Exchange => exchange::read(primary, beside),
+        FileType::RelayToml => return None,
+    })
 }
 
 /// Whether `host` is in one of Google's mail domains (`gmail.com`, `google.com`,
@@ -275,6 +275,74 @@ pub fn suppressions(file: &str, text: &str) -> Vec<Suppression> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn file(name: &str, text: &str) -> SourceFile {
+        SourceFile {
+            name: name.to_owned(),
+            text: text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn read_dispatches_by_file_type() {
+        let relay = |p: &Option<ObservedPlan>| {
+            p.as_ref()
+                .and_then(|p| p.relay.as_ref())
+                .map(|r| (r.value.host.clone(), r.span.file.clone()))
+        };
+        let none = |_: &str| None;
+        let google = || Some(("smtp-relay.gmail.com".to_owned(), "f".to_owned()));
+        #[rustfmt::skip]
+        let cases: &[(FileType, &str)] = &[
+            (FileType::PostfixMain, "relayhost = [smtp-relay.gmail.com]:587\n"),
+            (FileType::SendmailMc, "define(`SMART_HOST', `[smtp-relay.gmail.com]')dnl\n"),
+            (FileType::Qmail, ":smtp-relay.gmail.com:587\n"),
+            (FileType::EximConf, "dc_eximconfig_configtype='smarthost'\ndc_smarthost='smtp-relay.gmail.com::587'\n"),
+            (FileType::Opensmtpd, "action \"r\" relay host smtp+tls://smtp-relay.gmail.com:587\nmatch from local for any action \"r\"\n"),
+            (FileType::Msmtp, "account default\nhost smtp-relay.gmail.com\n"),
+            (FileType::Exchange, "New-SendConnector -Name G -AddressSpaces * -SmartHosts smtp-relay.gmail.com\n"),
+        ];
+        for (t, text) in cases {
+            assert_eq!(relay(&read(*t, &file("f", text), &none)), google(), "{t:?}");
+        }
+        assert_eq!(
+            read(FileType::RelayToml, &file("relay.toml", ""), &none),
+            None
+        );
+    }
+
+    #[test]
+    fn companions_are_read_through_their_main_file() {
+        let main = file("dir/main.cf", "relayhost = [smtp-relay.gmail.com]:587\n");
+        let conf = file(
+            "dir/update-exim4.conf.conf",
+            "dc_eximconfig_configtype='smarthost'\ndc_smarthost='h'\n",
+        );
+        let beside = |name: &str| match name {
+            "main.cf" => Some(main.clone()),
+            "update-exim4.conf.conf" => Some(conf.clone()),
+            _ => None,
+        };
+        for (t, name, main_name) in [
+            (FileType::PostfixMaster, "dir/master.cf", "dir/main.cf"),
+            (FileType::PostfixMap, "dir/sasl_passwd", "dir/main.cf"),
+            (
+                FileType::EximPasswd,
+                "dir/passwd.client",
+                "dir/update-exim4.conf.conf",
+            ),
+        ] {
+            let p = read(t, &file(name, "garbage\n"), &beside).unwrap();
+            assert_eq!(
+                p.relay.map(|r| r.span.file),
+                Some(main_name.to_owned()),
+                "{t:?}"
+            );
+            // Without the main file, nothing is observed.
+            let p = read(t, &file(name, "garbage\n"), &|_| None).unwrap();
+            assert_eq!(p, ObservedPlan::default(), "{t:?}");
+        }
+    }
 
     #[test]
     fn suppression_comments() {

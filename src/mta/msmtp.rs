@@ -1,19 +1,17 @@
 //! msmtp reader: an msmtprc (`~/.msmtprc`, `/etc/msmtprc`) -> [`ObservedPlan`] for the
 //! account msmtp uses when run without `-a`, with file:line:column spans. Pure and bounded:
-//! one pass over the lines, long lines and binary bytes become [`SyntaxProblem`]s, never a
+//! one pass over the lines, long lines and binary bytes become [`SyntaxProblem`](super::SyntaxProblem)s, never a
 //! panic. Secrets (`password`, `passwordeval`) are noticed, never stored.
 
 use std::collections::HashMap;
 
+use super::toolkit::{column, lines, unquote, Problems};
 use super::{
-    column, Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, SourceFile,
-    Span, SyntaxProblem,
+    Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, SourceFile, Span,
 };
 
 /// Longer lines are reported and skipped: no msmtprc setting needs more.
 const MAX_LINE_BYTES: usize = 64 * 1024;
-/// At most this many problems per file; the rest are counted in one last problem.
-const MAX_PROBLEMS: usize = 100;
 /// At most this many accounts are kept (each is a handful of small strings).
 const MAX_ACCOUNTS: usize = 10_000;
 
@@ -117,39 +115,6 @@ impl Account {
     }
 }
 
-/// Problems of one file, capped at [`MAX_PROBLEMS`].
-struct Problems {
-    file: String,
-    list: Vec<SyntaxProblem>,
-    dropped: usize,
-}
-
-impl Problems {
-    fn push(&mut self, line: u32, column: u32, message: String) {
-        if self.list.len() < MAX_PROBLEMS {
-            self.list.push(SyntaxProblem {
-                message,
-                span: Span::new(&self.file, line, column),
-            });
-        } else {
-            self.dropped += 1;
-        }
-    }
-
-    fn finish(mut self) -> Vec<SyntaxProblem> {
-        if self.dropped > 0 {
-            let last = self.list.last().map(|p| p.span.clone());
-            if let Some(span) = last {
-                self.list.push(SyntaxProblem {
-                    message: format!("{} more problems not shown", self.dropped),
-                    span,
-                });
-            }
-        }
-        self.list
-    }
-}
-
 /// A command line split into its command and argument, with the argument's byte offset.
 struct Cmd<'a> {
     name: &'a str,
@@ -180,28 +145,14 @@ fn split(line: &str) -> Result<Option<Cmd<'_>>, (usize, String)> {
             arg_at,
         }));
     };
-    let mut arg = String::new();
-    let mut chars = quoted.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some((_, e)) => arg.push(e),
-                None => break,
-            },
-            '"' => {
-                let after = &quoted[i + 1..];
-                if !after.is_empty() {
-                    return Err((
-                        arg_at + 1 + i + 1,
-                        format!("`{name}`: text after the closing quote"),
-                    ));
-                }
-                return Ok(Some(Cmd { name, arg, arg_at }));
-            }
-            c => arg.push(c),
-        }
+    match unquote(quoted, '"', MAX_LINE_BYTES) {
+        (arg, Some(end)) if end == quoted.len() => Ok(Some(Cmd { name, arg, arg_at })),
+        (_, Some(end)) => Err((
+            arg_at + 1 + end,
+            format!("`{name}`: text after the closing quote"),
+        )),
+        (_, None) => Err((arg_at, format!("`{name}`: unterminated quotes"))),
     }
-    Err((arg_at, format!("`{name}`: unterminated quotes")))
 }
 
 /// `value` set at `span`.
@@ -226,11 +177,7 @@ fn on_off(arg: &str) -> Option<bool> {
 pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
     let _ = beside;
     let file = primary.name.as_str();
-    let mut problems = Problems {
-        file: file.to_owned(),
-        list: Vec::new(),
-        dropped: 0,
-    };
+    let mut problems = Problems::new(file);
     let mut defaults = Account::default();
     // `None` while reading `defaults` (or before any account), else the account's index.
     let mut current: Option<usize> = None;
@@ -238,21 +185,18 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
     let mut by_name: HashMap<String, usize> = HashMap::new();
     let mut before_first = true;
 
-    for (i, raw) in primary.text.split('\n').enumerate() {
-        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
+    for l in lines(&primary.text) {
+        let (line_no, line) = (l.no, l.text);
         if line.len() > MAX_LINE_BYTES {
-            problems.push(
-                line_no,
-                1,
+            problems.at(
+                (line_no, 1),
                 format!("line longer than {MAX_LINE_BYTES} bytes: not an msmtprc line; skipped"),
             );
             continue;
         }
         if let Some(at) = line.find(|c: char| c.is_control() && c != '\t') {
-            problems.push(
-                line_no,
-                column(line, at),
+            problems.at(
+                (line_no, column(line, at)),
                 format!(
                     "control character U+{:04X}: not text; line skipped",
                     u32::from(line[at..].chars().next().unwrap_or('\0'))
@@ -264,7 +208,7 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
             Ok(Some(cmd)) => cmd,
             Ok(None) => continue,
             Err((at, message)) => {
-                problems.push(line_no, column(line, at), message);
+                problems.at((line_no, column(line, at)), message);
                 continue;
             }
         };
@@ -274,9 +218,8 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
         );
         let span = Span::new(file, line_no, column(line, cmd.arg_at));
         if !COMMANDS.contains(&cmd.name) {
-            problems.push(
-                line_no,
-                cmd_col,
+            problems.at(
+                (line_no, cmd_col),
                 format!("unknown command `{}`: msmtp stops here", cmd.name),
             );
             continue;
@@ -294,21 +237,19 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
                     None => (cmd.arg.trim(), None),
                 };
                 if name.is_empty() {
-                    problems.push(line_no, cmd_col, "`account` needs a name".to_owned());
+                    problems.at((line_no, cmd_col), "`account` needs a name".to_owned());
                     current = None;
                     continue;
                 }
                 if by_name.contains_key(name) {
-                    problems.push(
-                        line_no,
-                        span.column,
+                    problems.at(
+                        (line_no, span.column),
                         format!("account `{name}` is defined twice: msmtp stops here"),
                     );
                 }
                 if accounts.len() >= MAX_ACCOUNTS {
-                    problems.push(
-                        line_no,
-                        cmd_col,
+                    problems.at(
+                        (line_no, cmd_col),
                         format!("more than {MAX_ACCOUNTS} accounts; the rest are not read"),
                     );
                     break;
@@ -320,9 +261,8 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
                     let parent = parent.trim();
                     match by_name.get(parent) {
                         Some(&p) => acc.inherit(&accounts[p]),
-                        None => problems.push(
-                            line_no,
-                            span.column,
+                        None => problems.at(
+                            (line_no, span.column),
                             format!("account `{parent}` is not (yet) defined: msmtp stops here"),
                         ),
                     }
@@ -335,9 +275,8 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
             _ => {}
         }
         if before_first {
-            problems.push(
-                line_no,
-                cmd_col,
+            problems.at(
+                (line_no, cmd_col),
                 format!(
                     "`{}` before any `account` or `defaults` line: msmtp stops here",
                     cmd.name
@@ -353,18 +292,16 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
             "host" => acc.host = located_at(&span, cmd.arg.clone()),
             "port" => match cmd.arg.parse::<u16>() {
                 Ok(p) if p > 0 => acc.port = Some(Located::new(p, span.clone())),
-                _ => problems.push(
-                    line_no,
-                    span.column,
+                _ => problems.at(
+                    (line_no, span.column),
                     format!("`port {}`: not a port number (1-65535)", cmd.arg),
                 ),
             },
             "tls" | "tls_starttls" => match on_off(&cmd.arg) {
                 Some(b) if cmd.name == "tls" => acc.tls = located_at(&span, b),
                 Some(b) => acc.tls_starttls = located_at(&span, b),
-                None => problems.push(
-                    line_no,
-                    span.column,
+                None => problems.at(
+                    (line_no, span.column),
                     format!("`{} {}`: expected on or off", cmd.name, cmd.arg),
                 ),
             },
@@ -375,9 +312,8 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
                     None if AUTH_METHODS.contains(&lower.as_str()) => {
                         acc.auth = located_at(&span, true)
                     }
-                    None => problems.push(
-                        line_no,
-                        span.column,
+                    None => problems.at(
+                        (line_no, span.column),
                         format!(
                             "`auth {}`: expected on, off or a method (plain, login...)",
                             cmd.arg
@@ -392,9 +328,8 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
         // msmtp has no comments after a value: the `#` becomes part of it.
         let has_hash = cmd.arg.contains(" #") || cmd.arg.contains("\t#");
         if has_hash && matches!(cmd.name, "host" | "user" | "domain" | "from") {
-            problems.push(
-                line_no,
-                span.column,
+            problems.at(
+                (line_no, span.column),
                 format!(
                     "`{}`: msmtp has no comments after a value; `{}` is all of it",
                     cmd.name, cmd.arg
@@ -412,9 +347,8 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
         None => {
             let first = accounts.first();
             if let Some(Span { line, column, .. }) = first.and_then(|a| a.defined.clone()) {
-                problems.push(
-                    line,
-                    column,
+                problems.at(
+                    (line, column),
                     format!(
                         "no account named `default`: msmtp without -a stops; reading account `{}` instead (add `account default : {}`)",
                         first.map_or("", |a| a.name.as_str()),
@@ -479,6 +413,7 @@ fn fill(plan: &mut ObservedPlan, acc: &Account) {
 mod tests {
     use super::*;
     use crate::gen::{render, Options, Target};
+    use crate::mta::MAX_PROBLEMS;
     use std::time::{Duration, Instant};
 
     fn src(text: &str) -> SourceFile {

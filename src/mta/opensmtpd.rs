@@ -6,9 +6,10 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 
+use super::toolkit::{lines, Cursor, Problems};
 use super::{
     Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile,
-    Span, SyntaxProblem,
+    Span,
 };
 use crate::relay::Family;
 use crate::relay::DEFAULT_RELAY_HOST;
@@ -21,8 +22,6 @@ const MAX_STATEMENT_TOKENS: usize = 100_000;
 const MAX_STATEMENT_BYTES: usize = 4 << 20;
 /// At most this many tables, actions and match lines are kept.
 const MAX_NAMES: usize = 10_000;
-/// At most this many problems per file; the rest are counted in one last problem.
-const MAX_PROBLEMS: usize = 100;
 /// At most this many entries are read from a table file beside the configuration.
 const MAX_TABLE_ENTRIES: usize = 100_000;
 /// Table file lines longer than this are skipped.
@@ -48,40 +47,6 @@ const STATEMENTS: &[&str] = &[
     "srs",
     "table",
 ];
-
-/// Problems of one file, capped at [`MAX_PROBLEMS`].
-struct Problems {
-    file: String,
-    list: Vec<SyntaxProblem>,
-    dropped: usize,
-}
-
-impl Problems {
-    fn push(&mut self, span: Span, message: String) {
-        if self.list.len() < MAX_PROBLEMS {
-            self.list.push(SyntaxProblem { message, span });
-        } else {
-            self.dropped += 1;
-        }
-    }
-
-    fn at(&mut self, line: u32, column: u32, message: String) {
-        let span = Span::new(&self.file, line, column);
-        self.push(span, message);
-    }
-
-    fn finish(mut self) -> Vec<SyntaxProblem> {
-        if self.dropped > 0 {
-            if let Some(span) = self.list.last().map(|p| p.span.clone()) {
-                self.list.push(SyntaxProblem {
-                    message: format!("{} more problems not shown", self.dropped),
-                    span,
-                });
-            }
-        }
-        self.list
-    }
-}
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,10 +92,7 @@ fn is_punct(c: char) -> bool {
 /// The lexer: characters with line/column, backslash-newline continuation outside quotes,
 /// and macro text pushed back into the input.
 struct Lexer<'a> {
-    text: &'a str,
-    pos: usize,
-    line: u32,
-    col: u32,
+    cur: Cursor<'a>,
     /// A macro's value being read, and where its `$name` was.
     pending: VecDeque<char>,
     pending_at: (u32, u32),
@@ -139,16 +101,13 @@ struct Lexer<'a> {
 impl Lexer<'_> {
     /// The next character without consuming it (continuations not applied).
     fn peek_raw(&self) -> Option<char> {
-        self.pending
-            .front()
-            .copied()
-            .or_else(|| self.text.get(self.pos..).and_then(|s| s.chars().next()))
+        self.pending.front().copied().or_else(|| self.cur.peek())
     }
 
     /// Where the next character is.
     fn here(&self) -> (u32, u32) {
         if self.pending.is_empty() {
-            (self.line, self.col)
+            self.cur.pos().line_column()
         } else {
             self.pending_at
         }
@@ -159,15 +118,7 @@ impl Lexer<'_> {
         if let Some(c) = self.pending.pop_front() {
             return Some(c);
         }
-        let c = self.text.get(self.pos..)?.chars().next()?;
-        self.pos += c.len_utf8();
-        if c == '\n' {
-            self.line = self.line.saturating_add(1);
-            self.col = 1;
-        } else {
-            self.col = self.col.saturating_add(1);
-        }
-        Some(c)
+        self.cur.bump()
     }
 
     /// Whether the input at the cursor is a backslash ending its line (`\` `\n` or
@@ -176,7 +127,7 @@ impl Lexer<'_> {
         if !self.pending.is_empty() {
             return false;
         }
-        let rest = self.text.get(self.pos..).unwrap_or("");
+        let rest = self.cur.rest();
         rest.starts_with("\\\n") || rest.starts_with("\\\r\n")
     }
 
@@ -217,33 +168,22 @@ impl Lexer<'_> {
             }
             // Jump straight to the next newline or backslash: linear, and quick on
             // megabytes of one line.
-            let rest = self.text.get(self.pos..).unwrap_or("");
+            let rest = self.cur.rest();
             match rest.find(['\n', '\\']) {
                 Some(0) => {
                     self.bump_raw();
                 }
-                Some(n) => self.advance_bytes(n),
-                None => self.advance_bytes(rest.len()),
+                Some(n) => self.cur.skip(n),
+                None => self.cur.skip(rest.len()),
             }
         }
-    }
-
-    /// Advances over `n` bytes of text that hold no newline.
-    fn advance_bytes(&mut self, n: usize) {
-        let chunk = self.text.get(self.pos..self.pos + n).unwrap_or("");
-        let chars = u32::try_from(chunk.chars().count()).unwrap_or(u32::MAX);
-        self.col = self.col.saturating_add(chars);
-        self.pos += n;
     }
 }
 
 /// The statements of a file: token lists, one per logical line.
 fn statements(text: &str, problems: &mut Problems, on: &mut dyn FnMut(&[Token], &mut Problems)) {
     let mut lx = Lexer {
-        text,
-        pos: 0,
-        line: 1,
-        col: 1,
+        cur: Cursor::new(text),
         pending: VecDeque::new(),
         pending_at: (1, 1),
     };
@@ -256,7 +196,7 @@ fn statements(text: &str, problems: &mut Problems, on: &mut dyn FnMut(&[Token], 
     loop {
         let (line, col) = lx.here();
         let Some(c) = lx.peek() else { break };
-        let fail = |problems: &mut Problems, msg: String| problems.at(line, col, msg);
+        let fail = |problems: &mut Problems, msg: String| problems.at((line, col), msg);
         if broken && c != '\n' {
             lx.skip_line();
             continue;
@@ -288,7 +228,7 @@ fn statements(text: &str, problems: &mut Problems, on: &mut dyn FnMut(&[Token], 
                     }
                     lx.bump();
                 }
-                if lx.line != start_line {
+                if lx.cur.pos().line != start_line {
                     fail(
                         problems,
                         "this comment ends with a backslash: smtpd reads the next line as part of the comment".to_owned(),
@@ -449,9 +389,7 @@ fn push(
 ) -> bool {
     *bytes += text.len();
     if stmt.len() >= MAX_STATEMENT_TOKENS || *bytes > MAX_STATEMENT_BYTES {
-        problems.at(
-            line,
-            col,
+        problems.at((line, col),
             format!("statement longer than {MAX_STATEMENT_TOKENS} tokens or {MAX_STATEMENT_BYTES} bytes; skipped"),
         );
         return false;
@@ -478,14 +416,12 @@ fn define_or_keep(
         let name = &toks[0].text;
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             problems.at(
-                toks[0].line,
-                toks[0].col,
+                (toks[0].line, toks[0].col),
                 format!("macro name `{name}` may hold only letters, digits and _"),
             );
         } else if toks.len() != 3 || toks[2].kind == Kind::Punct {
             problems.at(
-                toks[1].line,
-                toks[1].col,
+                (toks[1].line, toks[1].col),
                 format!("macro `{name}`: expected one value after ="),
             );
         } else if macros.len() < 10_000 || macros.contains_key(name) {
@@ -623,8 +559,7 @@ fn want_word<'t>(
         Some(t) if t.kind != Kind::Punct => Some(t),
         Some(t) => {
             problems.at(
-                t.line,
-                t.col,
+                (t.line, t.col),
                 format!("expected {what}, found `{}`", t.text),
             );
             None
@@ -632,8 +567,7 @@ fn want_word<'t>(
         None => {
             let last = &toks[toks.len() - 1];
             problems.at(
-                last.line,
-                last.col,
+                (last.line, last.col),
                 format!("expected {what} after `{}`", last.text),
             );
             None
@@ -669,8 +603,7 @@ fn brace_list(
             Some(t) => t,
             None => {
                 problems.at(
-                    toks[i].line,
-                    toks[i].col,
+                    (toks[i].line, toks[i].col),
                     "no closing } for this list".to_owned(),
                 );
                 return None;
@@ -684,7 +617,10 @@ fn brace_list(
             continue;
         }
         if t.kind == Kind::Punct {
-            problems.at(t.line, t.col, format!("unexpected `{}` in a list", t.text));
+            problems.at(
+                (t.line, t.col),
+                format!("unexpected `{}` in a list", t.text),
+            );
             return None;
         }
         let key = Located::new(t.text.clone(), span(file, t));
@@ -704,8 +640,7 @@ impl Config<'_> {
         let first = &toks[0];
         let Some(keyword) = first.word().filter(|_| first.kind == Kind::Word) else {
             problems.at(
-                first.line,
-                first.col,
+                (first.line, first.col),
                 format!("`{}` does not start a smtpd.conf statement", first.text),
             );
             return;
@@ -713,8 +648,7 @@ impl Config<'_> {
         let kept = self.tables.len() + self.actions.len() + self.matches.len();
         if kept >= MAX_NAMES && matches!(keyword, "table" | "action" | "match") {
             problems.at(
-                first.line,
-                first.col,
+                (first.line, first.col),
                 format!(
                     "more than {MAX_NAMES} tables, actions and match lines; the rest are not read"
                 ),
@@ -727,8 +661,7 @@ impl Config<'_> {
             "match" => self.matcher(toks, problems),
             k if STATEMENTS.contains(&k) => {}
             k => problems.at(
-                first.line,
-                first.col,
+                (first.line, first.col),
                 format!("unknown keyword `{k}`: not a smtpd.conf statement"),
             ),
         }
@@ -745,8 +678,7 @@ impl Config<'_> {
                 };
                 if let Some(extra) = toks.get(end) {
                     problems.at(
-                        extra.line,
-                        extra.col,
+                        (extra.line, extra.col),
                         format!("unexpected `{}`", extra.text),
                     );
                 }
@@ -762,8 +694,7 @@ impl Config<'_> {
         };
         if self.tables.contains_key(&name.text) {
             problems.at(
-                name.line,
-                name.col,
+                (name.line, name.col),
                 format!("table `{}` defined twice", name.text),
             );
             return;
@@ -793,8 +724,7 @@ impl Config<'_> {
         }
         if self.action_names.contains_key(&a.name) {
             problems.at(
-                name.line,
-                name.col,
+                (name.line, name.col),
                 format!("action `{}` defined twice", a.name),
             );
             return;
@@ -821,7 +751,7 @@ impl Config<'_> {
                     };
                     match parse_url(&v.text) {
                         Ok(url) => a.host = Some(Located::new(url, span(file, v))),
-                        Err(m) => problems.at(v.line, v.col, m),
+                        Err(m) => problems.at((v.line, v.col), m),
                     }
                     i += 2;
                 }
@@ -844,11 +774,17 @@ impl Config<'_> {
                 }
                 "auth" => {
                     let Some((tbl, next)) = table_ref(toks, i + 1) else {
-                        problems.at(t.line, t.col, "auth takes a table: auth <name>".to_owned());
+                        problems.at(
+                            (t.line, t.col),
+                            "auth takes a table: auth <name>".to_owned(),
+                        );
                         return;
                     };
                     if !self.tables.contains_key(&tbl.text) {
-                        problems.at(tbl.line, tbl.col, format!("no such table: <{}>", tbl.text));
+                        problems.at(
+                            (tbl.line, tbl.col),
+                            format!("no such table: <{}>", tbl.text),
+                        );
                     }
                     a.auth = Some(Located::new(tbl.text.clone(), here));
                     i = next;
@@ -857,8 +793,7 @@ impl Config<'_> {
                     if let Some((tbl, next)) = table_ref(toks, i + 1) {
                         if !self.tables.contains_key(&tbl.text) {
                             problems.at(
-                                tbl.line,
-                                tbl.col,
+                                (tbl.line, tbl.col),
                                 format!("no such table: <{}>", tbl.text),
                             );
                         }
@@ -874,7 +809,10 @@ impl Config<'_> {
                         }
                         i += 2;
                     } else {
-                        problems.at(t.line, t.col, format!("{opt} takes a table: {opt} <name>"));
+                        problems.at(
+                            (t.line, t.col),
+                            format!("{opt} takes a table: {opt} <name>"),
+                        );
                         return;
                     }
                 }
@@ -887,7 +825,10 @@ impl Config<'_> {
                 "srs" => i += 1,
                 "ttl" | "user" => i += 2,
                 _ => {
-                    problems.at(t.line, t.col, format!("unknown relay option `{}`", t.text));
+                    problems.at(
+                        (t.line, t.col),
+                        format!("unknown relay option `{}`", t.text),
+                    );
                     return;
                 }
             }
@@ -952,8 +893,7 @@ impl Config<'_> {
                     Some(&a) => m.action = Some(a),
                     None => {
                         problems.at(
-                            name.line,
-                            name.col,
+                            (name.line, name.col),
                             format!("no such action: `{}`", name.text),
                         );
                         return;
@@ -996,8 +936,7 @@ impl Config<'_> {
         if !done {
             let last = &toks[toks.len() - 1];
             problems.at(
-                toks[0].line,
-                toks[0].col,
+                (toks[0].line, toks[0].col),
                 format!(
                     "match line without `action NAME` or `reject` (it ends at `{}`)",
                     last.text
@@ -1022,7 +961,7 @@ impl Config<'_> {
                 .unwrap_or_default(),
             Some(t) if t.is('<') => {
                 let Some((tbl, _)) = table_ref(toks, i) else {
-                    problems.at(t.line, t.col, "expected <table>".to_owned());
+                    problems.at((t.line, t.col), "expected <table>".to_owned());
                     return Vec::new();
                 };
                 let at = span(file, tbl);
@@ -1039,7 +978,10 @@ impl Config<'_> {
                         None => vec![Located::new(format!("<{}>", tbl.text), at)],
                     },
                     None => {
-                        problems.at(tbl.line, tbl.col, format!("no such table: <{}>", tbl.text));
+                        problems.at(
+                            (tbl.line, tbl.col),
+                            format!("no such table: <{}>", tbl.text),
+                        );
                         Vec::new()
                     }
                 }
@@ -1048,8 +990,7 @@ impl Config<'_> {
             _ => {
                 let last = &toks[toks.len() - 1];
                 problems.at(
-                    last.line,
-                    last.col,
+                    (last.line, last.col),
                     "expected a domain after `for domain`".to_owned(),
                 );
                 Vec::new()
@@ -1069,14 +1010,14 @@ impl Config<'_> {
         };
         let src = (self.beside)(&path)?;
         let mut out = Vec::new();
-        for (i, raw) in src.text.split('\n').enumerate() {
+        for l in lines(&src.text) {
             if out.len() >= MAX_TABLE_ENTRIES {
                 break;
             }
-            if raw.len() > MAX_TABLE_LINE_BYTES {
+            if l.raw.len() > MAX_TABLE_LINE_BYTES {
                 continue;
             }
-            let line = raw.strip_suffix('\r').unwrap_or(raw);
+            let line = l.text;
             let body = line.trim_start();
             if body.is_empty() || body.starts_with('#') {
                 continue;
@@ -1087,7 +1028,7 @@ impl Config<'_> {
             let value_at = line.len() - body[key_len..].trim_start().len();
             let col = line.get(..value_at).map_or(0, |s| s.chars().count()) + 1;
             out.push(TableLine {
-                line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                line: l.no,
                 col: u32::try_from(col).unwrap_or(u32::MAX),
                 key: key.to_owned(),
                 value: value.to_owned(),
@@ -1119,11 +1060,7 @@ fn is_google(host: &str) -> bool {
 /// `include` is not followed.
 pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
     let file = primary.name.as_str();
-    let mut problems = Problems {
-        file: file.to_owned(),
-        list: Vec::new(),
-        dropped: 0,
-    };
+    let mut problems = Problems::new(file);
     let mut cfg = Config {
         file,
         beside,
@@ -1177,7 +1114,10 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
             ));
         }
     }
+    // The table file's problems (from `fill`) follow smtpd.conf's.
+    let table = std::mem::take(&mut plan.syntax);
     plan.syntax = problems.finish();
+    plan.syntax.extend(table);
     plan
 }
 
@@ -1252,6 +1192,7 @@ fn fill(plan: &mut ObservedPlan, cfg: &Config<'_>, a: &Action, problems: &mut Pr
             let Some((name, lines)) = cfg.table_file(&c.value) else {
                 return;
             };
+            let mut table_problems = Problems::new(&name);
             for TableLine {
                 line,
                 col,
@@ -1266,8 +1207,8 @@ fn fill(plan: &mut ObservedPlan, cfg: &Config<'_>, a: &Action, problems: &mut Pr
                 let user = match value.split_once(':') {
                     Some((u, _)) => u.to_owned(),
                     None => {
-                        problems.push(
-                            Span::new(&name, line, col),
+                        table_problems.at(
+                            (line, col),
                             format!("credentials for `{key}` are not user:password"),
                         );
                         String::new()
@@ -1278,6 +1219,7 @@ fn fill(plan: &mut ObservedPlan, cfg: &Config<'_>, a: &Action, problems: &mut Pr
                     Span::new(&name, line, col),
                 ));
             }
+            plan.syntax.extend(table_problems.finish());
         }
     }
     if !found {
@@ -1295,6 +1237,7 @@ fn fill(plan: &mut ObservedPlan, cfg: &Config<'_>, a: &Action, problems: &mut Pr
 mod tests {
     use super::*;
     use crate::gen::{render, Options, Target};
+    use crate::mta::MAX_PROBLEMS;
     use std::time::{Duration, Instant};
 
     fn parse_with(text: &str, files: &[(&str, &str)]) -> ObservedPlan {

@@ -4,6 +4,9 @@
 //! with file:line:column spans. Pure and bounded: no I/O of its own (files arrive through
 //! [`Beside`]), linear in the input, never panics on hostile text.
 
+use super::toolkit::{
+    floor_boundary, is_c_space as is_space, logical_lines, Continuation, Limits, Logical, Problems,
+};
 use super::{
     Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile,
     Span, SyntaxProblem,
@@ -15,8 +18,6 @@ use std::collections::{HashMap, HashSet};
 const MAX_LINE: usize = 64 * 1024;
 /// Longest logical line (a line and its continuations); further continuations are dropped.
 const MAX_LOGICAL: usize = 1024 * 1024;
-/// Problems reported per file before the rest are only counted.
-const MAX_PROBLEMS: usize = 100;
 /// Deepest `$name` nesting followed. Postfix's mac_expand(3) stops at 100 too.
 const MAX_DEPTH: usize = 100;
 /// Longest expansion result kept.
@@ -93,11 +94,6 @@ fn basename(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
-/// Postfix's ISSPACE (C isspace in the C locale).
-fn is_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')
-}
-
 /// A character of a parameter name in `$name` (mac_parse(3): alphanumerics and `_`).
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
@@ -126,53 +122,6 @@ fn binary_problem(file: &str) -> SyntaxProblem {
     }
 }
 
-/// Collects a file's problems, at most [`MAX_PROBLEMS`] of them.
-struct Sink<'p> {
-    file: String,
-    out: &'p mut Vec<SyntaxProblem>,
-    count: usize,
-    last_line: u32,
-}
-
-impl<'p> Sink<'p> {
-    fn new(file: &str, out: &'p mut Vec<SyntaxProblem>) -> Sink<'p> {
-        Sink {
-            file: file.to_owned(),
-            out,
-            count: 0,
-            last_line: 1,
-        }
-    }
-
-    fn push(&mut self, at: (u32, u32), message: String) {
-        self.push_with(at, || message);
-    }
-
-    /// [`Sink::push`], building the message only when it will be kept.
-    fn push_with(&mut self, (line, column): (u32, u32), message: impl FnOnce() -> String) {
-        self.count += 1;
-        self.last_line = line;
-        if self.count <= MAX_PROBLEMS {
-            self.out.push(SyntaxProblem {
-                message: message(),
-                span: Span::new(&self.file, line, column),
-            });
-        }
-    }
-
-    fn finish(self) {
-        if self.count > MAX_PROBLEMS {
-            self.out.push(SyntaxProblem {
-                message: format!(
-                    "{} more problems in this file not shown",
-                    self.count - MAX_PROBLEMS
-                ),
-                span: Span::new(&self.file, self.last_line, 1),
-            });
-        }
-    }
-}
-
 /// The start of `s` for a message, quoted and escaped.
 fn snippet(s: &str) -> String {
     let short: String = s.trim().chars().take(40).collect();
@@ -183,97 +132,14 @@ fn snippet(s: &str) -> String {
     }
 }
 
-/// One logical line: a line and its continuation lines, joined as Postfix joins them (the
-/// continuation's leading white space kept), with where each piece came from.
-struct Logical {
-    text: String,
-    /// (byte offset in `text`, line) of each physical line's start; columns start at 1.
-    segs: Vec<(usize, u32)>,
-}
-
-impl Logical {
-    /// The 1-based line and column of byte `off` of `text`.
-    fn at(&self, off: usize) -> (u32, u32) {
-        let i = self.segs.partition_point(|s| s.0 <= off).saturating_sub(1);
-        let Some(&(start, line)) = self.segs.get(i) else {
-            return (1, 1);
-        };
-        let chars = self.text.get(start..off).map_or(0, |s| s.chars().count());
-        (line, u32::try_from(chars + 1).unwrap_or(u32::MAX))
-    }
-}
-
-/// The largest char boundary of `s` not above `n`.
-fn floor_boundary(s: &str, mut n: usize) -> usize {
-    if n >= s.len() {
-        return s.len();
-    }
-    while n > 0 && !s.is_char_boundary(n) {
-        n -= 1;
-    }
-    n
-}
-
-/// Splits `text` into logical lines the way Postfix's readllines(3) does: lines whose first
-/// non-blank character is `#` and blank lines are skipped (also between a line and its
-/// continuations), and a line starting with white space continues the logical line.
-fn logical_lines(text: &str, sink: &mut Sink<'_>, mut each: impl FnMut(&Logical, &mut Sink<'_>)) {
-    // One buffer for every logical line: no allocation per line on large inputs.
-    let mut cur = Logical {
-        text: String::new(),
-        segs: Vec::new(),
+/// Calls `each` with the logical lines of `text` as Postfix's readllines(3) reads them
+/// (a line starting with white space continues the one before), within the bounds above.
+fn readllines(text: &str, problems: &mut Problems, each: impl FnMut(&Logical, &mut Problems)) {
+    let limits = Limits {
+        line: Some(MAX_LINE),
+        logical: MAX_LOGICAL,
     };
-    let mut open = false;
-    let mut capped = false;
-    for (i, raw) in text.split('\n').enumerate() {
-        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let mut line = raw.strip_suffix('\r').unwrap_or(raw);
-        if line.len() > MAX_LINE {
-            line = line.get(..floor_boundary(line, MAX_LINE)).unwrap_or("");
-            sink.push(
-                (line_no, 1),
-                format!("line longer than {MAX_LINE} bytes; only its start was read"),
-            );
-        }
-        let body = line.trim_start_matches(is_space);
-        if body.is_empty() || body.starts_with('#') {
-            continue;
-        }
-        if body.len() < line.len() {
-            if open {
-                if cur.text.len() + line.len() > MAX_LOGICAL {
-                    if !capped {
-                        sink.push(
-                            (line_no, 1),
-                            format!("continued line longer than {MAX_LOGICAL} bytes; the rest of it was not read"),
-                        );
-                        capped = true;
-                    }
-                } else {
-                    cur.segs.push((cur.text.len(), line_no));
-                    cur.text.push_str(line);
-                }
-                continue;
-            }
-            // readllines(3) warns the same way and then reads the line as it is.
-            sink.push(
-                (line_no, 1),
-                "a line starting with white space continues the previous line, but there is none; remove the indentation".to_owned(),
-            );
-        }
-        if open {
-            each(&cur, sink);
-        }
-        open = true;
-        capped = false;
-        cur.text.clear();
-        cur.text.push_str(line);
-        cur.segs.clear();
-        cur.segs.push((0, line_no));
-    }
-    if open {
-        each(&cur, sink);
-    }
+    logical_lines(text, Continuation::LeadingBlank, limits, problems, each);
 }
 
 /// A parameter's value as written and where the value starts.
@@ -311,14 +177,14 @@ fn split_assignment(text: &str) -> Result<(&str, &str, usize), &'static str> {
 /// Reads main.cf (or `postconf -n` output) into its parameters.
 fn parse_main(file: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> Params {
     let mut params = Params::new();
-    let mut sink = Sink::new(&file.name, problems);
-    logical_lines(&file.text, &mut sink, |l, sink| {
-        match split_assignment(&l.text) {
+    let mut sink = Problems::new(&file.name);
+    readllines(&file.text, &mut sink, |l, sink| {
+        match split_assignment(l.text()) {
             Ok((name, value, off)) => {
                 let (line, column) = l.at(off);
                 if params.len() >= MAX_PARAMS && !params.contains_key(name) {
                     if params.len() == MAX_PARAMS {
-                        sink.push(
+                        sink.at(
                             (line, 1),
                             format!("more than {MAX_PARAMS} parameters; the rest of the file is not read"),
                         );
@@ -340,15 +206,15 @@ fn parse_main(file: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> Params {
                     },
                 );
             }
-            Err(what) => sink.push_with(l.at(0), || {
+            Err(what) => sink.at_with(l.at(0), || {
                 format!(
                     "{what}: {}; Postfix stops with a fatal error",
-                    snippet(&l.text)
+                    snippet(l.text())
                 )
             }),
         }
     });
-    sink.finish();
+    sink.finish_into(problems);
     params
 }
 
@@ -1085,12 +951,12 @@ fn map_entries(
     problems: &mut Vec<SyntaxProblem>,
     mut each: impl FnMut(&str, &str, Span),
 ) {
-    let mut sink = Sink::new(&file.name, problems);
+    let mut sink = Problems::new(&file.name);
     let mut entries = 0usize;
-    logical_lines(&file.text, &mut sink, |l, sink| {
+    readllines(&file.text, &mut sink, |l, sink| {
         if entries >= MAX_ENTRIES {
             if entries == MAX_ENTRIES {
-                sink.push(
+                sink.at(
                     l.at(0),
                     format!("more than {MAX_ENTRIES} map entries; the rest are not read"),
                 );
@@ -1098,8 +964,9 @@ fn map_entries(
             }
             return;
         }
-        let start = l.text.len() - l.text.trim_start_matches(is_space).len();
-        let rest = l.text.get(start..).unwrap_or("");
+        let text = l.text();
+        let start = text.len() - text.trim_start_matches(is_space).len();
+        let rest = text.get(start..).unwrap_or("");
         let key_len = rest.find(is_space).unwrap_or(rest.len());
         let key = rest.get(..key_len).unwrap_or("");
         let value = rest.get(key_len..).unwrap_or("").trim_matches(is_space);
@@ -1107,7 +974,7 @@ fn map_entries(
             return;
         }
         if value.is_empty() {
-            sink.push_with(l.at(start), || {
+            sink.at_with(l.at(start), || {
                 format!(
                     "map entry {} has a key but no value; postmap rejects it",
                     snippet(key)
@@ -1119,7 +986,7 @@ fn map_entries(
         entries += 1;
         each(key, value, Span::new(&file.name, line, column));
     });
-    sink.finish();
+    sink.finish_into(problems);
 }
 
 /// sasl_passwd entries: `key user:password`; the password is never kept.
@@ -1245,15 +1112,15 @@ fn next_hop(value: &str, span: Span, problems: &mut Vec<SyntaxProblem>) -> Locat
 /// later entry or override wins.
 fn parse_master(file: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> HashMap<String, Params> {
     let mut services: HashMap<String, Params> = HashMap::new();
-    let mut sink = Sink::new(&file.name, problems);
-    logical_lines(&file.text, &mut sink, |l, sink| {
-        let toks = tokens(&l.text);
+    let mut sink = Problems::new(&file.name);
+    readllines(&file.text, &mut sink, |l, sink| {
+        let toks = tokens(l.text());
         if toks.len() < 8 {
-            sink.push_with(
+            sink.at_with(
                 l.at(toks.first().map_or(0, |t| t.0)),
                 || format!(
                     "master.cf entry {} has {} fields; a service needs 8 (service type private unpriv chroot wakeup maxproc command)",
-                    snippet(&l.text),
+                    snippet(l.text()),
                     toks.len()
                 ),
             );
@@ -1262,7 +1129,7 @@ fn parse_master(file: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> HashMap
         let field = |i: usize| toks.get(i).map_or("", |t| t.1);
         let ty = field(1);
         if !matches!(ty, "inet" | "unix" | "unix-dgram" | "fifo" | "pass") {
-            sink.push_with(l.at(toks.get(1).map_or(0, |t| t.0)), || {
+            sink.at_with(l.at(toks.get(1).map_or(0, |t| t.0)), || {
                 format!("unknown master.cf service type {}", snippet(ty))
             });
             return;
@@ -1274,7 +1141,7 @@ fn parse_master(file: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> HashMap
                 match args.next() {
                     Some(&(o, t)) => (o, t),
                     None => {
-                        sink.push(l.at(off), "`-o` without a name=value after it".to_owned());
+                        sink.at(l.at(off), "`-o` without a name=value after it".to_owned());
                         break;
                     }
                 }
@@ -1306,7 +1173,7 @@ fn parse_master(file: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> HashMap
                         },
                     );
                 }
-                Err(_) => sink.push(
+                Err(_) => sink.at(
                     l.at(off),
                     format!(
                         "`-o {}` is not name=value",
@@ -1319,7 +1186,7 @@ fn parse_master(file: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> HashMap
             services.insert(field(0).to_owned(), params);
         }
     });
-    sink.finish();
+    sink.finish_into(problems);
     services
 }
 
@@ -1353,6 +1220,7 @@ mod tests {
     use super::*;
     use crate::gen::testing::plan_for;
     use crate::gen::{render, Options, Target};
+    use crate::mta::MAX_PROBLEMS;
     use crate::relay::console::Authentication;
     use crate::relay::plan::{InternalRoute, TlsPreference};
     use crate::relay::Port;

@@ -6,14 +6,11 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use super::toolkit::{column, lines, Problems};
 use super::{
-    column, Beside, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile, Span,
-    SyntaxProblem,
+    Beside, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile, Span, SyntaxProblem,
 };
 use crate::relay::Family;
-
-/// Most syntax problems kept per file set: garbage would otherwise give millions.
-const MAX_PROBLEMS: usize = 100;
 
 /// Most routes kept from smtproutes (distinct domains); a real file has a few dozen.
 const MAX_ROUTES: usize = 10_000;
@@ -54,26 +51,6 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
     plan
 }
 
-/// Adds a problem unless [`MAX_PROBLEMS`] are already there; the last slot says that more
-/// were left out.
-fn add_problem(problems: &mut Vec<SyntaxProblem>, message: String, span: Span) {
-    match problems.len() {
-        n if n + 1 < MAX_PROBLEMS => problems.push(SyntaxProblem { message, span }),
-        n if n + 1 == MAX_PROBLEMS => problems.push(SyntaxProblem {
-            message: "more problems were left out".to_owned(),
-            span,
-        }),
-        _ => {}
-    }
-}
-
-/// The lines of a control file with their 1-based numbers, without the `\n`.
-fn numbered(text: &str) -> impl Iterator<Item = (u32, &str)> {
-    text.split('\n')
-        .enumerate()
-        .map(|(i, l)| (u32::try_from(i + 1).unwrap_or(u32::MAX), l))
-}
-
 /// qmail's control.c strips trailing blanks (spaces, tabs), not carriage returns.
 fn strip_trailing(line: &str) -> &str {
     line.trim_end_matches([' ', '\t'])
@@ -85,44 +62,37 @@ fn strip_trailing(line: &str) -> &str {
 /// caselessly, the last of duplicate domains winning. An empty domain is the default
 /// route; an empty relay means MX delivery. qmail-remote connects to the relay's A records
 /// only ("as if host had relay as its only MX").
-fn smtproutes(f: &SourceFile, plan: &mut ObservedPlan, problems: &mut Vec<SyntaxProblem>) {
+fn smtproutes(f: &SourceFile, plan: &mut ObservedPlan, out: &mut Vec<SyntaxProblem>) {
+    let mut problems = Problems::new(&f.name);
     // domain (lower case) -> index into `kept`, which holds the last line per domain.
     let mut seen: HashMap<Cow<'_, str>, usize> = HashMap::new();
     let mut kept: Vec<Kept<'_>> = Vec::new();
-    for (n, raw) in numbered(&f.text) {
-        let line = strip_trailing(raw);
+    for l in lines(&f.text) {
+        let (n, line) = (l.no, strip_trailing(l.raw));
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        // Garbage gives a problem per line: build messages only while they are kept.
-        let room = problems.len() < MAX_PROBLEMS;
-        let at = |col: u32| Span::new(&f.name, n, col);
-        if room && line.ends_with('\r') {
-            add_problem(
-                problems,
+        if line.ends_with('\r') {
+            problems.at(
+                (n, column(line, line.len() - 1)),
                 "line ends in a carriage return (a CRLF file): qmail keeps it as part of the route"
                     .to_owned(),
-                at(column(line, line.len() - 1)),
             );
         }
         let Some((domain, rest)) = line.split_once(':') else {
-            if room {
-                add_problem(
-                    problems,
-                    format!(
-                        "`{line}' has no colon: qmail-remote ignores this line (domain:relay[:port])"
-                    ),
-                    at(1),
-                );
-            }
+            // Garbage gives a problem per line: messages are built only while kept.
+            problems.at_with((n, 1), || {
+                format!(
+                    "`{line}' has no colon: qmail-remote ignores this line (domain:relay[:port])"
+                )
+            });
             continue;
         };
-        if room && line.contains([' ', '\t']) {
-            add_problem(
-                problems,
+        if line.contains([' ', '\t']) {
+            problems.at(
+                (n, column(line, line.find([' ', '\t']).unwrap_or(0))),
                 "blank inside the route: qmail takes it literally (domain:relay, no spaces)"
                     .to_owned(),
-                at(column(line, line.find([' ', '\t']).unwrap_or(0))),
             );
         }
         let host_at = domain.len() + 1;
@@ -137,20 +107,15 @@ fn smtproutes(f: &SourceFile, plan: &mut ObservedPlan, problems: &mut Vec<Syntax
             let digits = p.len() - p.trim_start_matches(|c: char| c.is_ascii_digit()).len();
             match p[..digits].parse::<u16>() {
                 Ok(v) if v > 0 => port = Some(v),
-                _ if room => add_problem(
-                    problems,
-                    format!("port `{p}' is not a number from 1 to 65535"),
-                    at(column(line, port_at)),
-                ),
-                _ => {}
+                _ => problems.at_with((n, column(line, port_at)), || {
+                    format!("port `{p}' is not a number from 1 to 65535")
+                }),
             }
             let rest = &p[digits..];
-            if room && digits > 0 && !rest.is_empty() && rest != "\r" {
-                add_problem(
-                    problems,
-                    format!("`{rest}' after the port is ignored"),
-                    at(column(line, port_at + digits)),
-                );
+            if digits > 0 && !rest.is_empty() && rest != "\r" {
+                problems.at_with((n, column(line, port_at + digits)), || {
+                    format!("`{rest}' after the port is ignored")
+                });
             }
         }
         // Most lines are lower case already: no allocation for their key.
@@ -170,25 +135,22 @@ fn smtproutes(f: &SourceFile, plan: &mut ObservedPlan, problems: &mut Vec<Syntax
         };
         match seen.get(&key) {
             Some(&i) => {
-                if problems.len() < MAX_PROBLEMS {
+                problems.at_with((kept[i].n, 1), || {
                     let shown = if domain.is_empty() {
                         "the default route (empty domain)".to_owned()
                     } else {
                         format!("`{domain}'")
                     };
-                    add_problem(
-                        problems,
-                        format!("{shown} is routed again on line {n}: qmail-remote uses the last line only"),
-                        Span::new(&f.name, kept[i].n, 1),
-                    );
-                }
+                    format!(
+                        "{shown} is routed again on line {n}: qmail-remote uses the last line only"
+                    )
+                });
                 kept[i] = line_route;
             }
             None if kept.len() >= MAX_ROUTES => {
-                add_problem(
-                    problems,
+                problems.at(
+                    (n, 1),
                     format!("more than {MAX_ROUTES} routes: the rest of the file is not read"),
-                    at(1),
                 );
                 break;
             }
@@ -198,6 +160,7 @@ fn smtproutes(f: &SourceFile, plan: &mut ObservedPlan, problems: &mut Vec<Syntax
             }
         }
     }
+    problems.finish_into(out);
     for k in kept {
         let at = |col: u32| Span::new(&f.name, k.n, col);
         if !k.domain.is_empty() {
@@ -243,59 +206,58 @@ struct Kept<'t> {
 
 /// helohost: control.c `control_readline` takes the first line, trailing blanks
 /// stripped; there is no comment syntax.
-fn helohost(f: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> Option<Located<String>> {
-    let mut lines = numbered(&f.text);
-    let (_, first) = lines.next()?;
-    let name = strip_trailing(first);
-    let span = Span::new(&f.name, 1, 1);
+fn helohost(f: &SourceFile, out: &mut Vec<SyntaxProblem>) -> Option<Located<String>> {
+    let mut problems = Problems::new(&f.name);
+    let mut lines = lines(&f.text);
+    let first = lines.next()?;
+    let name = strip_trailing(first.raw);
     if name.is_empty() {
-        add_problem(
-            problems,
+        problems.at(
+            (1, 1),
             "helohost's first line is empty: qmail-remote says HELO with an empty name".to_owned(),
-            span.clone(),
         );
     } else if name.starts_with('#') {
-        add_problem(
-            problems,
+        problems.at(
+            (1, 1),
             "helohost has no comments: this whole line is the HELO name".to_owned(),
-            span.clone(),
         );
     }
-    if let Some((n, _)) = lines.find(|(_, l)| !strip_trailing(l).is_empty()) {
-        add_problem(
-            problems,
+    if let Some(l) = lines.find(|l| !strip_trailing(l.raw).is_empty()) {
+        problems.at(
+            (l.no, 1),
             "only the first line of helohost is read; this line is ignored".to_owned(),
-            Span::new(&f.name, n, 1),
         );
     }
-    Some(Located::new(name.to_owned(), span))
+    problems.finish_into(out);
+    Some(Located::new(name.to_owned(), Span::new(&f.name, 1, 1)))
 }
 
 /// timeoutsmtpd: control.c `control_readint` reads the first line's leading digits; with
 /// none, qmail-smtpd keeps its default (1200 s).
-fn timeoutsmtpd(f: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> Option<Located<u64>> {
+fn timeoutsmtpd(f: &SourceFile, out: &mut Vec<SyntaxProblem>) -> Option<Located<u64>> {
+    let mut problems = Problems::new(&f.name);
     let first = f.text.split('\n').next().unwrap_or("");
     let digits = first.len() - first.trim_start_matches(|c: char| c.is_ascii_digit()).len();
     let span = Span::new(&f.name, 1, 1);
     if digits == 0 {
-        add_problem(
-            problems,
+        problems.at(
+            (1, 1),
             format!(
                 "timeoutsmtpd `{}' is not a number: qmail-smtpd keeps its default of 1200 s",
                 strip_trailing(first)
             ),
-            span,
         );
+        problems.finish_into(out);
         return None;
     }
     let rest = strip_trailing(&first[digits..]);
     if !rest.is_empty() {
-        add_problem(
-            problems,
+        problems.at(
+            (1, column(first, digits)),
             format!("`{rest}' after the number is ignored"),
-            Span::new(&f.name, 1, column(first, digits)),
         );
     }
+    problems.finish_into(out);
     let value = first[..digits].bytes().fold(0u64, |n, d| {
         n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
     });
@@ -306,6 +268,7 @@ fn timeoutsmtpd(f: &SourceFile, problems: &mut Vec<SyntaxProblem>) -> Option<Loc
 mod tests {
     use super::*;
     use crate::gen::{self, testing, Options, Target};
+    use crate::mta::MAX_PROBLEMS;
     use crate::relay::plan::{ClientPlan, InternalRoute};
     use crate::relay::Port;
     use std::time::{Duration, Instant};
@@ -557,7 +520,8 @@ mod tests {
             let p = read(&src("smtproutes", &text), &|name: &str| {
                 Some(src(name, &text))
             });
-            assert!(p.syntax.len() <= MAX_PROBLEMS);
+            // Three files (smtproutes, helohost, timeoutsmtpd), each capped.
+            assert!(p.syntax.len() <= 3 * (MAX_PROBLEMS + 1));
             assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
         }
     }

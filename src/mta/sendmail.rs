@@ -6,13 +6,11 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::toolkit::{column, lines, Cursor, Pos, Problems};
 use super::{
     Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile,
     Span, SyntaxProblem,
 };
-
-/// Most syntax problems kept per file: garbage would otherwise give millions of them.
-const MAX_PROBLEMS: usize = 100;
 /// How deep `ifdef` branches are rescanned. Each level scans a strict part of the text, so
 /// the work stays below this many passes over the file.
 const MAX_DEPTH: u32 = 8;
@@ -65,25 +63,10 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
         suppressions: super::suppressions(&primary.name, &primary.text),
         ..ObservedPlan::default()
     };
-    mc.fill(&mut plan, beside);
-    plan.syntax = mc.problems;
+    let after = mc.fill(&mut plan, beside);
+    plan.syntax = mc.problems.finish();
+    plan.syntax.extend(after);
     plan
-}
-
-/// A place in the text: byte offset, 1-based line and column (in characters).
-#[derive(Debug, Clone, Copy)]
-struct Pos {
-    at: usize,
-    line: u32,
-    column: u32,
-}
-
-/// Walks a part of the text (`pos.at..end`) one character at a time, counting lines and
-/// columns.
-struct Cursor<'t> {
-    text: &'t str,
-    end: usize,
-    pos: Pos,
 }
 
 /// Why the scan stopped early.
@@ -103,162 +86,132 @@ struct Arg {
     quoted: Option<(Pos, usize)>,
 }
 
-impl<'t> Cursor<'t> {
-    fn new(text: &'t str) -> Cursor<'t> {
-        Cursor {
-            text,
-            end: text.len(),
-            pos: Pos {
-                at: 0,
-                line: 1,
-                column: 1,
-            },
-        }
-    }
-
-    fn peek(&self) -> Option<char> {
-        self.text.get(self.pos.at..self.end)?.chars().next()
-    }
-
-    fn bump(&mut self) -> Option<char> {
-        let c = self.peek()?;
-        self.pos.at += c.len_utf8();
+/// Skips to the end of the line and past its newline, appending the text to `out`.
+fn rest_of_line(cur: &mut Cursor<'_>, mut out: Option<&mut String>) {
+    while let Some(c) = cur.bump() {
         if c == '\n' {
-            self.pos.line = self.pos.line.saturating_add(1);
-            self.pos.column = 1;
-        } else {
-            self.pos.column = self.pos.column.saturating_add(1);
+            break;
         }
-        Some(c)
+        if let Some(o) = out.as_deref_mut() {
+            push(o, c);
+        }
     }
+}
 
-    /// Skips to the end of the line and past its newline, appending the text to `out`.
-    fn rest_of_line(&mut self, mut out: Option<&mut String>) {
-        while let Some(c) = self.bump() {
-            if c == '\n' {
-                break;
+/// An m4 name: `[A-Za-z_][A-Za-z0-9_]*`; the cursor is on its first character.
+fn ident<'t>(cur: &mut Cursor<'t>) -> &'t str {
+    let start = cur.pos().at;
+    while matches!(cur.peek(), Some(c) if c.is_ascii_alphanumeric() || c == '_') {
+        cur.bump();
+    }
+    cur.since(start)
+}
+
+/// A quoted string, the cursor on its `` ` ``: appends its inside (nested quotes kept)
+/// to `out` and returns where the inside starts and the byte where it ends.
+fn quoted(cur: &mut Cursor<'_>, mut out: Option<&mut String>) -> Result<(Pos, usize), Stop> {
+    let open = cur.pos();
+    cur.bump();
+    let inner = cur.pos();
+    let mut depth = 1u32;
+    loop {
+        let before = cur.pos().at;
+        let Some(c) = cur.bump() else {
+            return Err(Stop::Quote(open));
+        };
+        match c {
+            '`' => depth = depth.saturating_add(1),
+            '\'' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Ok((inner, before));
+                }
             }
-            if let Some(o) = out.as_deref_mut() {
-                push(o, c);
-            }
+            _ => {}
+        }
+        if let Some(o) = out.as_deref_mut() {
+            push(o, c);
         }
     }
+}
 
-    /// An m4 name: `[A-Za-z_][A-Za-z0-9_]*`; the cursor is on its first character.
-    fn ident(&mut self) -> &'t str {
-        let start = self.pos.at;
-        while matches!(self.peek(), Some(c) if c.is_ascii_alphanumeric() || c == '_') {
-            self.bump();
+/// The arguments of a call, the cursor just after its `(`. As m4 collects them:
+/// leading unquoted blanks dropped, one level of quotes removed, commas inside
+/// parentheses or quotes kept, `dnl` applied, `#` comments kept as text.
+fn args(cur: &mut Cursor<'_>, call: Pos, name: &str) -> Result<Vec<Arg>, Stop> {
+    let mut args = Vec::new();
+    loop {
+        while matches!(cur.peek(), Some(' ' | '\t' | '\n' | '\r')) {
+            cur.bump();
         }
-        self.text.get(start..self.pos.at).unwrap_or("")
-    }
-
-    /// A quoted string, the cursor on its `` ` ``: appends its inside (nested quotes kept)
-    /// to `out` and returns where the inside starts and the byte where it ends.
-    fn quoted(&mut self, mut out: Option<&mut String>) -> Result<(Pos, usize), Stop> {
-        let open = self.pos;
-        self.bump();
-        let inner = self.pos;
-        let mut depth = 1u32;
+        let mut arg = Arg {
+            text: String::new(),
+            start: cur.pos(),
+            quoted: None,
+        };
+        let mut pieces = 0u32;
+        let mut depth = 0u32;
         loop {
-            let before = self.pos.at;
-            let Some(c) = self.bump() else {
-                return Err(Stop::Quote(open));
+            let Some(c) = cur.peek() else {
+                return Err(Stop::Call(call, name.to_owned()));
             };
             match c {
-                '`' => depth = depth.saturating_add(1),
-                '\'' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return Ok((inner, before));
+                '`' => {
+                    let (inner, end) = quoted(cur, Some(&mut arg.text))?;
+                    if pieces == 0 {
+                        arg.start = inner;
+                        arg.quoted = Some((inner, end));
+                    } else {
+                        arg.quoted = None;
                     }
+                    pieces += 1;
+                    continue;
                 }
-                _ => {}
-            }
-            if let Some(o) = out.as_deref_mut() {
-                push(o, c);
-            }
-        }
-    }
-
-    /// The arguments of a call, the cursor just after its `(`. As m4 collects them:
-    /// leading unquoted blanks dropped, one level of quotes removed, commas inside
-    /// parentheses or quotes kept, `dnl` applied, `#` comments kept as text.
-    fn args(&mut self, call: Pos, name: &str) -> Result<Vec<Arg>, Stop> {
-        let mut args = Vec::new();
-        loop {
-            while matches!(self.peek(), Some(' ' | '\t' | '\n' | '\r')) {
-                self.bump();
-            }
-            let mut arg = Arg {
-                text: String::new(),
-                start: self.pos,
-                quoted: None,
-            };
-            let mut pieces = 0u32;
-            let mut depth = 0u32;
-            loop {
-                let Some(c) = self.peek() else {
-                    return Err(Stop::Call(call, name.to_owned()));
-                };
-                match c {
-                    '`' => {
-                        let (inner, end) = self.quoted(Some(&mut arg.text))?;
-                        if pieces == 0 {
-                            arg.start = inner;
-                            arg.quoted = Some((inner, end));
-                        } else {
-                            arg.quoted = None;
-                        }
-                        pieces += 1;
+                '#' => {
+                    rest_of_line(cur, Some(&mut arg.text));
+                    push(&mut arg.text, '\n');
+                }
+                '(' => {
+                    depth = depth.saturating_add(1);
+                    push(&mut arg.text, c);
+                    cur.bump();
+                }
+                ')' if depth > 0 => {
+                    depth -= 1;
+                    push(&mut arg.text, c);
+                    cur.bump();
+                }
+                ')' | ',' if depth == 0 => {
+                    cur.bump();
+                    if args.len() < MAX_ARGS {
+                        args.push(arg);
+                    }
+                    if c == ')' {
+                        return Ok(args);
+                    }
+                    break;
+                }
+                c if c.is_ascii_alphabetic() || c == '_' => {
+                    let word = ident(cur);
+                    if word == "dnl" {
+                        rest_of_line(cur, None);
                         continue;
                     }
-                    '#' => {
-                        self.rest_of_line(Some(&mut arg.text));
-                        push(&mut arg.text, '\n');
-                    }
-                    '(' => {
-                        depth = depth.saturating_add(1);
-                        push(&mut arg.text, c);
-                        self.bump();
-                    }
-                    ')' if depth > 0 => {
-                        depth -= 1;
-                        push(&mut arg.text, c);
-                        self.bump();
-                    }
-                    ')' | ',' if depth == 0 => {
-                        self.bump();
-                        if args.len() < MAX_ARGS {
-                            args.push(arg);
-                        }
-                        if c == ')' {
-                            return Ok(args);
-                        }
-                        break;
-                    }
-                    c if c.is_ascii_alphabetic() || c == '_' => {
-                        let word = self.ident();
-                        if word == "dnl" {
-                            self.rest_of_line(None);
-                            continue;
-                        }
-                        for w in word.chars() {
-                            push(&mut arg.text, w);
-                        }
-                    }
-                    c => {
-                        push(&mut arg.text, c);
-                        self.bump();
-                        if c.is_whitespace() {
-                            // Blanks after a quoted value keep it "one quoted string".
-                            continue;
-                        }
+                    for w in word.chars() {
+                        push(&mut arg.text, w);
                     }
                 }
-                pieces += 1;
-                arg.quoted = None;
+                c => {
+                    push(&mut arg.text, c);
+                    cur.bump();
+                    if c.is_whitespace() {
+                        // Blanks after a quoted value keep it "one quoted string".
+                        continue;
+                    }
+                }
             }
+            pieces += 1;
+            arg.quoted = None;
         }
     }
 }
@@ -289,7 +242,8 @@ struct Mc<'f> {
     smtp_mailer: Option<Pos>,
     /// The first MAILER() of any kind: FEATURE after it is an error.
     any_mailer: Option<Pos>,
-    problems: Vec<SyntaxProblem>,
+    /// The .mc's problems.
+    problems: Problems,
 }
 
 impl<'f> Mc<'f> {
@@ -301,7 +255,7 @@ impl<'f> Mc<'f> {
             features: HashMap::new(),
             smtp_mailer: None,
             any_mailer: None,
-            problems: Vec::new(),
+            problems: Problems::new(file),
         }
     }
 
@@ -310,8 +264,7 @@ impl<'f> Mc<'f> {
     }
 
     fn problem(&mut self, message: String, at: Pos) {
-        let span = self.span(at);
-        add_problem(&mut self.problems, message, span);
+        self.problems.at(at.line_column(), message);
     }
 
     fn is_defined(&self, name: &str) -> bool {
@@ -323,18 +276,18 @@ impl<'f> Mc<'f> {
     fn scan(&mut self, cur: &mut Cursor<'_>, depth: u32) -> Result<(), Stop> {
         while let Some(c) = cur.peek() {
             if c == '`' {
-                cur.quoted(None)?;
+                quoted(cur, None)?;
             } else if c == '#' {
-                cur.rest_of_line(None);
+                rest_of_line(cur, None);
             } else if c.is_ascii_alphabetic() || c == '_' {
-                let at = cur.pos;
-                let name = cur.ident();
+                let at = cur.pos();
+                let name = ident(cur);
                 if name == "dnl" {
-                    cur.rest_of_line(None);
+                    rest_of_line(cur, None);
                 } else if cur.peek() == Some('(') {
                     cur.bump();
-                    let args = cur.args(at, name)?;
-                    self.call(name, at, &args, cur.text, depth)?;
+                    let args = args(cur, at, name)?;
+                    self.call(name, at, &args, cur.text(), depth)?;
                 }
             } else {
                 cur.bump();
@@ -418,11 +371,7 @@ impl<'f> Mc<'f> {
                 };
                 if let Some((inner, end)) = branch.and_then(|b| b.quoted) {
                     if depth < MAX_DEPTH {
-                        let mut sub = Cursor {
-                            text,
-                            end,
-                            pos: inner,
-                        };
+                        let mut sub = Cursor::part(text, inner, end);
                         self.scan(&mut sub, depth + 1)?;
                     }
                 }
@@ -439,8 +388,10 @@ impl<'f> Mc<'f> {
             .map(|(v, at)| (v.trim(), self.span(*at)))
     }
 
-    /// Turns what the scan found into the plan, reading the maps beside the .mc.
-    fn fill(&mut self, plan: &mut ObservedPlan, beside: Beside<'_>) {
+    /// Turns what the scan found into the plan, reading the maps beside the .mc. Returns
+    /// the problems found on the way (a few in the .mc, those of the AuthInfo map), in
+    /// order, to follow the scan's.
+    fn fill(&self, plan: &mut ObservedPlan, beside: Beside<'_>) -> Vec<SyntaxProblem> {
         let mut extra = Vec::new();
         let relay = self.relay(&mut extra);
         let relay_host = relay.as_ref().map(|r| r.value.host.clone());
@@ -491,11 +442,9 @@ impl<'f> Mc<'f> {
             access.as_ref()
         };
         if let Some(file) = source {
-            let (creds, problems) = auth_entries(file);
-            for (message, span) in problems {
-                add_problem(&mut extra, message, span);
-            }
-            plan.credentials = creds;
+            let mut problems = Problems::new(&file.name);
+            plan.credentials = auth_entries(file, &mut problems);
+            extra.extend(problems.finish());
         }
         if let Some(host) = &relay_host {
             // AuthInfo:<server name>, then the bare AuthInfo: default.
@@ -527,27 +476,28 @@ impl<'f> Mc<'f> {
             // sendmail readcf.c, settimeout: a bare number is in minutes.
             match duration_s(v, 60) {
                 Ok(s) => plan.data_final_timeout_s = Some(Located::new(s, span)),
-                Err(e) => add_problem(&mut extra, format!("confTO_DATAFINAL: {e}"), span),
+                Err(e) => extra.push(SyntaxProblem {
+                    message: format!("confTO_DATAFINAL: {e}"),
+                    span,
+                }),
             }
         }
         if let Some((v, span)) = self.value("confMCI_CACHE_SIZE") {
             match v.parse::<u64>() {
                 Ok(n) => plan.connection_reuse = Some(Located::new(n > 0, span)),
-                Err(_) => add_problem(
-                    &mut extra,
-                    format!("confMCI_CACHE_SIZE `{v}' is not a number"),
+                Err(_) => extra.push(SyntaxProblem {
+                    message: format!("confMCI_CACHE_SIZE `{v}' is not a number"),
                     span,
-                ),
+                }),
             }
         }
         if let Some((v, span)) = self.value("SMTP_MAILER_MAXRCPTS") {
             match v.parse::<u32>() {
                 Ok(n) => plan.max_rcpt_per_transaction = Some(Located::new(n, span)),
-                Err(_) => add_problem(
-                    &mut extra,
-                    format!("SMTP_MAILER_MAXRCPTS `{v}' is not a number"),
+                Err(_) => extra.push(SyntaxProblem {
+                    message: format!("SMTP_MAILER_MAXRCPTS `{v}' is not a number"),
                     span,
-                ),
+                }),
             }
         }
 
@@ -563,9 +513,7 @@ impl<'f> Mc<'f> {
                 .extend(super::suppressions(&file.name, &file.text));
         }
         plan.relay = relay;
-        for p in extra {
-            add_problem(&mut self.problems, p.message, p.span);
-        }
+        extra
     }
 
     /// SMART_HOST and the port of the mailer it names.
@@ -591,11 +539,10 @@ impl<'f> Mc<'f> {
             if let Some(p) = words.get(2) {
                 match p.parse::<u16>() {
                     Ok(n) if n > 0 => port = Some(n),
-                    _ => add_problem(
-                        problems,
-                        format!("{args_macro}: `{p}' is not a port number"),
-                        args_span,
-                    ),
+                    _ => problems.push(SyntaxProblem {
+                        message: format!("{args_macro}: `{p}' is not a port number"),
+                        span: args_span,
+                    }),
                 }
             }
         }
@@ -608,19 +555,6 @@ impl<'f> Mc<'f> {
             },
             span,
         ))
-    }
-}
-
-/// Adds a problem unless the file already has [`MAX_PROBLEMS`]; the last slot says that
-/// more were left out.
-fn add_problem(problems: &mut Vec<SyntaxProblem>, message: String, span: Span) {
-    match problems.len() {
-        n if n + 1 < MAX_PROBLEMS => problems.push(SyntaxProblem { message, span }),
-        n if n + 1 == MAX_PROBLEMS => problems.push(SyntaxProblem {
-            message: "more problems in this file were left out".to_owned(),
-            span,
-        }),
-        _ => {}
     }
 }
 
@@ -674,8 +608,8 @@ struct MapLine<'t> {
 /// The entries of a makemap source: blank lines and `#` lines skipped; the key is the
 /// first word, the value the rest.
 fn map_lines(text: &str) -> impl Iterator<Item = MapLine<'_>> {
-    text.split('\n').enumerate().filter_map(|(i, raw)| {
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
+    lines(text).filter_map(|l| {
+        let line = l.text;
         let body = line.trim_start();
         if body.is_empty() || body.starts_with('#') {
             return None;
@@ -688,8 +622,8 @@ fn map_lines(text: &str) -> impl Iterator<Item = MapLine<'_>> {
         Some(MapLine {
             key,
             value,
-            line: u32::try_from(i + 1).unwrap_or(u32::MAX),
-            column: u32::try_from(line[..lead].chars().count() + 1).unwrap_or(u32::MAX),
+            line: l.no,
+            column: column(line, lead),
         })
     })
 }
@@ -727,12 +661,11 @@ fn lookup_tag(file: &SourceFile, tag: &str, host: &str) -> Option<(String, Span)
 
 /// AuthInfo entries: the key after `AuthInfo:` and the user from `"U:user"` (else
 /// `"I:user"`); problems for entries without either.
-#[allow(clippy::type_complexity)] // (entries, problems) read better than a one-use struct
-fn auth_entries(file: &SourceFile) -> (Vec<Located<CredentialEntry>>, Vec<(String, Span)>) {
+fn auth_entries(file: &SourceFile, problems: &mut Problems) -> Vec<Located<CredentialEntry>> {
     let mut creds = Vec::new();
-    let mut problems = Vec::new();
+    let mut entries = 0usize;
     for l in map_lines(&file.text) {
-        if creds.len() + problems.len() >= MAX_ENTRIES {
+        if entries >= MAX_ENTRIES {
             break;
         }
         let Some(key) = l
@@ -743,6 +676,7 @@ fn auth_entries(file: &SourceFile) -> (Vec<Located<CredentialEntry>>, Vec<(Strin
         else {
             continue;
         };
+        entries += 1;
         let span = Span::new(&file.name, l.line, l.column);
         let mut user = None;
         let mut id = None;
@@ -761,10 +695,10 @@ fn auth_entries(file: &SourceFile) -> (Vec<Located<CredentialEntry>>, Vec<(Strin
                 },
                 span,
             )),
-            None => problems.push((format!("AuthInfo:{key} has no \"U:user\" item"), span)),
+            None => problems.push(span, format!("AuthInfo:{key} has no \"U:user\" item")),
         }
     }
-    (creds, problems)
+    creds
 }
 
 /// The items of an AuthInfo value: words, each possibly in double quotes.
@@ -845,6 +779,7 @@ fn duration_s(v: &str, default_unit_s: u64) -> Result<u64, String> {
 mod tests {
     use super::*;
     use crate::gen::{self, testing, Options, Target};
+    use crate::mta::MAX_PROBLEMS;
     use crate::relay::console::Authentication;
     use crate::relay::plan::{ClientPlan, InternalRoute, TlsMode, TlsPreference};
     use crate::relay::Port;

@@ -121,7 +121,7 @@ impl ProbeReport {
         self.ports
             .iter()
             .map(|p| p.status)
-            .chain(self.findings.iter().map(|f| f.status))
+            .chain(self.findings.iter().map(|f| Status::of(f.severity)))
             .max()
             .unwrap_or(Status::Ok)
     }

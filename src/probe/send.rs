@@ -1,7 +1,7 @@
 //! `send-test`'s reading of a session: the probe's session (same dial, TLS, AUTH,
 //! deadlines, transcript and verdict findings) carried a message, and this says whether the
 //! relay took it, or where and why the session stopped, in the words and the JSON shape
-//! of `relayctl/send-test/1`. Pure: no I/O.
+//! of `relayctl/send-test/2`. Pure: no I/O.
 //!
 //! The relay took the message only when the reply to `<CRLF>.<CRLF>` is a 2xx: a 250 to
 //! AUTH, to DATA or before the final dot accepts nothing (the session refuses them).
@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::{Endpoint, Finding, SendReport, Status};
+use super::{Endpoint, Finding, SendReport};
+use crate::explain::advice::{self, Advice};
+use crate::finding::Severity;
 use crate::net::DialError;
 use crate::smtp::session::{describe_stop, AuthOutcome, SessionReport, StepName, Stop};
 pub use crate::smtp::tls::TlsProblem;
@@ -412,7 +414,7 @@ pub fn warnings(r: &SendReport) -> Vec<Finding> {
         .map(|e| {
             e.findings
                 .iter()
-                .filter(|f| SHOWN.contains(&f.id.as_str()) && f.status >= Status::Warn)
+                .filter(|f| SHOWN.contains(&f.rule.as_ref()) && f.severity >= Severity::Warning)
                 .cloned()
                 .collect()
         })
@@ -470,6 +472,18 @@ fn secs(d: Duration) -> String {
         format!("{s:.0}")
     } else {
         format!("{s:.1}")
+    }
+}
+
+/// What a stopped session means and what to do: a relay reply through the explain
+/// catalogue, the other failures from its advice catalogue.
+pub fn advice(f: &Failure, port: PortSpec) -> Advice {
+    match f {
+        Failure::Refused { reply, .. } => Advice::from(crate::explain::explain(&reply.one_line())),
+        Failure::Tls { problem, .. } => advice::tls(*problem, port.tls == TlsStart::Implicit),
+        Failure::NoStartTls => advice::no_starttls(),
+        Failure::AuthNotOffered { reason } => advice::auth_not_offered(reason),
+        Failure::Protocol { .. } => advice::not_smtp(),
     }
 }
 

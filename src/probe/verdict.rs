@@ -41,31 +41,29 @@ impl Status {
     }
 }
 
-/// One thing learned, with what to do about it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Finding {
-    /// How bad.
-    pub status: Status,
-    /// Stable id (kebab-case), or the explain catalogue's id for a relay reply.
-    pub id: String,
-    /// What happened and why, one line.
-    pub message: String,
-    /// What to do (empty when nothing is needed).
-    pub fix: String,
-    /// The source the judgement rests on.
-    pub fact: String,
-}
+pub use crate::finding::{Finding, Severity};
 
-impl Finding {
-    fn new(status: Status, id: &str, message: String, fix: &str, fact: &str) -> Finding {
-        Finding {
-            status,
-            id: id.to_owned(),
-            message,
-            fix: fix.to_owned(),
-            fact: fact.to_owned(),
+impl Status {
+    /// The status a finding of this severity gives its connection: an error fails it, a
+    /// warning leaves it working with something to fix, a note changes nothing.
+    pub fn of(severity: Severity) -> Status {
+        match severity {
+            Severity::Error => Status::Fail,
+            Severity::Warning => Status::Warn,
+            Severity::Note => Status::Ok,
         }
     }
+}
+
+/// A probe finding citing one of [`FACTS`].
+fn finding(
+    severity: Severity,
+    rule: &'static str,
+    message: String,
+    fix: &str,
+    fact: &'static str,
+) -> Finding {
+    Finding::new(rule, severity, message).fix(fix).fact(fact)
 }
 
 /// What the probe knows of the admin's setting (relay.toml), to judge in its terms.
@@ -160,15 +158,20 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
     let mut f = Vec::new();
     let port = e.port.port;
     if let Some(err) = &e.dial_error {
-        let (status, id, msg, fix) = match err {
-            DialError::NoRoute(why) => (
-                Status::Skip,
-                "no-route",
-                format!("{}: this host has no route there ({why})", e.address),
-                "nothing to do unless your MTA should use this address family",
-            ),
+        let (severity, id, msg, fix) = match err {
+            DialError::NoRoute(why) => {
+                // Not tried: the only status no finding's severity gives.
+                let note = finding(
+                    Severity::Note,
+                    "no-route",
+                    format!("{}: this host has no route there ({why})", e.address),
+                    "nothing to do unless your MTA should use this address family",
+                    FACT_PORTS,
+                );
+                return (Status::Skip, vec![note]);
+            }
             DialError::Refused => (
-                Status::Fail,
+                Severity::Error,
                 "connection-refused",
                 format!("{}: connection refused", e.address),
                 if port == 25 {
@@ -178,7 +181,7 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
                 },
             ),
             DialError::Timeout => (
-                Status::Fail,
+                Severity::Error,
                 "connection-timeout",
                 format!(
                     "{}: no answer to the connection within {} s",
@@ -192,13 +195,13 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
                 },
             ),
             DialError::Other(why) => (
-                Status::Fail,
+                Severity::Error,
                 "connection-error",
                 format!("{}: {why}", e.address),
                 "check the network path to the relay",
             ),
         };
-        f.push(Finding::new(status, id, msg, fix, FACT_PORTS));
+        f.push(finding(severity, id, msg, fix, FACT_PORTS));
         return finish(f);
     }
     let Some(s) = &e.session else {
@@ -208,8 +211,8 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
         f.push(stop_finding(*step, stop, e, req));
     }
     if s.starttls_injection > 0 {
-        f.push(Finding::new(
-            Status::Warn,
+        f.push(finding(
+            Severity::Warning,
             "starttls-injection",
             format!(
                 "port {}: the server sent {} bytes after its 220 to STARTTLS, before TLS; relayctl discarded them",
@@ -220,8 +223,8 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
         ));
     }
     if s.auth_cancelled {
-        f.push(Finding::new(
-            Status::Fail,
+        f.push(finding(
+            Severity::Error,
             "auth-unexpected-334",
             "the server asked for more (334) after the last credential; relayctl cancelled the exchange with *".into(),
             "this is not how the relay answers AUTH: check --host and what sits on the path",
@@ -229,8 +232,8 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
         ));
     }
     if s.went_on_in_clear {
-        f.push(Finding::new(
-            Status::Fail,
+        f.push(finding(
+            Severity::Error,
             "starttls-not-offered",
             format!(
                 "port {}: STARTTLS not offered; the session went on in clear because of --allow-plaintext-auth",
@@ -242,8 +245,8 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
     }
     if let Some(tls) = &s.tls {
         if let Verification::Ignored(why) = &tls.verification {
-            f.push(Finding::new(
-                Status::Warn,
+            f.push(finding(
+                Severity::Warning,
                 "certificate-not-verified",
                 format!("certificate NOT verified ({why}); the session went on because of --insecure"),
                 "fix the certificate problem or pass the right --ca-file; never configure an MTA to skip verification",
@@ -251,8 +254,8 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
             ));
         }
         if tls.version != "TLSv1.3" && tls.version != "TLSv1.2" {
-            f.push(Finding::new(
-                Status::Warn,
+            f.push(finding(
+                Severity::Warning,
                 "old-tls",
                 format!("negotiated {}", tls.version),
                 "allow TLS 1.2 or 1.3 in the MTA",
@@ -267,8 +270,8 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
             let in_san = leaf.san.iter().any(|n| name_matches(n, req.host));
             let in_cn = cn.is_some_and(|c| name_matches(c, req.host));
             if !in_san && !in_cn {
-                f.push(Finding::new(
-                    Status::Warn,
+                f.push(finding(
+                    Severity::Warning,
                     "certificate-name-mismatch",
                     format!(
                         "the certificate names {} (subject {}), not {}: an MTA configured by relayctl gen checks that name and will refuse to send",
@@ -281,8 +284,8 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
                 ));
             }
             if leaf.days_left < 14 && tls.verification == Verification::Verified {
-                f.push(Finding::new(
-                    Status::Warn,
+                f.push(finding(
+                    Severity::Warning,
                     "certificate-expires-soon",
                     format!(
                         "the server's certificate expires in {} days ({})",
@@ -294,8 +297,8 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
             }
         }
     } else if s.stop.is_none() && !s.went_on_in_clear && e.port.tls == TlsStart::StartTls {
-        f.push(Finding::new(
-            Status::Fail,
+        f.push(finding(
+            Severity::Error,
             "no-tls",
             "the session ended without TLS".into(),
             "",
@@ -305,8 +308,8 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
     match &s.auth {
         AuthOutcome::NotAsked => {
             if matches!(ctx.authentication, Some(Authentication::SmtpAuth)) && s.stop.is_none() {
-                f.push(Finding::new(
-                    Status::Warn,
+                f.push(finding(
+                    Severity::Warning,
                     "auth-not-tested",
                     "relay.toml says the console requires SMTP AUTH, and no credentials were given: AUTH was not tested".into(),
                     "give --auth-user USER (the password from RELAYCTL_PASSWORD, --password-file or the prompt)",
@@ -328,8 +331,8 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
             } else {
                 "auth-not-sent"
             };
-            f.push(Finding::new(
-                Status::Fail,
+            f.push(finding(
+                Severity::Error,
                 id,
                 format!("credentials not sent: {reason}"),
                 if *offered_only_before_tls {
@@ -342,8 +345,8 @@ pub fn judge(e: &Endpoint, req: &ProbeRequest<'_>, ctx: &Context) -> (Status, Ve
         }
         AuthOutcome::Accepted { .. } => {
             if s.tls.is_none() {
-                f.push(Finding::new(
-                    Status::Warn,
+                f.push(finding(
+                    Severity::Warning,
                     "auth-in-clear",
                     "credentials were sent without TLS (--allow-plaintext-auth)".into(),
                     "change the password now if this crossed a network you do not control",
@@ -411,13 +414,8 @@ fn name_matches(cert_name: &str, host: &str) -> bool {
 }
 
 fn finish(mut f: Vec<Finding>) -> (Status, Vec<Finding>) {
-    f.sort_by_key(|x| std::cmp::Reverse(x.status));
-    let status = f.first().map_or(Status::Ok, |x| x.status).max(Status::Ok);
-    let status = if f.iter().all(|x| x.status == Status::Skip) && !f.is_empty() {
-        Status::Skip
-    } else {
-        status
-    };
+    f.sort_by_key(|x| std::cmp::Reverse(x.severity));
+    let status = f.first().map_or(Status::Ok, |x| Status::of(x.severity));
     (status, f)
 }
 
@@ -426,17 +424,14 @@ fn reply_finding(what: &str, reply: &Reply) -> Finding {
     let text = reply.one_line();
     let x = crate::explain::explain(&text);
     let shown: String = text.chars().take(160).collect();
-    Finding {
-        status: if reply.is_transient() {
-            Status::Warn
-        } else {
-            Status::Fail
-        },
-        id: x.id.to_owned(),
-        message: format!("{what}: {shown} — {}", x.cause),
-        fix: x.fix.clone(),
-        fact: x.fact.to_owned(),
-    }
+    let severity = if reply.is_transient() {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    Finding::new(x.id, severity, format!("{what}: {shown} — {}", x.cause))
+        .fix(x.fix)
+        .fact(x.fact)
 }
 
 fn stop_finding(step: StepName, stop: &Stop, e: &Endpoint, req: &ProbeRequest<'_>) -> Finding {
@@ -446,15 +441,15 @@ fn stop_finding(step: StepName, stop: &Stop, e: &Endpoint, req: &ProbeRequest<'_
         // A reply that ends the session fails the port even when it is a 4xx: the port
         // cannot be used as it is (a 454 to STARTTLS would leave mail in clear).
         Stop::Refused { reply } => Finding {
-            status: Status::Fail,
+            severity: Severity::Error,
             ..reply_finding(at, reply)
         },
         Stop::StarttlsRefused { reply } => Finding {
-            status: Status::Fail,
+            severity: Severity::Error,
             ..reply_finding("STARTTLS", reply)
         },
-        Stop::StarttlsNotOffered => Finding::new(
-            Status::Fail,
+        Stop::StarttlsNotOffered => finding(
+            Severity::Error,
             "starttls-not-offered",
             format!(
                 "port {}: STARTTLS not offered; relayctl stopped rather than continue in clear (possible downgrade)",
@@ -463,22 +458,22 @@ fn stop_finding(step: StepName, stop: &Stop, e: &Endpoint, req: &ProbeRequest<'_
             "the relay always offers STARTTLS; a firewall with SMTP inspection or a proxy may strip it: turn that inspection off for the relay",
             FACT_RFC3207,
         ),
-        Stop::Tls { failure } if failure.is_certificate => Finding::new(
-            Status::Fail,
+        Stop::Tls { failure } if failure.is_certificate => finding(
+            Severity::Error,
             "certificate-invalid",
             format!("TLS: {}", failure.message),
             "for smtp-relay.gmail.com this means something intercepts TLS on the way; for your own test server pass its CA with --ca-file",
             FACT_RFC3207,
         ),
-        Stop::Tls { failure } if failure.is_timeout => Finding::new(
-            Status::Fail,
+        Stop::Tls { failure } if failure.is_timeout => finding(
+            Severity::Error,
             "tls-timeout",
             format!("TLS handshake not finished within {t} s"),
             "something on the path holds TLS back; try another port",
             FACT_RFC3207,
         ),
-        Stop::Tls { failure } => Finding::new(
-            Status::Fail,
+        Stop::Tls { failure } => finding(
+            Severity::Error,
             "tls-failed",
             format!("TLS handshake failed: {}", failure.message),
             if e.port.tls == TlsStart::Implicit {
@@ -488,8 +483,8 @@ fn stop_finding(step: StepName, stop: &Stop, e: &Endpoint, req: &ProbeRequest<'_
             },
             FACT_RFC3207,
         ),
-        Stop::Timeout { partial } => Finding::new(
-            Status::Fail,
+        Stop::Timeout { partial } => finding(
+            Severity::Error,
             if *partial { "slow-reply" } else { "no-reply" },
             format!("{at}: {} (waited {t} s)", describe_stop(stop)),
             if step == StepName::Banner && !*partial {
@@ -499,36 +494,36 @@ fn stop_finding(step: StepName, stop: &Stop, e: &Endpoint, req: &ProbeRequest<'_
             },
             FACT_TIMEOUTS,
         ),
-        Stop::Reset => Finding::new(
-            Status::Fail,
+        Stop::Reset => finding(
+            Severity::Error,
             "connection-reset",
             format!("{at}: the connection was reset by the peer (TCP RST)"),
             "a firewall, an SMTP proxy or the server resets the session; look at the transcript (--transcript)",
             FACT_CLOSED,
         ),
-        Stop::AuthNotSent { reason } => Finding::new(
-            Status::Fail,
+        Stop::AuthNotSent { reason } => finding(
+            Severity::Error,
             "auth-not-sent",
             format!("credentials not sent: {reason}; the message was not sent either"),
             "use a port where TLS and AUTH work (587 with STARTTLS, or 465), or IP authentication without --auth-user",
             FACT_TLS_AUTH,
         ),
-        Stop::Closed => Finding::new(
-            Status::Fail,
+        Stop::Closed => finding(
+            Severity::Error,
             "closed",
             format!("{at}: the server closed the connection"),
             "a firewall or the server drops the session; look at the transcript (--transcript)",
             FACT_CLOSED,
         ),
-        Stop::Protocol { message } => Finding::new(
-            Status::Fail,
+        Stop::Protocol { message } => finding(
+            Severity::Error,
             "not-smtp",
             format!("{at}: not a valid SMTP reply ({message})"),
             "something other than an SMTP server answers on this port",
             FACT_REPLY_SYNTAX,
         ),
-        Stop::Io { message } => Finding::new(
-            Status::Fail,
+        Stop::Io { message } => finding(
+            Severity::Error,
             "io-error",
             format!("{at}: {message}"),
             "check the network path to the relay",
@@ -569,16 +564,16 @@ pub fn port_verdict(port: PortSpec, endpoints: &[Endpoint]) -> PortVerdict {
         for x in &e.findings {
             if !findings
                 .iter()
-                .any(|y| y.id == x.id && y.message == x.message)
+                .any(|y| y.rule == x.rule && y.message == x.message)
             {
                 findings.push(x.clone());
             }
         }
     }
-    findings.sort_by_key(|x| std::cmp::Reverse(x.status));
+    findings.sort_by_key(|x| std::cmp::Reverse(x.severity));
     let summary = findings
         .iter()
-        .find(|x| x.status == status)
+        .find(|x| Status::of(x.severity) == status)
         .map_or_else(|| "ok".to_owned(), |x| x.message.clone());
     PortVerdict {
         port,
@@ -592,8 +587,8 @@ pub fn port_verdict(port: PortSpec, endpoints: &[Endpoint]) -> PortVerdict {
 pub fn run_findings(endpoints: &[Endpoint], ctx: &Context) -> Vec<Finding> {
     let mut f = Vec::new();
     if let Some(w) = &ctx.helo_warning {
-        f.push(Finding::new(
-            Status::Warn,
+        f.push(finding(
+            Severity::Warning,
             "helo-generic",
             w.clone(),
             "present this server's FQDN in your domain (relayctl gen sets it; relayctl check helo checks it)",
@@ -610,16 +605,16 @@ pub fn run_findings(endpoints: &[Endpoint], ctx: &Context) -> Vec<Finding> {
     }
     for ip in seen {
         if ctx.ranges.is_empty() {
-            f.push(Finding::new(
-                Status::Ok,
+            f.push(finding(
+                Severity::Note,
                 "client-ip",
                 format!("the relay sees this host as {ip}"),
                 "with IP authentication, this is the address the console's ranges must contain",
                 FACT_CLIENT_IP,
             ));
         } else if ctx.ranges.iter().any(|n| n.contains(&ip)) {
-            f.push(Finding::new(
-                Status::Ok,
+            f.push(finding(
+                Severity::Note,
                 "client-ip-registered",
                 format!("the relay sees this host as {ip}, inside relay.toml's ranges"),
                 "",
@@ -627,8 +622,8 @@ pub fn run_findings(endpoints: &[Endpoint], ctx: &Context) -> Vec<Finding> {
             ));
         } else {
             let ip_auth = !matches!(ctx.authentication, Some(Authentication::SmtpAuth));
-            f.push(Finding::new(
-                if ip_auth { Status::Fail } else { Status::Warn },
+            f.push(finding(
+                if ip_auth { Severity::Error } else { Severity::Warning },
                 "client-ip-not-registered",
                 format!("the relay sees this host as {ip}, which is in none of relay.toml's ranges"),
                 if ip.is_ipv6() {

@@ -77,6 +77,15 @@ pub enum Port {
 }
 
 impl Port {
+    /// The three, in the article's order of mention.
+    pub const ALL: [Port; 3] = [Port::Smtp, Port::Smtps, Port::Submission];
+
+    /// `25, 465 or 587`, for messages.
+    pub fn list() -> String {
+        let n: Vec<String> = Port::ALL.iter().map(|p| p.number().to_string()).collect();
+        format!("{}, {} or {}", n[0], n[1], n[2])
+    }
+
     /// The relay's port with this number, if it is one of the three.
     pub fn from_number(n: u16) -> Option<Port> {
         Port::try_from(i64::from(n)).ok()

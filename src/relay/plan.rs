@@ -487,7 +487,11 @@ pub fn plan(
     })
 }
 
-fn egress_for(setting: &ConsoleSetting) -> Family {
+/// The address families the client should use under `setting`: IPv4 only when IP
+/// authentication checks the source against IPv4 ranges only (the IPv6 trap), IPv6 only for
+/// IPv6-only ranges, else any. One answer for `gen` (what it writes) and `lint` (what it
+/// expects).
+pub fn egress_for(setting: &ConsoleSetting) -> Family {
     // With SMTP AUTH alone the source address does not matter.
     if !setting.authentication.uses_ip() {
         return Family::Any;

@@ -7,12 +7,13 @@ use std::io::{self, BufWriter, Write};
 
 use serde::{Serialize, Serializer};
 
+use super::findings::Counts;
 use super::{untrusted, Paint};
 use crate::check::cidr::{thousands, Report, Rule, MAX_FINDINGS_PER_RULE};
 use crate::check::Severity;
 
 /// The schema id of `relayctl check cidr --format json`.
-pub const SCHEMA: &str = "relayctl/check-cidr/1";
+pub const SCHEMA: &str = "relayctl/check-cidr/2";
 
 /// Writes the findings, one per line plus its fix.
 pub fn write_findings(r: &Report, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
@@ -26,7 +27,7 @@ pub fn write_findings(r: &Report, paint: Paint, out: &mut dyn Write) -> io::Resu
         writeln!(
             out,
             "{}: {} [{}]",
-            paint.severity(f.severity.word()),
+            paint.severity(f.severity.as_str()),
             untrusted(&f.message),
             f.rule
         )?;
@@ -47,14 +48,10 @@ pub fn write_canonical(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Writes the one-line summary:
-/// `relayctl: 12 entries (1 disabled), 2 errors, 1 warning, 3 info; 9 ranges in the canonical list`.
+/// `relayctl: 12 entries (1 disabled), 2 errors, 1 warning, 3 notes; 9 ranges in the canonical list`.
 pub fn write_summary(r: &Report, err: &mut dyn Write) -> io::Result<()> {
     let n = |count: u64, word: &str| {
-        let plural = if count == 1 || word == "info" {
-            ""
-        } else {
-            "s"
-        };
+        let plural = if count == 1 { "" } else { "s" };
         format!("{} {word}{plural}", thousands(u128::from(count)))
     };
     let disabled = if r.disabled() > 0 {
@@ -63,11 +60,9 @@ pub fn write_summary(r: &Report, err: &mut dyn Write) -> io::Result<()> {
         String::new()
     };
     let mut line = format!(
-        "relayctl: {}{disabled}, {}, {}, {}; {} in the canonical list",
+        "relayctl: {}{disabled}, {}; {} in the canonical list",
         n(r.entries(), "entry").replace("entrys", "entries"),
-        n(r.count(Severity::Error), "error"),
-        n(r.count(Severity::Warning), "warning"),
-        n(r.count(Severity::Info), "info"),
+        counts(r).words(true),
         n(r.canonical_len() as u64, "range"),
     );
     let omitted: Vec<String> = r
@@ -108,19 +103,20 @@ struct Omitted {
     count: u64,
 }
 
-/// Counts of findings by severity, stored or not (the same shape as `check helo`'s).
-#[derive(Serialize)]
-struct Summary {
-    errors: u64,
-    warnings: u64,
-    infos: u64,
+/// Counts of findings by severity, stored or not (the same shape as every command's).
+fn counts(r: &Report) -> Counts {
+    let mut c = Counts::default();
+    for s in [Severity::Error, Severity::Warning, Severity::Note] {
+        c.add(s, r.count(s));
+    }
+    c
 }
 
 #[derive(Serialize)]
 struct Doc<'a> {
     entries: u64,
     disabled: u64,
-    summary: Summary,
+    summary: Counts,
     findings: Findings<'a>,
     omitted: Vec<Omitted>,
     canonical: Canonical<'a>,
@@ -131,11 +127,7 @@ pub fn write_json(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let doc = Doc {
         entries: r.entries(),
         disabled: r.disabled(),
-        summary: Summary {
-            errors: r.count(Severity::Error),
-            warnings: r.count(Severity::Warning),
-            infos: r.count(Severity::Info),
-        },
+        summary: counts(r),
         findings: Findings(r),
         omitted: r
             .omitted()
@@ -183,7 +175,7 @@ mod tests {
         write_summary(&r, &mut err).unwrap();
         assert_eq!(
             String::from_utf8(err).unwrap(),
-            "relayctl: 3 entries, 1 error, 1 warning, 0 info; 1 range in the canonical list\n"
+            "relayctl: 3 entries, 1 error, 1 warning, 0 notes; 1 range in the canonical list\n"
         );
         let mut c = Vec::new();
         write_canonical(&r, &mut c).unwrap();

@@ -34,7 +34,7 @@ pub fn write(r: &LintReport, out: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 out,
                 "title={}::{}",
-                escape_property(f.rule),
+                escape_property(&f.rule),
                 escape_data(&message_and_fix(f))
             )?;
         }
@@ -79,15 +79,9 @@ mod tests {
         message: &str,
         suppressed: bool,
     ) -> Finding {
-        Finding {
-            rule: rule.id,
-            severity,
-            span,
-            message: message.into(),
-            fix: rule.fix.into(),
-            fact: rule.fact,
-            suppressed,
-        }
+        let mut f = rule.finding(severity, span, message.into(), rule.fix.into());
+        f.suppressed = suppressed;
+        f
     }
 
     fn render(r: &LintReport) -> String {

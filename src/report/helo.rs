@@ -7,13 +7,13 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
+use super::findings::Counts;
 use super::{untrusted, Paint};
 use crate::check::helo::{shown, HeloReport, NameKind, Query};
-use crate::check::{Finding, Severity};
-use crate::net::DnsError;
+use crate::check::Finding;
 
 /// The schema id of `relayctl check helo --format json`.
-pub const SCHEMA: &str = "relayctl/check-helo/1";
+pub const SCHEMA: &str = "relayctl/check-helo/2";
 
 #[derive(Serialize)]
 struct Doc<'a> {
@@ -29,8 +29,8 @@ struct Doc<'a> {
     domains: Vec<String>,
     in_domain: Option<bool>,
     queries: Vec<QueryDoc>,
-    findings: Vec<FindingDoc<'a>>,
-    summary: Summary,
+    findings: &'a [Finding],
+    summary: Counts,
 }
 
 #[derive(Serialize)]
@@ -57,54 +57,13 @@ struct QueryDoc {
     error: Option<String>,
 }
 
-#[derive(Serialize)]
-struct FindingDoc<'a> {
-    rule: &'a str,
-    severity: Severity,
-    message: &'a str,
-    fix: Option<&'a str>,
-}
-
-#[derive(Serialize, Default)]
-struct Summary {
-    errors: usize,
-    warnings: usize,
-    infos: usize,
-}
-
-fn summary(findings: &[Finding]) -> Summary {
-    let mut s = Summary::default();
-    for f in findings {
-        match f.severity {
-            Severity::Error => s.errors += 1,
-            Severity::Warning => s.warnings += 1,
-            Severity::Info => s.infos += 1,
-        }
-    }
-    s
-}
-
-/// The outcome word of a query, as JSON and text spell it.
-fn outcome<T>(r: &Result<Vec<T>, DnsError>) -> &'static str {
-    match r {
-        Ok(_) => "answer",
-        Err(DnsError::NxDomain) => "nxdomain",
-        Err(DnsError::NoRecords) => "nodata",
-        Err(DnsError::ServFail) => "servfail",
-        Err(DnsError::Refused) => "refused",
-        Err(DnsError::Timeout) => "timeout",
-        Err(DnsError::Unreachable(_)) => "unreachable",
-        Err(DnsError::Other(_)) => "error",
-    }
-}
-
 fn query_doc<T: ToString>(q: &Query<T>) -> QueryDoc {
     QueryDoc {
         name: q.name.clone(),
         record: q.record,
-        outcome: outcome(&q.result),
+        outcome: q.outcome(),
         answers: q.answers().iter().map(T::to_string).collect(),
-        error: q.result.as_ref().err().map(DnsError::to_string),
+        error: q.error(),
     }
 }
 
@@ -154,17 +113,8 @@ pub fn write_json(r: &HeloReport, nameserver: Option<&str>, out: &mut dyn Write)
         domains: r.domains.iter().map(ToString::to_string).collect(),
         in_domain: r.in_domain,
         queries,
-        findings: r
-            .findings
-            .iter()
-            .map(|f| FindingDoc {
-                rule: f.rule,
-                severity: f.severity,
-                message: &f.message,
-                fix: f.fix.as_deref(),
-            })
-            .collect(),
-        summary: summary(&r.findings),
+        findings: &r.findings,
+        summary: Counts::of(&r.findings),
     };
     super::json::write(SCHEMA, &doc, out)
 }
@@ -172,12 +122,10 @@ pub fn write_json(r: &HeloReport, nameserver: Option<&str>, out: &mut dyn Write)
 /// How a query's result reads in the evidence block (escaped: the answers and errors come
 /// from a DNS server).
 fn result_text<T: ToString>(q: &Query<T>) -> String {
-    let text = match &q.result {
-        Ok(v) => v.iter().map(T::to_string).collect::<Vec<_>>().join(", "),
-        Err(DnsError::NxDomain) => "none: NXDOMAIN (the name does not exist)".to_owned(),
-        Err(DnsError::NoRecords) => "none (NODATA)".to_owned(),
-        Err(e) => format!("failed: {e}"),
-    };
+    let text = q.failure_text().unwrap_or_else(|| {
+        let answers: Vec<String> = q.answers().iter().map(T::to_string).collect();
+        answers.join(", ")
+    });
     untrusted(&text).into_owned()
 }
 
@@ -266,80 +214,10 @@ pub fn write_text(
         writeln!(out)?;
     }
     for f in &r.findings {
-        writeln!(
-            out,
-            "{}: {} [{}]",
-            paint.severity(f.severity.word()),
-            untrusted(&f.message),
-            f.rule
-        )?;
-        if let Some(fix) = &f.fix {
-            writeln!(out, "  fix: {}", untrusted(fix))?;
-        }
+        super::findings::write(f, None, paint, out)?;
     }
     out.flush()?;
 
-    let s = summary(&r.findings);
-    let mut parts = Vec::new();
-    for (n, one, many) in [
-        (s.errors, "error", "errors"),
-        (s.warnings, "warning", "warnings"),
-        (s.infos, "info", "infos"),
-    ] {
-        if n > 0 {
-            parts.push(format!("{n} {}", if n == 1 { one } else { many }));
-        }
-    }
-    let what = if parts.is_empty() {
-        "no findings".to_owned()
-    } else {
-        parts.join(", ")
-    };
+    let what = Counts::of(&r.findings).words(false);
     writeln!(err, "relayctl: check helo {name}: {what}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::check::helo::{check_name, gather, report};
-    use crate::net::{AddressRecord, Resolve};
-
-    /// A DNS server whose PTR answer carries terminal escapes (a name is bytes in DNS).
-    struct Hostile;
-
-    const EVIL: &str = "mail\x1b]52;c;eA==\x07\x1b[2K\r\u{9b}31m.example.com";
-
-    impl Resolve for Hostile {
-        fn lookup_ip(&self, name: &str, _: AddressRecord) -> Result<Vec<IpAddr>, DnsError> {
-            match name {
-                "mail.example.com" => Ok(vec!["192.0.2.10".parse().unwrap()]),
-                _ => Err(DnsError::Other(format!("{name}: bad\x1b[2K"))),
-            }
-        }
-        fn lookup_ptr(&self, _: IpAddr) -> Result<Vec<String>, DnsError> {
-            Ok(vec![EVIL.to_owned()])
-        }
-    }
-
-    #[test]
-    fn dns_answers_are_escaped_in_text_and_raw_in_json() {
-        let check = check_name("mail.example.com", &[]);
-        let ip = Some("192.0.2.10".parse().unwrap());
-        let ev = check.dns_target().map(|h| gather(h, ip, &Hostile));
-        let r = report(check, ip, Vec::new(), ev);
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        write_text(&r, Some("127.0.0.1"), Paint::PLAIN, &mut out, &mut err).unwrap();
-        let text = String::from_utf8(out).unwrap() + &String::from_utf8(err).unwrap();
-        for bad in ['\x1b', '\x07', '\r', '\u{9b}'] {
-            assert!(!text.contains(bad), "{bad:?} in {text}");
-        }
-        assert!(
-            text.contains("mail\\x1b]52;c;eA==\\x07\\x1b[2K\\r\\u{9b}31m.example.com"),
-            "{text}"
-        );
-        let mut json = Vec::new();
-        write_json(&r, None, &mut json).unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
-        assert_eq!(v["data"]["ptr"]["names"][0], EVIL);
-    }
 }

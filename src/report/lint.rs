@@ -7,52 +7,32 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{untrusted, Paint};
-use crate::lint::{LintReport, Severity, RULES};
-
-fn location(file: &str, span: Option<&crate::mta::Span>) -> String {
-    match span {
-        Some(s) => format!("{}:{}:{}", s.file, s.line, s.column),
-        None => file.to_owned(),
-    }
-}
+use super::findings::Counts;
+use super::Paint;
+use crate::check::cidr::thousands;
+use crate::lint::{LintReport, RULES};
 
 /// One line per finding (suppressed ones left out), the fix indented below it.
 pub fn write_text(r: &LintReport, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
     for f in &r.files {
         for x in f.findings.iter().filter(|x| !x.suppressed) {
-            writeln!(
-                out,
-                "{}: {}: {} [{}]",
-                untrusted(&location(&f.file, x.span.as_ref())),
-                paint.severity(x.severity.as_str()),
-                untrusted(&x.message),
-                x.rule
-            )?;
-            if !x.fix.is_empty() {
-                writeln!(out, "    fix: {}", untrusted(&x.fix))?;
-            }
+            super::findings::write(x, Some(&f.file), paint, out)?;
         }
     }
     Ok(())
 }
 
-/// `N files checked: E errors, W warnings, N notes (S suppressed)` on stderr.
+/// `relayctl: 3 files checked: 1 error, 2 warnings, 0 notes (1 suppressed)` on stderr,
+/// worded as every command's summary.
 pub fn write_summary(r: &LintReport, err: &mut dyn Write) -> io::Result<()> {
-    let all: Vec<_> = r.files.iter().flat_map(|f| &f.findings).collect();
-    let count = |s: Severity| {
-        all.iter()
-            .filter(|x| !x.suppressed && x.severity == s)
-            .count()
-    };
-    let suppressed = all.iter().filter(|x| x.suppressed).count();
+    let (c, suppressed) = counts(r);
+    let files = r.files.len();
     writeln!(
         err,
-        "{} file(s) checked: {} error(s), {} warning(s), {} note(s){}",
-        r.files.len(),
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Note),
+        "relayctl: {} file{} checked: {}{}",
+        thousands(files as u128),
+        if files == 1 { "" } else { "s" },
+        c.words(true),
         if suppressed > 0 {
             format!(" ({suppressed} suppressed)")
         } else {
@@ -64,26 +44,24 @@ pub fn write_summary(r: &LintReport, err: &mut dyn Write) -> io::Result<()> {
 #[derive(Serialize)]
 struct JsonReport<'a> {
     files: &'a [crate::lint::FileReport],
-    errors: usize,
-    warnings: usize,
-    notes: usize,
+    #[serde(flatten)]
+    counts: Counts,
     suppressed: usize,
+}
+
+/// Unsuppressed findings by severity, and the suppressed ones.
+fn counts(r: &LintReport) -> (Counts, usize) {
+    let all = || r.files.iter().flat_map(|f| &f.findings);
+    (Counts::of(all()), all().filter(|x| x.suppressed).count())
 }
 
 /// One JSON document, schema `relayctl/lint/1`.
 pub fn write_json(r: &LintReport, out: &mut dyn Write) -> io::Result<()> {
-    let all: Vec<_> = r.files.iter().flat_map(|f| &f.findings).collect();
-    let count = |s: Severity| {
-        all.iter()
-            .filter(|x| !x.suppressed && x.severity == s)
-            .count()
-    };
+    let (counts, suppressed) = counts(r);
     let doc = JsonReport {
         files: &r.files,
-        errors: count(Severity::Error),
-        warnings: count(Severity::Warning),
-        notes: count(Severity::Note),
-        suppressed: all.iter().filter(|x| x.suppressed).count(),
+        counts,
+        suppressed,
     };
     super::json::write("relayctl/lint/1", &doc, out)
 }

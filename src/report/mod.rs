@@ -3,6 +3,7 @@
 
 pub mod cidr;
 pub mod explain;
+pub mod findings;
 pub mod gen;
 pub mod github;
 pub mod helo;
@@ -14,6 +15,13 @@ pub mod send_test;
 mod untrusted;
 
 pub use untrusted::{is_control, untrusted};
+
+use anstyle::{AnsiColor, Style};
+
+/// `word` in `style`, reset after it.
+fn styled(style: Style, word: &str) -> String {
+    format!("{}{word}{}", style.render(), style.render_reset())
+}
 
 /// Colour for text output: on for a terminal without NO_COLOR (the caller decides; a
 /// renderer never asks the terminal). Severity words only, so a pasted line reads the same.
@@ -33,11 +41,11 @@ impl Paint {
         if !self.color {
             return word.to_owned();
         }
-        let code = match word {
-            "error" => "31",
-            "warning" => "33",
-            _ => "36",
+        let color = match word {
+            "error" => AnsiColor::Red,
+            "warning" => AnsiColor::Yellow,
+            _ => AnsiColor::Cyan,
         };
-        format!("\x1b[{code}m{word}\x1b[0m")
+        styled(color.on_default(), word)
     }
 }

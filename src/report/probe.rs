@@ -1,41 +1,35 @@
 //! Renderers of a `ProbeReport`: the text summary (a comfy-table per connection, then the
 //! findings with their fixes and the recommendation), the transcript (swaks-like marks),
-//! JSON (`relayctl/probe/1`) and the monitoring-plugins status line. Pure.
+//! JSON (`relayctl/probe/2`) and the monitoring-plugins status line. Pure.
 
 use std::io::{self, Write};
 
+use anstyle::AnsiColor;
 use comfy_table::{presets, Attribute, Cell, Color, Table};
 use serde::Serialize;
 
-use super::untrusted;
+use super::{untrusted, Paint};
 use crate::probe::{Endpoint, Finding, ProbeReport, Status};
 use crate::smtp::session::{AuthOutcome, StepName, Stop};
 use crate::smtp::transcript::{Direction, Transcript};
 
-/// How to draw text output.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Style {
-    /// Colour the status words (a terminal without NO_COLOR).
-    pub color: bool,
-}
-
-fn status_word(s: Status, style: Style) -> String {
+fn status_word(s: Status, style: Paint) -> String {
     let w = s.as_str();
     if !style.color {
         return w.to_owned();
     }
-    let code = match s {
-        Status::Ok => "32",
-        Status::Warn => "33",
-        Status::Fail => "31",
-        Status::Skip => "2",
+    let style = match s {
+        Status::Ok => AnsiColor::Green.on_default(),
+        Status::Warn => AnsiColor::Yellow.on_default(),
+        Status::Fail => AnsiColor::Red.on_default(),
+        Status::Skip => anstyle::Style::new().dimmed(),
     };
-    format!("\x1b[{code}m{w}\x1b[0m")
+    super::styled(style, w)
 }
 
 /// The status word as a table cell: coloured by comfy-table itself, which pads by the
 /// visible width (escape codes in the text would count as width and skew the columns).
-fn status_cell(s: Status, style: Style) -> Cell {
+fn status_cell(s: Status, style: Paint) -> Cell {
     let cell = Cell::new(s.as_str());
     if !style.color {
         return cell;
@@ -110,7 +104,7 @@ fn ms_cell(v: Option<u64>) -> String {
 }
 
 /// The text report on `out`: the table, findings with fixes, the recommendation.
-pub fn write_text(r: &ProbeReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_text(r: &ProbeReport, style: Paint, out: &mut dyn Write) -> io::Result<()> {
     let addrs: Vec<String> = r.addresses.iter().map(|a| a.to_string()).collect();
     writeln!(
         out,
@@ -231,25 +225,9 @@ pub fn write_text(r: &ProbeReport, style: Style, out: &mut dyn Write) -> io::Res
     Ok(())
 }
 
-fn write_findings(f: &[Finding], style: Style, out: &mut dyn Write) -> io::Result<()> {
+fn write_findings(f: &[Finding], style: Paint, out: &mut dyn Write) -> io::Result<()> {
     for x in f {
-        if x.status == Status::Ok && x.fix.is_empty() {
-            writeln!(out, "  - {}", untrusted(&x.message))?;
-            continue;
-        }
-        writeln!(
-            out,
-            "  {} [{}] {}",
-            status_word(x.status, style),
-            x.id,
-            untrusted(&x.message)
-        )?;
-        if !x.fix.is_empty() {
-            writeln!(out, "      fix: {}", untrusted(&x.fix))?;
-        }
-        if !x.fact.is_empty() && x.status >= Status::Warn {
-            writeln!(out, "      source: {}", untrusted(&x.fact))?;
-        }
+        super::findings::write_nested(x, style, out)?;
     }
     Ok(())
 }
@@ -312,7 +290,7 @@ struct JsonDnsError {
     error: String,
 }
 
-/// One JSON document, schema `relayctl/probe/1`.
+/// One JSON document, schema `relayctl/probe/2`.
 pub fn write_json(r: &ProbeReport, out: &mut dyn Write) -> io::Result<()> {
     let doc = JsonReport {
         host: &r.host,
@@ -333,7 +311,7 @@ pub fn write_json(r: &ProbeReport, out: &mut dyn Write) -> io::Result<()> {
         recommendation: &r.recommendation,
         endpoints: &r.endpoints,
     };
-    super::json::write("relayctl/probe/1", &doc, out)
+    super::json::write("relayctl/probe/2", &doc, out)
 }
 
 /// The monitoring-plugins status word for a status.
@@ -359,9 +337,9 @@ pub fn write_nagios(r: &ProbeReport, out: &mut dyn Write) -> io::Result<u8> {
             let first = p
                 .findings
                 .iter()
-                .find(|f| f.status == p.status && p.status >= Status::Warn);
+                .find(|f| Status::of(f.severity) == p.status && p.status >= Status::Warn);
             match first {
-                Some(f) => format!("{} {} ({})", p.port, p.status.as_str(), f.id),
+                Some(f) => format!("{} {} ({})", p.port, p.status.as_str(), f.rule),
                 None => format!("{} {}", p.port, p.status.as_str()),
             }
         })
@@ -449,7 +427,7 @@ mod tests {
 
     fn text(color: bool) -> String {
         let mut out = Vec::new();
-        write_text(&report(), Style { color }, &mut out).expect("written");
+        write_text(&report(), Paint { color }, &mut out).expect("written");
         String::from_utf8(out).expect("UTF-8")
     }
 

@@ -211,7 +211,7 @@ fn result<'a>(file: &str, f: &'a Finding) -> SarifResult<'a> {
         ),
     };
     SarifResult {
-        rule_id: f.rule,
+        rule_id: &f.rule,
         rule_index: RULES.iter().position(|r| r.id == f.rule),
         level: level(f.severity),
         message: Text {
@@ -334,15 +334,14 @@ mod tests {
     const SCHEMA: &str = include_str!("../../tests/fixtures/sarif-schema-2.1.0.json");
 
     fn finding(rule: &Rule, span: Option<Span>, suppressed: bool) -> Finding {
-        Finding {
-            rule: rule.id,
-            severity: rule.severity,
+        let mut f = rule.finding(
+            rule.severity,
             span,
-            message: format!("{} here", rule.id),
-            fix: rule.fix.to_owned(),
-            fact: rule.fact,
-            suppressed,
-        }
+            format!("{} here", rule.id),
+            rule.fix.to_owned(),
+        );
+        f.suppressed = suppressed;
+        f
     }
 
     fn sample() -> LintReport {

@@ -5,7 +5,7 @@
 //! them), so nothing here can print one.
 
 use std::io::{self, Write};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use serde::Serialize;
 
@@ -16,27 +16,9 @@ use crate::smtp::transcript::Transcript;
 use crate::smtp::{Mechanism, TlsStart};
 
 /// The schema id of `relayctl send-test --format json`.
-pub const SCHEMA: &str = "relayctl/send-test/1";
+pub const SCHEMA: &str = "relayctl/send-test/2";
 
-/// What a refusal or failure means and what to do: from the explain catalogue for a
-/// relay reply, from the command for the other failures.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Advice {
-    /// The catalogue entry, when one matched.
-    pub id: Option<String>,
-    /// One line: what happened.
-    pub summary: String,
-    /// Why it happens.
-    pub cause: Option<String>,
-    /// What to change.
-    pub fix: Option<String>,
-    /// The fact it rests on (a citation).
-    pub fact: Option<String>,
-    /// The client address the relay names in its reply ("Mail relay denied [IP]").
-    pub client_ip: Option<IpAddr>,
-    /// Whether trying again later may succeed.
-    pub temporary: bool,
-}
+pub use crate::explain::Advice;
 
 /// The result to render.
 #[derive(Debug, Clone, Copy)]
@@ -114,8 +96,8 @@ pub fn write_text(r: &SendResult<'_>, warnings: &[Finding], out: &mut dyn Write)
     for w in warnings {
         field(
             out,
-            w.status.as_str(),
-            &format!("[{}] {} (fix: {})", w.id, w.message, w.fix),
+            w.severity.as_str(),
+            &format!("{} [{}] (fix: {})", w.message, w.rule, w.fix),
         )?;
     }
     Ok(())
@@ -249,7 +231,7 @@ struct MessageDoc<'a> {
     subject: &'a str,
 }
 
-/// The JSON report: one `relayctl/send-test/1` document (docs/json.md).
+/// The JSON report: one `relayctl/send-test/2` document (docs/json.md).
 pub fn write_json(
     r: &SendResult<'_>,
     findings: &[Finding],

@@ -47,7 +47,7 @@ pub fn decode_challenge(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
+    use crate::redacted::Secret;
     use crate::smtp::MechanismChoice;
 
     fn creds() -> Credentials {

@@ -13,7 +13,7 @@ pub mod transcript;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::secret::Secret;
+use crate::redacted::Secret;
 
 /// How TLS starts on a port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]

@@ -59,7 +59,7 @@ impl Redactor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
+    use crate::redacted::Secret;
     use crate::smtp::MechanismChoice;
 
     fn creds() -> Credentials {

@@ -961,7 +961,7 @@ fn io_stop(e: &io::Error, partial: bool) -> Stop {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
+    use crate::redacted::Secret;
     use crate::smtp::tls::Verification;
 
     /// A scripted server: each time the client writes, the next chunk of replies becomes

@@ -84,9 +84,9 @@ impl Outcome {
     pub fn json(&self) -> Option<serde_json::Value> {
         let mut doc: serde_json::Value = serde_json::from_str(&self.stdout).ok()?;
         let expected = if self.form.is_probe() {
-            "relayctl/probe/1"
+            "relayctl/probe/2"
         } else {
-            "relayctl/send-test/1"
+            "relayctl/send-test/2"
         };
         (doc["schema"] == expected).then(|| doc["data"].take())
     }
@@ -479,7 +479,7 @@ impl Runs {
     }
 }
 
-/// The ids (and statuses) of the findings of the first port of a probe document.
+/// The rules (and severities) of the findings of the first port of a probe document.
 pub fn findings(v: &serde_json::Value) -> Vec<(String, String)> {
     v["ports"][0]["findings"]
         .as_array()
@@ -487,8 +487,8 @@ pub fn findings(v: &serde_json::Value) -> Vec<(String, String)> {
             a.iter()
                 .map(|f| {
                     (
-                        f["id"].as_str().unwrap_or("").to_owned(),
-                        f["status"].as_str().unwrap_or("").to_owned(),
+                        f["rule"].as_str().unwrap_or("").to_owned(),
+                        f["severity"].as_str().unwrap_or("").to_owned(),
                     )
                 })
                 .collect()

@@ -429,7 +429,7 @@ fn starttls_response_injection() {
             status(v) == "warn"
                 && super::check::findings(v)
                     .iter()
-                    .any(|(id, st)| id == "starttls-injection" && st == "warn")
+                    .any(|(id, st)| id == "starttls-injection" && st == "warning")
         })
         .probe_json("the injected 250 is not the EHLO answer inside TLS", |v| {
             !session(v)["capabilities_tls"]
@@ -443,8 +443,9 @@ fn starttls_response_injection() {
                     && v["reply"].to_string().contains("REAL-QUEUE-ID")
                     && !v.to_string().contains("FORGED-BY-MITM")
                     && v["findings"].as_array().is_some_and(|a| {
-                        a.iter()
-                            .any(|f| f["id"] == "starttls-injection" && f["status"] == "warn")
+                        a.iter().any(|f| {
+                            f["rule"] == "starttls-injection" && f["severity"] == "warning"
+                        })
                     })
             },
         )

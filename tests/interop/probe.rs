@@ -63,7 +63,7 @@ fn probe(
     let stderr = out.stderr.clone();
     let doc: Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("probe JSON: {e}\nstdout: {stdout}\nstderr: {stderr}"));
-    assert_eq!(doc["schema"], "relayctl/probe/1");
+    assert_eq!(doc["schema"], "relayctl/probe/2");
     Probe {
         code: out.status.and_then(|s| s.code()),
         doc,
@@ -151,7 +151,7 @@ fn finding_ids(p: &Probe) -> Vec<String> {
     let mut ids = Vec::new();
     for port in p.doc["data"]["ports"].as_array().into_iter().flatten() {
         for f in port["findings"].as_array().into_iter().flatten() {
-            ids.push(f["id"].as_str().unwrap_or_default().to_owned());
+            ids.push(f["rule"].as_str().unwrap_or_default().to_owned());
         }
     }
     ids

@@ -48,7 +48,7 @@ fn clean_list_exits_0_with_a_summary() {
     assert_eq!(r.stdout, "");
     assert_eq!(
         r.stderr,
-        "relayctl: 2 entries, 0 errors, 0 warnings, 0 info; 2 ranges in the canonical list\n"
+        "relayctl: 2 entries, 0 errors, 0 warnings, 0 notes; 2 ranges in the canonical list\n"
     );
 }
 
@@ -94,7 +94,7 @@ fn fail_on_sets_the_threshold() {
         b"203.0.114.0/25\n203.0.114.128/25\n",
         &["--fail-on", "warning"],
     );
-    assert_eq!(r.code, 0, "a merge is info: {}", r.stdout);
+    assert_eq!(r.code, 0, "a merge is a note: {}", r.stdout);
     assert!(r.stdout.contains("[can-merge]"));
 }
 
@@ -151,7 +151,7 @@ fn stdin_dash() {
     );
     assert!(r
         .stderr
-        .contains("stdin:1: info: 3 entries make exactly 203.0.114.0/24"));
+        .contains("stdin:1: note: 3 entries make exactly 203.0.114.0/24"));
 }
 
 #[test]
@@ -263,7 +263,7 @@ struct Data {
 struct Summary {
     errors: u64,
     warnings: u64,
-    infos: u64,
+    notes: u64,
 }
 
 #[derive(Deserialize)]
@@ -300,7 +300,7 @@ fn json_schema() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stderr, "", "nothing on stderr in JSON mode");
     let doc: Doc = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(doc.schema, "relayctl/check-cidr/1");
+    assert_eq!(doc.schema, "relayctl/check-cidr/2");
     assert!(!doc.version.is_empty());
     let d = doc.data;
     assert_eq!(
@@ -309,7 +309,7 @@ fn json_schema() {
             d.disabled,
             d.summary.errors,
             d.summary.warnings,
-            d.summary.infos
+            d.summary.notes
         ),
         (5, 0, 0, 3, 0)
     );
@@ -390,7 +390,7 @@ fn non_utf8_bytes_are_a_finding_per_line() {
         rules,
         [
             ("not-utf8", "warning", Some(1)),
-            ("can-merge", "info", Some(1)),
+            ("can-merge", "note", Some(1)),
             ("not-utf8", "warning", Some(2)),
             ("syntax", "error", Some(2)),
         ]

@@ -211,7 +211,7 @@ struct Envelope {
     data: HeloDoc,
 }
 
-/// The fields of relayctl/check-helo/1 (docs/json.md), owned by the test: a renamed field
+/// The fields of relayctl/check-helo/2 (docs/json.md), owned by the test: a renamed field
 /// breaks this, not a user's script.
 #[derive(Debug, Deserialize)]
 #[allow(dead_code)] // every field is read through Debug or an assertion
@@ -250,7 +250,7 @@ struct FindingDoc {
 struct Summary {
     errors: usize,
     warnings: usize,
-    infos: usize,
+    notes: usize,
 }
 
 #[test]
@@ -270,8 +270,8 @@ fn json_document_without_dns() {
         "JSON mode writes nothing on stderr: {}",
         r.stderr
     );
-    let doc: Envelope = serde_json::from_str(&r.stdout).expect("relayctl/check-helo/1");
-    assert_eq!(doc.schema, "relayctl/check-helo/1");
+    let doc: Envelope = serde_json::from_str(&r.stdout).expect("relayctl/check-helo/2");
+    assert_eq!(doc.schema, "relayctl/check-helo/2");
     let d = doc.data;
     assert_eq!(d.name, "mailhost");
     assert_eq!(d.kind, "name");
@@ -299,7 +299,57 @@ fn json_document_without_dns() {
         .iter()
         .all(|f| f.fix.is_some() && !f.message.is_empty()));
     assert_eq!(
-        (d.summary.errors, d.summary.warnings, d.summary.infos),
+        (d.summary.errors, d.summary.warnings, d.summary.notes),
         (1, 1, 0)
     );
+}
+
+/// The renderer over a hostile name server's answers (a library-level test: report/ may not
+/// name the network seam, so the fake resolver lives here).
+mod hostile_answers {
+    use std::net::IpAddr;
+
+    use relayctl::check::helo::{check_name, gather, report};
+    use relayctl::net::{AddressRecord, DnsError, Resolve};
+    use relayctl::report::helo::{write_json, write_text};
+    use relayctl::report::Paint;
+
+    /// A DNS server whose PTR answer carries terminal escapes (a name is bytes in DNS).
+    struct Hostile;
+
+    const EVIL: &str = "mail\x1b]52;c;eA==\x07\x1b[2K\r\u{9b}31m.example.com";
+
+    impl Resolve for Hostile {
+        fn lookup_ip(&self, name: &str, _: AddressRecord) -> Result<Vec<IpAddr>, DnsError> {
+            match name {
+                "mail.example.com" => Ok(vec!["192.0.2.10".parse().unwrap()]),
+                _ => Err(DnsError::Other(format!("{name}: bad\x1b[2K"))),
+            }
+        }
+        fn lookup_ptr(&self, _: IpAddr) -> Result<Vec<String>, DnsError> {
+            Ok(vec![EVIL.to_owned()])
+        }
+    }
+
+    #[test]
+    fn dns_answers_are_escaped_in_text_and_raw_in_json() {
+        let check = check_name("mail.example.com", &[]);
+        let ip = Some("192.0.2.10".parse().unwrap());
+        let ev = check.dns_target().map(|h| gather(h, ip, &Hostile));
+        let r = report(check, ip, Vec::new(), ev);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        write_text(&r, Some("127.0.0.1"), Paint::PLAIN, &mut out, &mut err).unwrap();
+        let text = String::from_utf8(out).unwrap() + &String::from_utf8(err).unwrap();
+        for bad in ['\x1b', '\x07', '\r', '\u{9b}'] {
+            assert!(!text.contains(bad), "{bad:?} in {text}");
+        }
+        assert!(
+            text.contains("mail\\x1b]52;c;eA==\\x07\\x1b[2K\\r\\u{9b}31m.example.com"),
+            "{text}"
+        );
+        let mut json = Vec::new();
+        write_json(&r, None, &mut json).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(v["data"]["ptr"]["names"][0], EVIL);
+    }
 }

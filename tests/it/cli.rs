@@ -132,6 +132,37 @@ fn stdout_is_paste_ready_and_notes_go_to_stderr() {
     assert!(!r.stdout.contains("relayctl probe"));
 }
 
+/// `-q` (anywhere on the line) silences notes and summaries on stderr, never stdout, the
+/// exit code or a failure's one line.
+#[test]
+fn quiet_keeps_data_exit_codes_and_failures() {
+    let loud = gen(&["postfix"]);
+    let quiet = gen(&["postfix", "-q"]);
+    assert!(!loud.stderr.is_empty());
+    assert_eq!(
+        (quiet.code, quiet.stdout.as_str(), quiet.stderr.as_str()),
+        (0, loud.stdout.as_str(), "")
+    );
+    // Findings: the same stdout and exit 1, no summary.
+    let loud = run(&["check", "cidr", "--range", "10.0.0.0/8"]);
+    let quiet = run(&["--quiet", "check", "cidr", "--range", "10.0.0.0/8"]);
+    assert_eq!(loud.code, 1, "{}", loud.stderr);
+    assert!(loud.stderr.contains("1 error"), "{}", loud.stderr);
+    assert_eq!(
+        (quiet.code, quiet.stdout.as_str(), quiet.stderr.as_str()),
+        (1, loud.stdout.as_str(), "")
+    );
+    // A failure still says what went wrong, in one line.
+    let missing = run(&["-q", "check", "cidr", "no-such-file.txt"]);
+    assert_eq!(missing.code, 3);
+    assert_eq!(missing.stderr.lines().count(), 1, "{}", missing.stderr);
+    assert!(
+        missing.stderr.starts_with("relayctl: "),
+        "{}",
+        missing.stderr
+    );
+}
+
 #[test]
 fn flags_win_over_relay_toml_and_errors_name_file_and_line() {
     let dir = tempfile::tempdir().unwrap();

@@ -122,7 +122,11 @@ fn nothing_to_check_is_an_input_error_unless_allowed() {
         }
         let o = run_in(dir.path(), &["lint", path, "--allow-empty"]);
         assert_eq!(o.code, 0, "{path}: {}{}", o.stdout, o.stderr);
-        assert!(o.stderr.contains("0 file(s) checked"), "{}", o.stderr);
+        assert!(
+            o.stderr.contains("relayctl: 0 files checked"),
+            "{}",
+            o.stderr
+        );
     }
     // A directory with something to check is not affected.
     fs::write(dir.path().join("empty/relay.toml"), RELAY_TOML).expect("write");
@@ -706,7 +710,11 @@ fn symlinks_leave_the_tree_only_with_follow() {
     }
     let o = run_bounded(root, &["lint", "tree", "--allow-empty"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
-    assert!(o.stderr.contains("0 file(s) checked"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("relayctl: 0 files checked"),
+        "{}",
+        o.stderr
+    );
 
     // --follow (and -L): both links are read, the same file once through each path.
     for flag in ["--follow", "-L"] {
@@ -724,7 +732,11 @@ fn symlinks_leave_the_tree_only_with_follow() {
             "{flag}: {}",
             o.stdout
         );
-        assert!(o.stderr.contains("2 file(s) checked"), "{}", o.stderr);
+        assert!(
+            o.stderr.contains("relayctl: 2 files checked"),
+            "{}",
+            o.stderr
+        );
     }
 
     // Links given as paths are read without --follow.
@@ -784,5 +796,52 @@ fn a_fifo_in_a_tree_is_not_read() {
         "{}",
         o.stderr
     );
-    assert!(o.stderr.contains("1 file(s) checked"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("relayctl: 1 file checked"),
+        "{}",
+        o.stderr
+    );
+}
+
+/// Issue 13's regression: with `authentication = "both"` the console requires SMTP AUTH as
+/// much as with `smtp-auth` (gen writes `smtp_sasl_auth_enable = yes` for it), so a main.cf
+/// without SASL is an error, not a pass. One policy: lint asks the same question as the plan.
+#[test]
+fn authentication_both_requires_sasl_like_smtp_auth() {
+    let main_cf = "relayhost = [smtp-relay.gmail.com]:587\n\
+                   smtp_tls_security_level = secure\n\
+                   smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt\n\
+                   smtp_helo_name = mail.example.com\n\
+                   inet_protocols = ipv4\n";
+    for (auth, fires) in [("both", true), ("smtp-auth", true), ("ip", false)] {
+        let toml = RELAY_TOML.replace(
+            "authentication = \"ip\"",
+            &format!("authentication = \"{auth}\""),
+        );
+        let dir = tree(&[("main.cf", main_cf), ("relay.toml", &toml)]);
+        let o = run_in(
+            dir.path(),
+            &[
+                "lint",
+                "main.cf",
+                "--config",
+                "relay.toml",
+                "--format",
+                "json",
+            ],
+        );
+        let v: serde_json::Value = serde_json::from_str(&o.stdout)
+            .unwrap_or_else(|e| panic!("{auth}: {e}: {}{}", o.stdout, o.stderr));
+        let rules: Vec<String> = v["data"]["files"][0]["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| format!("{} {}", f["rule"], f["severity"]))
+            .collect();
+        let has = rules
+            .iter()
+            .any(|r| r == "\"no-sasl-with-smtp-auth\" \"error\"");
+        assert_eq!(has, fires, "authentication = {auth}: {rules:?}");
+        assert_eq!(o.code, if fires { 1 } else { 0 }, "{auth}: {rules:?}");
+    }
 }

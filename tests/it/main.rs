@@ -19,6 +19,7 @@ mod pty;
 #[path = "../relay/mod.rs"]
 mod relay;
 mod relay_selftest;
+mod render;
 mod send_test;
 mod sim;
 mod sources;

@@ -273,6 +273,15 @@ fn assert_finding(o: &Outcome, id: &str) {
     );
 }
 
+/// Whether stdout has the finding line `  SEVERITY: MESSAGE... [RULE]` whose message starts
+/// with `message`.
+fn has_finding_line(stdout: &str, severity: &str, rule: &str, message: &str) -> bool {
+    stdout.lines().any(|l| {
+        l.strip_prefix(&format!("  {severity}: "))
+            .is_some_and(|rest| rest.starts_with(message) && rest.ends_with(&format!(" [{rule}]")))
+    })
+}
+
 fn count(haystack: &[u8], needle: &str) -> usize {
     let n = needle.as_bytes();
     haystack.windows(n.len()).filter(|w| *w == n).count()
@@ -624,7 +633,11 @@ fn transient_stops_are_failed_verdicts() {
     let tls454 = w.start(Script::google().starttls_reply(google::TLS_NOT_AVAILABLE));
     let o = w.probe().port(&tls454, "starttls").timeout(1).run();
     assert_eq!(o.code, 1, "{}", o.all());
-    assert!(o.stdout.contains("fail [rfc3463]"), "{}", o.all());
+    assert!(
+        has_finding_line(&o.stdout, "error", "rfc3463", ""),
+        "{}",
+        o.all()
+    );
     assert!(
         o.stdout.contains("recommendation: none of the ports works"),
         "{}",
@@ -639,7 +652,11 @@ fn transient_stops_are_failed_verdicts() {
         .timeout(1)
         .run();
     assert_eq!(o.code, 1, "{}", o.all());
-    assert!(o.stdout.contains("fail [helo-rejected]"), "{}", o.all());
+    assert!(
+        has_finding_line(&o.stdout, "error", "helo-rejected", ""),
+        "{}",
+        o.all()
+    );
     assert!(
         o.stdout.contains("recommendation: none of the ports works"),
         "{}",
@@ -910,7 +927,7 @@ fn auth_rejected_is_explained_as_bad_credentials() {
         .run();
     assert_eq!(o.code, 1, "{}", o.all());
     assert!(
-        o.stdout.contains("fail [bad-credentials] AUTH: 535"),
+        has_finding_line(&o.stdout, "error", "bad-credentials", "AUTH: 535"),
         "{}",
         o.all()
     );
@@ -933,8 +950,11 @@ fn rcpt_relay_denied_is_explained_with_the_client_ip() {
         .run();
     assert_eq!(o.code, 1, "{}", o.all());
     assert!(
-        o.stdout.contains(
-            "fail [relay-denied-ip] RCPT TO:<you@example.org>: 550 5.7.0 Mail relay denied [127.0.0.1]"
+        has_finding_line(
+            &o.stdout,
+            "error",
+            "relay-denied-ip",
+            "RCPT TO:<you@example.org>: 550 5.7.0 Mail relay denied [127.0.0.1]"
         ),
         "{}",
         o.all()
@@ -994,7 +1014,10 @@ fn helo_localhost_is_refused_and_warned_about_before_connecting() {
         "warning after {warned_after:?}\n{all}"
     );
     assert!(t0.elapsed() >= delay * 2, "{all}");
-    assert!(stdout.contains("[helo-rejected] EHLO: 421 4.7.0"), "{all}");
+    assert!(
+        has_finding_line(&stdout, "error", "helo-rejected", "EHLO: 421 4.7.0"),
+        "{all}"
+    );
     assert!(stdout.contains("smtp_helo_name"), "{all}");
     assert!(stdout.contains("[helo-generic]"), "{all}");
     // Nothing after the refused EHLO.
@@ -1025,8 +1048,11 @@ fn client_ip_outside_relay_toml_ranges_is_not_registered() {
         .run();
     assert_eq!(o.code, 1, "{}", o.all());
     assert!(
-        o.stdout.contains(
-            "fail [client-ip-not-registered] the relay sees this host as 127.0.0.1, which is in none of relay.toml's ranges"
+        has_finding_line(
+            &o.stdout,
+            "error",
+            "client-ip-not-registered",
+            "the relay sees this host as 127.0.0.1, which is in none of relay.toml's ranges"
         ),
         "{}",
         o.all()
@@ -1082,7 +1108,7 @@ fn the_address_the_relay_reports_is_checked_not_the_socket() {
         .run();
     assert_eq!(o.code, 0, "{}", o.all());
     assert!(
-        o.stdout.contains("warn [client-ip-not-registered]"),
+        has_finding_line(&o.stdout, "warning", "client-ip-not-registered", ""),
         "{}",
         o.all()
     );
@@ -1121,7 +1147,7 @@ fn insecure_with_a_wrong_name_warns_and_goes_on() {
         o.all()
     );
     assert!(
-        o.stdout.contains("warn [certificate-not-verified]"),
+        has_finding_line(&o.stdout, "warning", "certificate-not-verified", ""),
         "{}",
         o.all()
     );
@@ -1132,7 +1158,7 @@ fn insecure_with_a_wrong_name_warns_and_goes_on() {
     );
     // The name the generated configs check is not in the certificate: said before mail stops.
     assert!(
-        o.stdout.contains("warn [certificate-name-mismatch]"),
+        has_finding_line(&o.stdout, "warning", "certificate-name-mismatch", ""),
         "{}",
         o.all()
     );
@@ -1283,11 +1309,13 @@ struct JsonPort {
 
 #[derive(Debug, Deserialize)]
 struct JsonFinding {
-    status: String,
-    id: String,
+    rule: String,
+    severity: String,
+    span: Option<serde_json::Value>,
     message: String,
     fix: String,
     fact: String,
+    suppressed: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -1404,8 +1432,8 @@ fn json_schema_guard() {
         .run();
     assert_eq!(o.code, 1, "{}", o.all());
     assert!(o.stderr.is_empty(), "{}", o.all());
-    let doc: Doc = serde_json::from_str(&o.stdout).expect("relayctl/probe/1 parses");
-    assert_eq!(doc.schema, "relayctl/probe/1");
+    let doc: Doc = serde_json::from_str(&o.stdout).expect("relayctl/probe/2 parses");
+    assert_eq!(doc.schema, "relayctl/probe/2");
     assert!(!doc.version.is_empty());
     let d = &doc.data;
     assert_eq!(d.host, "127.0.0.1");
@@ -1428,16 +1456,21 @@ fn json_schema_guard() {
     );
     let f = &bp.findings[0];
     assert_eq!(
-        (f.id.as_str(), f.status.as_str()),
-        ("starttls-not-offered", "fail")
+        (
+            f.rule.as_str(),
+            f.severity.as_str(),
+            f.span.is_none(),
+            f.suppressed
+        ),
+        ("starttls-not-offered", "error", true, false)
     );
     assert!(!f.message.is_empty() && !f.fix.is_empty() && f.fact.contains("RFC 3207"));
     let ip = d
         .findings
         .iter()
-        .find(|f| f.id == "client-ip")
+        .find(|f| f.rule == "client-ip")
         .expect("client-ip finding");
-    assert_eq!(ip.status, "ok");
+    assert_eq!(ip.severity, "note");
     assert!(ip.message.contains("127.0.0.1"));
     let rec = d.recommendation.as_ref().expect("a recommendation");
     assert_eq!(rec.port, good.port().to_string());
@@ -1530,7 +1563,7 @@ fn json_schema_guard() {
 
     let b = &d.endpoints[1];
     assert_eq!(b.status, "fail");
-    assert_eq!(b.findings[0].id, "starttls-not-offered");
+    assert_eq!(b.findings[0].rule, "starttls-not-offered");
     let bs = b.session.as_ref().expect("a session");
     let stop = bs.stop.as_ref().expect("a stop");
     assert_eq!(
@@ -1562,7 +1595,7 @@ fn credentials_given_but_stopped_before_auth_are_not_sent() {
         .args(&["--format", "json"])
         .run();
     assert_eq!(o.code, 1, "{}", o.all());
-    let doc: Doc = serde_json::from_str(&o.stdout).expect("relayctl/probe/1 parses");
+    let doc: Doc = serde_json::from_str(&o.stdout).expect("relayctl/probe/2 parses");
     let s = doc.data.endpoints[0].session.as_ref().expect("a session");
     assert_eq!(s.auth.result, "not-sent", "{}", o.stdout);
 }
@@ -1585,7 +1618,7 @@ fn json_for_an_unreachable_port_is_printed_and_exits_4() {
     let e = &doc.data.endpoints[0];
     assert!(e.session.is_none());
     assert!(e.dial_error.is_some());
-    assert_eq!(e.findings[0].id, "connection-refused");
+    assert_eq!(e.findings[0].rule, "connection-refused");
     assert!(doc.data.recommendation.is_none());
 }
 
@@ -1900,7 +1933,11 @@ fn server_text_cannot_drive_the_terminal() {
     );
     let o = w.probe().port(&mitm, "starttls").timeout(2).run();
     assert_eq!(o.code, 1, "{}", o.all());
-    assert!(o.stdout.contains("fail [rfc3463]"), "{}", o.all());
+    assert!(
+        has_finding_line(&o.stdout, "error", "rfc3463", ""),
+        "{}",
+        o.all()
+    );
     assert_escaped(&o);
     // A server whose banner and EHLO greeting carry them: all of it in the transcript.
     let relay = w.start(

@@ -292,6 +292,27 @@ fn probe_ok_shows_spinners_then_the_table() {
     assert!(!e.cursor_hidden);
 }
 
+/// `-q` on a terminal: no spinner is ever drawn, the table and the exit code are the same.
+#[test]
+fn probe_quiet_on_a_terminal_draws_no_spinner() {
+    let w = World::new();
+    let relay = w.start(Script::google());
+    let port = format!("{}/starttls", relay.port());
+    let owned = probe_args(&port, "10");
+    let mut args = strs(&owned);
+    args.push("-q");
+    let t = Term::spawn(w.path(), &args, &[]);
+    let e = t.wait();
+    assert_eq!(e.code, Some(0), "{}", e.all());
+    let raw = String::from_utf8_lossy(&e.raw);
+    assert!(!raw.contains("probing"), "a spinner was drawn\n{}", e.all());
+    assert!(
+        e.screen.contains("PORT") && e.screen.contains(" ok "),
+        "{}",
+        e.all()
+    );
+}
+
 /// A server that accepts and says nothing: the spinner turns until the timeout, then the
 /// verdict.
 #[test]

@@ -283,7 +283,7 @@ fn write_secret(path: &std::path::Path, secret: &str) {
 fn json(r: &Run) -> serde_json::Value {
     let v: serde_json::Value = serde_json::from_str(&r.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", r.stdout, r.stderr));
-    assert_eq!(v["schema"], "relayctl/send-test/1");
+    assert_eq!(v["schema"], "relayctl/send-test/2");
     v["data"].clone()
 }
 

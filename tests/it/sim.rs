@@ -27,18 +27,18 @@ fn relay_toml(console: &str) -> String {
     )
 }
 
-/// A running `relayctl sim` in its own temp dir.
-struct Sim {
+/// A running `relayctl sim` in its own temp dir (also render.rs's).
+pub(crate) struct Sim {
     dir: tempfile::TempDir,
     child: Option<Child>,
-    ready: String,
+    pub(crate) ready: String,
     err: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Sim {
     /// Starts sim with relay.toml holding `console` (none: no relay.toml), a users file,
     /// ephemeral ports and a certificate for 127.0.0.1, plus `extra`.
-    fn start(console: Option<&str>, extra: &[&str]) -> Sim {
+    pub(crate) fn start(console: Option<&str>, extra: &[&str]) -> Sim {
         let dir = tempfile::tempdir().unwrap();
         let users = dir.path().join("users");
         std::fs::write(&users, format!("# test users\n{USER}:{PASSWORD}\n")).unwrap();
@@ -90,7 +90,7 @@ impl Sim {
         sim
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
@@ -113,7 +113,7 @@ impl Sim {
     }
 
     /// SIGTERM, then the exit code and stderr (killed and failed after `LIMIT`).
-    fn stop(&mut self) -> (i32, String) {
+    pub(crate) fn stop(&mut self) -> (i32, String) {
         let mut child = self.child.take().expect("running");
         let _ = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
@@ -556,7 +556,7 @@ fn faults_are_seen_by_probe() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .map(|f| f["rule"].as_str().unwrap().to_owned())
             .collect()
     };
     let sim = with("drop-starttls");

@@ -152,6 +152,9 @@ fn probe_findings_cite_known_sources() {
     for f in relayctl::probe::verdict::FACTS {
         a.citation("probe", f);
     }
+    for f in relayctl::explain::advice::FACTS {
+        a.citation("send-test advice", f);
+    }
     a.finish(relayctl::probe::verdict::FACTS.len());
 }
 
@@ -184,6 +187,12 @@ fn check_helo_and_cidr_findings_cite_known_sources() {
             &format!("{:?}", c.findings),
         );
         a.citations += 1;
+        for f in &c.findings {
+            a.citation(&format!("check helo {name:?}: {}", f.rule), &f.fact);
+        }
+    }
+    for f in relayctl::check::helo::FACTS {
+        a.citation("check helo FACTS", f);
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let list = dir.path().join("ranges.txt");

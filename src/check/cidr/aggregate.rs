@@ -197,7 +197,7 @@ pub(super) fn set_checks<A: Bits>(
         if a.end - a.start > 1 {
             let run = &pieces[a.start as usize..a.end as usize];
             let first = run.iter().map(Entry::loc).min();
-            hits.add(Rule::CanMerge, Severity::Info, first, || Detail::Merge {
+            hits.add(Rule::CanMerge, Severity::Note, first, || Detail::Merge {
                 parent: a.net.net(a.prefix),
                 v6,
                 start: a.start,

@@ -357,7 +357,7 @@ impl Checker {
         }
         if !enabled {
             self.disabled += 1;
-            self.hits.add(Rule::Disabled, Severity::Info, Some(at), || {
+            self.hits.add(Rule::Disabled, Severity::Note, Some(at), || {
                 Detail::Disabled { net }
             });
             return;
@@ -474,7 +474,7 @@ impl Report {
 
     /// Whether any finding reaches `threshold`.
     pub fn reaches(&self, threshold: Severity) -> bool {
-        [Severity::Info, Severity::Warning, Severity::Error]
+        [Severity::Note, Severity::Warning, Severity::Error]
             .into_iter()
             .any(|s| s >= threshold && self.count(s) > 0)
     }
@@ -623,7 +623,7 @@ mod tests {
                 "merge",
                 "203.0.114.0/25\n203.0.114.128/25\n",
                 "can-merge",
-                Severity::Info,
+                Severity::Note,
             ),
             ("broad", "198.51.0.0/20\n", "broad-range", Severity::Warning),
             (
@@ -636,7 +636,7 @@ mod tests {
                 "disabled",
                 "office,203.0.114.0/28,false\n",
                 "disabled",
-                Severity::Info,
+                Severity::Note,
             ),
         ];
         for (why, list, rule, sev) in cases {
