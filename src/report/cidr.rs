@@ -8,7 +8,7 @@ use std::io::{self, BufWriter, Write};
 use serde::{Serialize, Serializer};
 
 use super::findings::Counts;
-use super::{untrusted, Paint};
+use super::Paint;
 use crate::check::cidr::{thousands, Report, Rule, MAX_FINDINGS_PER_RULE};
 use crate::check::Severity;
 
@@ -21,19 +21,7 @@ pub fn write_findings(r: &Report, paint: Paint, out: &mut dyn Write) -> io::Resu
     // thousands of findings.
     let mut out = BufWriter::with_capacity(64 << 10, out);
     for f in r.findings() {
-        if let (Some(source), Some(line)) = (f.source, f.line) {
-            write!(out, "{}:{line}: ", untrusted(source))?;
-        }
-        writeln!(
-            out,
-            "{}: {} [{}]",
-            paint.severity(f.severity.as_str()),
-            untrusted(&f.message),
-            f.rule
-        )?;
-        if let Some(fix) = &f.fix {
-            writeln!(out, "    fix: {}", untrusted(fix))?;
-        }
+        super::findings::write(&f, None, paint, &mut out)?;
     }
     out.flush()
 }
@@ -193,8 +181,11 @@ mod tests {
         assert_eq!(d["entries"], 2);
         assert_eq!(d["summary"]["errors"], 1);
         assert_eq!(d["findings"][0]["rule"], "syntax");
-        assert_eq!(d["findings"][0]["source"], "ranges.txt");
-        assert_eq!(d["findings"][0]["line"], 2);
+        assert_eq!(
+            d["findings"][0]["span"],
+            serde_json::json!({"file": "ranges.txt", "line": 2, "column": 0})
+        );
+        assert!(!d["findings"][0]["fact"].as_str().unwrap_or("").is_empty());
         assert_eq!(d["findings"][0]["severity"], "error");
         assert_eq!(d["canonical"], serde_json::json!(["203.0.114.0/28"]));
         assert_eq!(d["omitted"], serde_json::json!([]));

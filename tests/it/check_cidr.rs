@@ -169,7 +169,7 @@ fn csv_with_header_and_disabled_rows() {
         .data
         .findings
         .iter()
-        .map(|f| (f.rule.as_str(), f.line))
+        .map(|f| (f.rule.as_str(), f.line()))
         .collect();
     assert_eq!(rules, [("disabled", Some(3)), ("syntax", Some(4))]);
     assert_eq!(doc.data.canonical, ["203.0.114.0/28"]);
@@ -270,18 +270,31 @@ struct Summary {
 struct JsonFinding {
     rule: String,
     severity: String,
-    source: Option<String>,
-    line: Option<u64>,
-    related: Vec<JsonLocation>,
-    related_omitted: u64,
+    span: Option<JsonSpan>,
+    #[serde(default)]
+    related: Vec<JsonSpan>,
     message: String,
-    fix: Option<String>,
+    fix: String,
+    fact: String,
+    suppressed: bool,
 }
 
+impl JsonFinding {
+    fn line(&self) -> Option<u64> {
+        self.span.as_ref().map(|s| s.line)
+    }
+
+    fn source(&self) -> Option<&str> {
+        self.span.as_ref().map(|s| s.file.as_str())
+    }
+}
+
+/// The common finding's span (docs/json.md): a list's entries have no column.
 #[derive(Deserialize)]
-struct JsonLocation {
-    source: String,
+struct JsonSpan {
+    file: String,
     line: u64,
+    column: u64,
 }
 
 #[derive(Deserialize)]
@@ -318,18 +331,19 @@ fn json_schema() {
     let overlap = &d.findings[0];
     assert_eq!(overlap.rule, "overlap");
     assert_eq!(overlap.severity, "warning");
-    assert_eq!(overlap.source.as_deref(), Some("ranges.txt"));
-    assert_eq!(overlap.line, Some(2));
+    assert_eq!(overlap.source(), Some("ranges.txt"));
+    assert_eq!(overlap.line(), Some(2));
     assert_eq!(overlap.related.len(), 1);
     assert_eq!(
-        (overlap.related[0].source.as_str(), overlap.related[0].line),
+        (overlap.related[0].file.as_str(), overlap.related[0].line),
         ("ranges.txt", 1)
     );
-    assert_eq!(overlap.related_omitted, 0);
+    assert_eq!(overlap.related[0].column, 0);
+    assert!(!overlap.fact.is_empty() && !overlap.suppressed);
     assert!(overlap.message.contains("lies inside 203.0.114.0/24"));
-    assert!(overlap.fix.is_some());
+    assert!(!overlap.fix.is_empty());
     for (f, line) in d.findings[1..].iter().zip([4, 5]) {
-        assert_eq!((f.rule.as_str(), f.line), ("duplicate", Some(line)));
+        assert_eq!((f.rule.as_str(), f.line()), ("duplicate", Some(line)));
         assert!(f
             .message
             .starts_with("1050::5:600:300c:326b/128 is listed twice"));
@@ -384,7 +398,7 @@ fn non_utf8_bytes_are_a_finding_per_line() {
         .data
         .findings
         .iter()
-        .map(|f| (f.rule.as_str(), f.severity.as_str(), f.line))
+        .map(|f| (f.rule.as_str(), f.severity.as_str(), f.line()))
         .collect();
     assert_eq!(
         rules,

@@ -194,6 +194,9 @@ fn check_helo_and_cidr_findings_cite_known_sources() {
     for f in relayctl::check::helo::FACTS {
         a.citation("check helo FACTS", f);
     }
+    for f in relayctl::check::cidr::FACTS {
+        a.citation("check cidr FACTS", f);
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     let list = dir.path().join("ranges.txt");
     fs::write(

@@ -10,7 +10,8 @@ use ipnet::{IpNet, Ipv4Net};
 use super::aggregate::{Bits, Entry};
 use super::findings::{Detail, Hit, SyntaxKind};
 use super::parse::{cover, mask_prefix};
-use super::{CidrFinding, Loc, Location, Report, MAX_HOST_BITS, MAX_LINE_BYTES};
+use super::{Loc, Report, MAX_HOST_BITS, MAX_LINE_BYTES};
+use crate::finding::{Finding, Span};
 use crate::relay::console::{is_documentation, parse_net};
 
 /// Related locations listed per finding (a merge of a /16 from /32s involves 65,536 lines).
@@ -24,11 +25,8 @@ impl Report {
             .unwrap_or("input")
     }
 
-    fn location(&self, l: Loc) -> Location<'_> {
-        Location {
-            source: self.name(l),
-            line: u64::from(l.line),
-        }
+    fn location(&self, l: Loc) -> Span {
+        Span::new(self.name(l), l.line, 0)
     }
 
     /// "line 7" within the same input, "relay.toml:7" across inputs.
@@ -40,9 +38,8 @@ impl Report {
     }
 
     /// The finding `h` with its message and fix written.
-    pub(super) fn write(&self, h: &Hit) -> CidrFinding<'_> {
+    pub(super) fn write(&self, h: &Hit) -> Finding {
         let mut related = Vec::new();
-        let mut related_omitted = 0;
         let (message, fix) = match &h.detail {
             Detail::Syntax { text, cut, kind } => syntax_message(text, *cut, *kind),
             Detail::LineTooLong { bytes } => (
@@ -119,7 +116,7 @@ impl Report {
                 locs.dedup();
                 let count = locs.len();
                 let others: Vec<Loc> = locs.into_iter().filter(|l| Some(*l) != h.at).collect();
-                related_omitted = others.len().saturating_sub(MAX_RELATED) as u64;
+                let related_omitted = others.len().saturating_sub(MAX_RELATED) as u64;
                 related = others
                     .iter()
                     .take(MAX_RELATED)
@@ -172,16 +169,11 @@ impl Report {
                 )
             }
         };
-        CidrFinding {
-            rule: h.rule.id(),
-            severity: h.severity,
-            source: h.at.map(|l| self.name(l)),
-            line: h.at.map(|l| u64::from(l.line)),
-            related,
-            related_omitted,
-            message,
-            fix,
-        }
+        Finding::new(h.rule.id(), h.severity, message)
+            .at(h.at.map(|l| self.location(l)))
+            .related(related)
+            .fix(fix.unwrap_or_default())
+            .fact(h.rule.fact())
     }
 }
 
@@ -563,7 +555,11 @@ mod tests {
         ];
         for (why, line, want) in cases {
             let r = run(&format!("{line}\n"));
-            let fixes: Vec<String> = r.findings().filter_map(|f| f.fix).collect();
+            let fixes: Vec<String> = r
+                .findings()
+                .map(|f| f.fix)
+                .filter(|x| !x.is_empty())
+                .collect();
             assert!(
                 fixes.iter().any(|f| f.contains(want)),
                 "{why}: wanted {want:?} in {fixes:#?}"

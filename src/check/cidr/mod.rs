@@ -27,7 +27,7 @@ use std::net::Ipv6Addr;
 use ipnet::IpNet;
 use serde::Serialize;
 
-use super::Severity;
+use super::{Finding, Severity};
 use crate::relay::console::{is_documentation, non_public_kind, parse_net, MAX_RANGE_ADDRESSES};
 use aggregate::{set_checks, Agg, Entry};
 use findings::{quoted, Detail, Hits, SyntaxKind};
@@ -53,6 +53,14 @@ const MAX_SPLIT_HOST_BITS: u8 = MAX_HOST_BITS + 8;
 /// Split pieces allowed per family over the whole input, so a list of a million /104s
 /// cannot turn into a quarter of a billion pieces. Beyond it, ranges are not split.
 const MAX_SPLIT_PIECES_TOTAL: u64 = 65_536;
+
+const FACT_RANGES: &str =
+    "Google 2956491 \"Route outgoing SMTP relay messages through Google\": IP ranges";
+const FACT_NOT_PUBLIC: &str = "Google 2956491 \"Route outgoing SMTP relay messages through Google\": IP ranges; RFC 1918; RFC 5737; RFC 3849";
+const FACT_IPV6: &str = "observed: OpenSMTPD/OpenSMTPD#1076 (IPv6 egress with IPv4 ranges)";
+
+/// Every source a `check cidr` finding cites (tests check them against docs/sources.md).
+pub const FACTS: &[&str] = &[FACT_RANGES, FACT_NOT_PUBLIC, FACT_IPV6];
 
 /// A check of `check cidr`, with its stable kebab-case id (docs/json.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -116,6 +124,15 @@ impl Rule {
             Rule::BroadRange => "broad-range",
             Rule::Disabled => "disabled",
             Rule::NoIpv6Range => "no-ipv6-range",
+        }
+    }
+
+    /// The public source the rule rests on (docs/sources.md).
+    pub fn fact(self) -> &'static str {
+        match self {
+            Rule::NotPublic => FACT_NOT_PUBLIC,
+            Rule::NoIpv6Range => FACT_IPV6,
+            _ => FACT_RANGES,
         }
     }
 
@@ -424,37 +441,6 @@ pub struct Report {
     canon6: Vec<Agg<u128>>,
 }
 
-/// A place in the input: its name and 1-based line (for `--range`, the position).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Location<'a> {
-    /// `ranges.txt`, `stdin`, `--range`, or the relay.toml path.
-    pub source: &'a str,
-    /// 1-based line.
-    pub line: u64,
-}
-
-/// One finding, written out: what `--format json` shows and text mode prints.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CidrFinding<'a> {
-    /// The rule's stable id.
-    pub rule: &'static str,
-    /// How serious it is.
-    pub severity: Severity,
-    /// The input the line is in (none for a finding about the whole list).
-    pub source: Option<&'a str>,
-    /// 1-based line.
-    pub line: Option<u64>,
-    /// The other entries involved (first copy, enclosing range, merge partners), at most
-    /// [`MAX_RELATED`].
-    pub related: Vec<Location<'a>>,
-    /// How many more related entries there are.
-    pub related_omitted: u64,
-    /// What is wrong, one line.
-    pub message: String,
-    /// What to do, one line.
-    pub fix: Option<String>,
-}
-
 impl Report {
     /// Entries read: lines holding an entry (valid or not), `--range` values, relay.toml
     /// ranges. Blank and comment lines, and a CSV header, are not entries.
@@ -488,7 +474,7 @@ impl Report {
     }
 
     /// The stored findings in input order, their messages written as they are taken.
-    pub fn findings(&self) -> impl Iterator<Item = CidrFinding<'_>> + '_ {
+    pub fn findings(&self) -> impl Iterator<Item = Finding> + '_ {
         self.hits.kept.iter().map(|h| self.write(h))
     }
 
@@ -522,8 +508,18 @@ mod tests {
         check(Options::default(), list)
     }
 
+    /// A finding's line, as the tests compare it.
+    pub(crate) fn line(f: &Finding) -> Option<u64> {
+        f.span.as_ref().map(|s| u64::from(s.line))
+    }
+
     pub(super) fn rules(r: &Report) -> Vec<(&'static str, Option<u64>)> {
-        r.findings().map(|f| (f.rule, f.line)).collect()
+        r.findings()
+            .map(|f| {
+                let id = Rule::ALL.iter().map(|r| r.id()).find(|id| *id == f.rule);
+                (id.unwrap_or("?"), line(&f))
+            })
+            .collect()
     }
 
     pub(super) fn canon(r: &Report) -> Vec<String> {
@@ -663,8 +659,8 @@ mod tests {
         );
         let f: Vec<_> = r.findings().collect();
         assert_eq!(f.len(), 1, "{f:#?}");
-        assert_eq!((f[0].rule, f[0].line), ("no-ipv6-range", None));
-        assert!(f[0].fix.as_deref().unwrap().contains("2001:4860:1::25/128"));
+        assert_eq!((f[0].rule.as_ref(), line(&f[0])), ("no-ipv6-range", None));
+        assert!(f[0].fix.contains("2001:4860:1::25/128"));
         assert!(
             f[0].message.starts_with(
                 "this host has IPv6 egress (IPv6 default route on eth0, global address 2001:4860:1::25) but"
@@ -688,7 +684,7 @@ mod tests {
         let r = run(
             "# office\n203.0.114.0/28 office # main\n\n2001:4860:1::/120 v6\n198.18.0.0/30 bench\n",
         );
-        let f: Vec<_> = r.findings().map(|f| (f.rule, f.line)).collect();
+        let f = rules(&r);
         assert_eq!(f, vec![("not-public", Some(5))], "benchmarking range only");
         assert_eq!(r.entries(), 3);
         assert_eq!(canon(&r), ["203.0.114.0/28", "2001:4860:1::/120"]);
@@ -706,7 +702,7 @@ mod tests {
         let r = c.finish();
         let f: Vec<_> = r.findings().collect();
         assert_eq!(f[0].rule, "duplicate");
-        assert_eq!(f[0].source, Some("--range"));
+        assert_eq!(f[0].span.as_ref().map(|s| s.file.as_str()), Some("--range"));
         assert!(
             f[0].message.contains("(first on ranges.txt:1)"),
             "{}",
