@@ -3,8 +3,10 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::gen::Target;
 use crate::relay::console::parse_range;
 use crate::relay::names::{Domain, HeloName, Hostname};
 use crate::relay::Port;
@@ -73,8 +75,8 @@ pub struct InitArgs {
     #[arg(long)]
     pub force: bool,
     /// The default target of `gen`.
-    #[arg(long, value_enum, value_name = "TARGET")]
-    pub mta: Option<TargetArg>,
+    #[arg(long, value_parser = target_parser(), value_name = "TARGET")]
+    pub mta: Option<Target>,
     #[command(flatten)]
     pub setting: SettingArgs,
 }
@@ -89,8 +91,8 @@ pub struct InitArgs {
 #[derive(Debug, Args)]
 pub struct GenArgs {
     /// The mail system to configure (default: site.mta in relay.toml).
-    #[arg(value_enum, value_name = "TARGET")]
-    pub target: Option<TargetArg>,
+    #[arg(value_parser = target_parser(), value_name = "TARGET")]
+    pub target: Option<Target>,
     /// Exchange edition.
     #[arg(long, value_enum, value_name = "YEAR")]
     pub edition: Option<EditionArg>,
@@ -732,20 +734,10 @@ pub struct ManArgs {
     pub out_dir: PathBuf,
 }
 
-/// `gen` targets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TargetArg {
-    Postfix,
-    Sendmail,
-    Qmail,
-    Exchange,
-    Domino,
-    Groupwise,
-    Macos,
-    Exim,
-    Opensmtpd,
-    Msmtp,
-    Console,
+/// `gen` targets: gen's own names (`gen::Target`), so the list lives in one place.
+fn target_parser() -> impl TypedValueParser<Value = Target> {
+    PossibleValuesParser::new(Target::ALL.map(Target::name))
+        .try_map(|name: String| Target::from_name(&name).ok_or("not a target"))
 }
 
 /// Exchange editions.

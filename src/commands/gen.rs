@@ -1,7 +1,7 @@
 //! `relayctl gen`: relay.toml + flags -> plan -> artifact -> text or JSON.
 
 use super::{default_helo, load_setting, Io};
-use crate::cli::{EditionArg, FormArg, FormatArg, GenArgs, TargetArg};
+use crate::cli::{EditionArg, FormArg, FormatArg, GenArgs};
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::gen::{self, Edition, Form, Options, Target};
@@ -11,7 +11,7 @@ use crate::report;
 pub(super) fn run(args: GenArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     let (console, mut site, mta) = load_setting(args.config.as_deref(), &args.setting)?;
     let target = match (args.target, mta) {
-        (Some(t), _) => target(t),
+        (Some(t), _) => t,
         (None, Some(name)) => Target::from_name(&name).ok_or_else(|| {
             Error::Value(format!(
                 "site.mta = {name:?} is not a target; use one of: {}",
@@ -49,27 +49,6 @@ pub(super) fn run(args: GenArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     };
     written.map_err(Error::Output)?;
     Ok(ExitStatus::Ok)
-}
-
-fn target(t: TargetArg) -> Target {
-    match t {
-        TargetArg::Postfix => Target::Postfix,
-        TargetArg::Sendmail => Target::Sendmail,
-        TargetArg::Qmail => Target::Qmail,
-        TargetArg::Exchange => Target::Exchange,
-        TargetArg::Domino => Target::Domino,
-        TargetArg::Groupwise => Target::Groupwise,
-        TargetArg::Macos => Target::Macos,
-        TargetArg::Exim => Target::Exim,
-        TargetArg::Opensmtpd => Target::Opensmtpd,
-        TargetArg::Msmtp => Target::Msmtp,
-        TargetArg::Console => Target::Console,
-    }
-}
-
-/// The domain value of a CLI target.
-pub(crate) fn target_name(t: TargetArg) -> &'static str {
-    target(t).name()
 }
 
 fn edition(e: EditionArg) -> Edition {

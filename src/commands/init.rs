@@ -21,7 +21,7 @@ pub(super) fn run(args: InitArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> 
             Err(e) => writeln!(io.err, "relayctl: note: {e}").map_err(Error::Output)?,
         }
     }
-    let mta = args.mta.map(super::gen::target_name);
+    let mta = args.mta.map(crate::gen::Target::name);
     let text = config::template(&console, &site, mta);
     fsx::write_atomic(&args.path, text.as_bytes(), args.force)?;
     writeln!(

@@ -40,7 +40,7 @@ const TABLE: &[Layer] = &[
     Layer { module: "main.rs", pure: false, uses: &["cli", "commands", "error", "exit", "report", "terminal", "usage"], externs: &["clap", "rustls"] },
     Layer { module: "lib.rs", pure: true, uses: &[], externs: &[] },
     Layer { module: "usage", pure: false, uses: &["cli", "exit"], externs: &["clap"] },
-    Layer { module: "cli", pure: true, uses: &["relay", "smtp"], externs: &["clap", "ipnet"] },
+    Layer { module: "cli", pure: true, uses: &["gen", "relay", "smtp"], externs: &["clap", "ipnet"] },
     Layer { module: "terminal", pure: false, uses: &[], externs: &["rustix", "signal_hook"] },
     Layer { module: "commands", pure: false, uses: &["check", "cli", "config", "error", "exit", "explain", "finding", "fsx", "gen", "host", "lint", "mta", "net", "probe", "relay", "report", "secret", "sim", "smtp", "terminal"], externs: &["clap", "clap_complete", "clap_mangen", "console", "indicatif", "rustls", "serde_json", "walkdir"] },
     Layer { module: "report", pure: true, uses: &["check", "explain", "finding", "gen", "lint", "mta", "probe", "relay", "smtp"], externs: &["anstyle", "comfy_table", "serde", "serde_json"] },
