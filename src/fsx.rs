@@ -13,21 +13,7 @@ use crate::error::Error;
 /// Reads a UTF-8 text file of at most `max_bytes`, so a wrong path to a huge or binary
 /// file gives a clear error instead of exhausting memory.
 pub fn read_text_bounded(path: &Path, max_bytes: u64) -> Result<String, Error> {
-    let read_err = |source| Error::Read {
-        path: path.to_owned(),
-        source,
-    };
-    let file = File::open(path).map_err(read_err)?;
-    let mut buf = Vec::new();
-    file.take(max_bytes + 1)
-        .read_to_end(&mut buf)
-        .map_err(read_err)?;
-    if buf.len() as u64 > max_bytes {
-        return Err(Error::BadFile {
-            path: path.to_owned(),
-            message: format!("larger than {max_bytes} bytes; is this the right file?"),
-        });
-    }
+    let buf = read_bytes_bounded(path, max_bytes)?;
     String::from_utf8(buf).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let line = e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;

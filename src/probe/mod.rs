@@ -164,16 +164,7 @@ pub fn run(
         let handles: Vec<_> = jobs
             .iter()
             .map(|&(port, addr)| {
-                scope.spawn(move || {
-                    on_event(Event::Started { port, addr });
-                    let e = probe_one(req, ctx, dialer, port, addr);
-                    on_event(Event::Finished {
-                        port,
-                        addr,
-                        status: e.status,
-                    });
-                    e
-                })
+                scope.spawn(move || observed(req, ctx, dialer, port, addr, on_event))
             })
             .collect();
         handles
@@ -265,13 +256,7 @@ pub fn send(
     if let Some(&port) = req.ports.first() {
         for ip in &addresses {
             let addr = SocketAddr::new(*ip, port.port);
-            on_event(Event::Started { port, addr });
-            let e = probe_one(req, ctx, dialer, port, addr);
-            on_event(Event::Finished {
-                port,
-                addr,
-                status: e.status,
-            });
+            let e = observed(req, ctx, dialer, port, addr, on_event);
             let reached = e.session.is_some();
             attempts.push(e);
             if reached {
@@ -287,6 +272,25 @@ pub fn send(
         attempts,
         elapsed_ms: ms(t0.elapsed()),
     })
+}
+
+/// One connection, announced to `on_event` when it starts and when it ends.
+fn observed(
+    req: &ProbeRequest<'_>,
+    ctx: &Context,
+    dialer: &dyn Dial,
+    port: PortSpec,
+    addr: SocketAddr,
+    on_event: &(dyn Fn(Event) + Sync),
+) -> Endpoint {
+    on_event(Event::Started { port, addr });
+    let e = probe_one(req, ctx, dialer, port, addr);
+    on_event(Event::Finished {
+        port,
+        addr,
+        status: e.status,
+    });
+    e
 }
 
 fn ms(d: Duration) -> u64 {
