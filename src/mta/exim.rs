@@ -635,7 +635,7 @@ mod tests {
     use crate::gen::{self, testing, Options, Target};
     use crate::mta::MAX_PROBLEMS;
     use crate::relay::console::Authentication;
-    use crate::relay::plan::{ClientPlan, InternalRoute, TlsMode, TlsPreference};
+    use crate::relay::plan::{ClientPlan, TlsMode, TlsPreference};
     use crate::relay::Port;
     use std::time::{Duration, Instant};
 
@@ -1057,18 +1057,7 @@ mod tests {
                 s.tls = Some(TlsPreference::None);
                 s.port = Some(Port::Smtp);
             }),
-            plan(&|_, s| {
-                s.internal = vec![
-                    InternalRoute {
-                        domain: "corp.example.com".parse().unwrap(),
-                        host: Some("mailhub.corp.example.com".parse().unwrap()),
-                    },
-                    InternalRoute {
-                        domain: "lab.example.net".parse().unwrap(),
-                        host: None,
-                    },
-                ]
-            }),
+            plan(&|_, s| crate::gen::testing::internal_domains(&mut Default::default(), s)),
         ];
         for plan in &plans {
             let o = generated(plan);

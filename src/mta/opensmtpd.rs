@@ -1458,7 +1458,7 @@ mod tests {
     fn reads_back_generated_files() {
         use crate::gen::testing::plan_for;
         use crate::relay::console::Authentication;
-        use crate::relay::plan::{InternalRoute, TlsPreference};
+        use crate::relay::plan::TlsPreference;
         use crate::relay::Port;
         type Tweak = fn(&mut crate::relay::console::ConsoleSetting, &mut crate::relay::plan::Site);
         let cases: [(&str, Tweak, u16, ObservedTls, bool); 4] = [
@@ -1479,16 +1479,7 @@ mod tests {
                 |c, s| {
                     c.require_tls = false;
                     s.tls = Some(TlsPreference::Opportunistic);
-                    s.internal = vec![
-                        InternalRoute {
-                            domain: "corp.example.com".parse().unwrap(),
-                            host: Some("mailhub.corp.example.com".parse().unwrap()),
-                        },
-                        InternalRoute {
-                            domain: "lab.example.net".parse().unwrap(),
-                            host: None,
-                        },
-                    ];
+                    crate::gen::testing::internal_domains(&mut Default::default(), s);
                 },
                 587,
                 ObservedTls::Opportunistic,

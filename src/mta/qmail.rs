@@ -269,7 +269,7 @@ mod tests {
     use super::*;
     use crate::gen::{self, testing, Options, Target};
     use crate::mta::MAX_PROBLEMS;
-    use crate::relay::plan::{ClientPlan, InternalRoute};
+    use crate::relay::plan::ClientPlan;
     use crate::relay::Port;
     use std::time::{Duration, Instant};
 
@@ -464,18 +464,7 @@ mod tests {
         let plans = [
             plan(&|_| {}),
             plan(&|s| s.port = Some(Port::Smtp)),
-            plan(&|s| {
-                s.internal = vec![
-                    InternalRoute {
-                        domain: "corp.example.com".parse().unwrap(),
-                        host: Some("mailhub.corp.example.com".parse().unwrap()),
-                    },
-                    InternalRoute {
-                        domain: "lab.example.net".parse().unwrap(),
-                        host: None,
-                    },
-                ]
-            }),
+            plan(&|s| crate::gen::testing::internal_domains(&mut Default::default(), s)),
         ];
         for plan in &plans {
             let o = generated(plan);
