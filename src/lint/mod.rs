@@ -87,7 +87,7 @@ pub fn apply_suppressions(findings: &mut [Finding], o: &ObservedPlan) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mta::{Located, ObservedTls, RelayTarget, Span};
+    use crate::mta::{Located, RelayTarget, Span, TlsMode};
     use rules::auth::key_matches;
 
     fn at(line: u32) -> Span {
@@ -138,7 +138,7 @@ mod tests {
                 Some(587),
                 true,
             ),
-            tls: Some(Located::new(ObservedTls::Mandatory, at(2))),
+            tls: Some(Located::new(TlsMode::StartTls, at(2))),
             helo: Some(Located::new("mail.example.com".into(), at(3))),
             ..ObservedPlan::default()
         };
@@ -207,7 +207,7 @@ mod tests {
             (
                 "wrapper 587",
                 ObservedPlan {
-                    tls: Some(Located::new(ObservedTls::Wrapper, at(2))),
+                    tls: Some(Located::new(TlsMode::Implicit, at(2))),
                     ..good.clone()
                 },
                 "tls-wrapper-not-465",
@@ -215,7 +215,7 @@ mod tests {
             (
                 "may",
                 ObservedPlan {
-                    tls: Some(Located::new(ObservedTls::Opportunistic, at(2))),
+                    tls: Some(Located::new(TlsMode::Opportunistic, at(2))),
                     ..good.clone()
                 },
                 "tls-not-mandatory",
@@ -223,7 +223,7 @@ mod tests {
             (
                 "sasl may",
                 ObservedPlan {
-                    tls: Some(Located::new(ObservedTls::Opportunistic, at(2))),
+                    tls: Some(Located::new(TlsMode::Opportunistic, at(2))),
                     sasl: Some(Located::new(true, at(4))),
                     ..good.clone()
                 },
@@ -306,11 +306,11 @@ mod tests {
                 Some(587),
                 true,
             ),
-            tls: Some(Located::new(ObservedTls::Mandatory, at(2))),
+            tls: Some(Located::new(TlsMode::StartTls, at(2))),
             helo: Some(Located::new("mail.example.com".into(), at(3))),
             ..ObservedPlan::default()
         };
-        let sev = |tls: ObservedTls, verified: Option<bool>, sasl: bool| {
+        let sev = |tls: TlsMode, verified: Option<bool>, sasl: bool| {
             let o = ObservedPlan {
                 tls: Some(Located::new(tls, at(2))),
                 tls_verified: verified.map(|v| Located::new(v, at(2))),
@@ -322,17 +322,17 @@ mod tests {
                 .find(|f| f.rule == TLS_NOT_VERIFIED.id)
                 .map(|f| (f.severity, f.span.map(|s| s.line)))
         };
-        use ObservedTls::*;
+        use TlsMode::*;
         let error = Some((Severity::Error, Some(2)));
         let warning = Some((Severity::Warning, Some(2)));
-        assert_eq!(sev(Mandatory, Some(false), true), error);
-        assert_eq!(sev(Wrapper, Some(false), true), error);
+        assert_eq!(sev(StartTls, Some(false), true), error);
+        assert_eq!(sev(Implicit, Some(false), true), error);
         assert_eq!(sev(Opportunistic, Some(false), true), error);
-        assert_eq!(sev(Mandatory, Some(false), false), warning);
-        assert_eq!(sev(Wrapper, Some(false), false), warning);
+        assert_eq!(sev(StartTls, Some(false), false), warning);
+        assert_eq!(sev(Implicit, Some(false), false), warning);
         assert_eq!(sev(Opportunistic, Some(false), false), None);
-        assert_eq!(sev(Mandatory, Some(true), true), None);
-        assert_eq!(sev(Mandatory, None, true), None);
+        assert_eq!(sev(StartTls, Some(true), true), None);
+        assert_eq!(sev(StartTls, None, true), None);
     }
 
     #[test]

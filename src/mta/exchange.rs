@@ -8,8 +8,7 @@ use std::collections::HashMap;
 
 use super::toolkit::{Cursor, Problems};
 use super::{
-    Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile,
-    Span,
+    Beside, CredentialEntry, Located, ObservedPlan, RelayTarget, Route, SourceFile, Span, TlsMode,
 };
 use crate::relay::DEFAULT_RELAY_HOST;
 
@@ -952,10 +951,10 @@ fn fill(plan: &mut ObservedPlan, c: &Connector, problems: &mut Problems) {
     // -RequireTLS $true makes it mandatory. Send connectors never speak TLS on connect,
     // so -Port 465 is still STARTTLS (the lint rules catch the port).
     plan.tls = Some(match (&c.require_tls, &c.ignore_starttls) {
-        (Some(r), _) if r.value => Located::new(ObservedTls::Mandatory, r.span.clone()),
-        (_, Some(i)) if i.value => Located::new(ObservedTls::Off, i.span.clone()),
-        (Some(r), _) => Located::new(ObservedTls::Opportunistic, r.span.clone()),
-        (None, _) => Located::new(ObservedTls::Opportunistic, c.defined.clone()),
+        (Some(r), _) if r.value => Located::new(TlsMode::StartTls, r.span.clone()),
+        (_, Some(i)) if i.value => Located::new(TlsMode::Off, i.span.clone()),
+        (Some(r), _) => Located::new(TlsMode::Opportunistic, r.span.clone()),
+        (None, _) => Located::new(TlsMode::Opportunistic, c.defined.clone()),
     });
     if let (Some(r), Some(i)) = (&c.require_tls, &c.ignore_starttls) {
         if r.value && i.value {
@@ -1049,10 +1048,7 @@ mod tests {
                 raw: "smtp-relay.gmail.com".into()
             }
         );
-        assert_eq!(
-            p.tls.unwrap(),
-            Located::new(ObservedTls::Mandatory, at(1, 160))
-        );
+        assert_eq!(p.tls.unwrap(), Located::new(TlsMode::StartTls, at(1, 160)));
         assert_eq!(
             p.helo.unwrap(),
             Located::new("mail.example.com".into(), at(1, 172))
@@ -1068,7 +1064,7 @@ mod tests {
             &'static str,
             Option<&'static str>,
             Option<u16>,
-            Option<ObservedTls>,
+            Option<TlsMode>,
             Option<bool>,
             Option<&'static str>,
         );
@@ -1078,7 +1074,7 @@ mod tests {
                 "new-sendconnector -name:\"Google\" `\n  -ADDRESSSPACES 'SMTP:*;1' `\n  -SmartHosts:smtp-relay.gmail.com -port:465 -RequireTLS:$true\n",
                 Some("smtp-relay.gmail.com"),
                 Some(465),
-                Some(ObservedTls::Mandatory),
+                Some(TlsMode::StartTls),
                 None,
                 None,
             ),
@@ -1087,7 +1083,7 @@ mod tests {
                 "New-SendConnector Google -AddressSpaces * -SmartHosts smtp-relay.gmail.com",
                 Some("smtp-relay.gmail.com"),
                 None,
-                Some(ObservedTls::Opportunistic),
+                Some(TlsMode::Opportunistic),
                 None,
                 None,
             ),
@@ -1096,7 +1092,7 @@ mod tests {
                 "New-SendConnector G -AddressSpaces * -SmartHosts h -RequireTLS 0 -IgnoreSTARTTLS 1",
                 Some("h"),
                 None,
-                Some(ObservedTls::Off),
+                Some(TlsMode::Off),
                 None,
                 None,
             ),
@@ -1105,7 +1101,7 @@ mod tests {
                 "New-SendConnector -Name G -AddressSpaces * -SmartHosts h -Port 25 -Fqdn a.example\nSet-SendConnector 'g' -Port 587 -Fqdn b.example -SmartHostAuthMechanism BasicAuthRequireTLS\n",
                 Some("h"),
                 Some(587),
-                Some(ObservedTls::Opportunistic),
+                Some(TlsMode::Opportunistic),
                 Some(true),
                 Some("b.example"),
             ),
@@ -1114,7 +1110,7 @@ mod tests {
                 "Set-SendConnector -Identity 'Outbound' -SmartHosts h2 ; Set-SendConnector Outbound -RequireTLS $true",
                 Some("h2"),
                 None,
-                Some(ObservedTls::Mandatory),
+                Some(TlsMode::StartTls),
                 None,
                 None,
             ),
@@ -1123,7 +1119,7 @@ mod tests {
                 "Get-SendConnector | Where-Object { $_.Name -like 'EdgeSync - * to Internet' } |\n  Set-SendConnector -AddressSpaces * -SmartHosts smtp-relay.gmail.com -Port 587",
                 Some("smtp-relay.gmail.com"),
                 Some(587),
-                Some(ObservedTls::Opportunistic),
+                Some(TlsMode::Opportunistic),
                 None,
                 None,
             ),
@@ -1132,7 +1128,7 @@ mod tests {
                 "New-SendConnector A -AddressSpaces corp.example -SmartHosts hub\nNew-SendConnector B -AddressSpaces * -SmartHosts other\nNew-SendConnector C -AddressSpaces '*' -SmartHosts smtp-relay.gmail.com\n",
                 Some("smtp-relay.gmail.com"),
                 None,
-                Some(ObservedTls::Opportunistic),
+                Some(TlsMode::Opportunistic),
                 None,
                 None,
             ),
@@ -1141,7 +1137,7 @@ mod tests {
                 "New-SendConnector A -AddressSpaces * -SmartHosts a\nNew-SendConnector B -AddressSpaces * -SmartHosts b -Enabled $false\nRemove-SendConnector A -Confirm:$false\nNew-SendConnector C -AddressSpaces * -SmartHosts c\n",
                 Some("c"),
                 None,
-                Some(ObservedTls::Opportunistic),
+                Some(TlsMode::Opportunistic),
                 None,
                 None,
             ),
@@ -1150,7 +1146,7 @@ mod tests {
                 "# the connector\n<# block\ncomment #>\n$relay = 'smtp-relay.gmail.com'\nNew-SendConnector G -AddressSpaces * -SmartHosts $relay # trailing\n",
                 Some("smtp-relay.gmail.com"),
                 None,
-                Some(ObservedTls::Opportunistic),
+                Some(TlsMode::Opportunistic),
                 None,
                 None,
             ),
@@ -1339,8 +1335,8 @@ mod tests {
         use crate::relay::plan::{InternalRoute, TlsPreference};
         use crate::relay::Port;
         type Tweak = fn(&mut crate::relay::console::ConsoleSetting, &mut crate::relay::plan::Site);
-        let cases: [(&str, Tweak, u16, ObservedTls, bool); 3] = [
-            ("default", |_, _| {}, 587, ObservedTls::Mandatory, false),
+        let cases: [(&str, Tweak, u16, TlsMode, bool); 3] = [
+            ("default", |_, _| {}, 587, TlsMode::StartTls, false),
             (
                 "auth",
                 |c, s| {
@@ -1348,7 +1344,7 @@ mod tests {
                     s.auth_user = Some("relay@example.com".into());
                 },
                 587,
-                ObservedTls::Mandatory,
+                TlsMode::StartTls,
                 true,
             ),
             (
@@ -1363,7 +1359,7 @@ mod tests {
                     }];
                 },
                 25,
-                ObservedTls::Opportunistic,
+                TlsMode::Opportunistic,
                 false,
             ),
         ];

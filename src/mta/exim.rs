@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::toolkit::{lines, logical_lines, unquote, Continuation, Cursor, Limits, Problems};
 use super::{
-    Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile,
-    Span, SyntaxProblem,
+    Beside, CredentialEntry, Located, ObservedPlan, RelayTarget, Route, SourceFile, Span,
+    SyntaxProblem, TlsMode,
 };
 use crate::relay::Family;
 
@@ -74,20 +74,20 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
     if let Some(r) = &plan.relay {
         let host = r.value.host.as_str();
         let get = |name: &str| macros.get(name).filter(|s| !s.value.trim().is_empty());
-        let mut tls = Located::new(ObservedTls::Opportunistic, r.span.clone());
+        let mut tls = Located::new(TlsMode::Opportunistic, r.span.clone());
         if let Some(s) = get("REMOTE_SMTP_SMARTHOST_HOSTS_AVOID_TLS") {
             if host_list_matches(&s.value, host) {
-                tls = Located::new(ObservedTls::Off, s.span.clone());
+                tls = Located::new(TlsMode::Off, s.span.clone());
             }
         }
         if let Some(s) = get("REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS") {
             if host_list_matches(&s.value, host) {
-                tls = Located::new(ObservedTls::Mandatory, s.span.clone());
+                tls = Located::new(TlsMode::StartTls, s.span.clone());
             }
         }
         if let Some(s) = get("REMOTE_SMTP_SMARTHOST_PROTOCOL") {
             if s.value.trim().eq_ignore_ascii_case("smtps") {
-                tls = Located::new(ObservedTls::Wrapper, s.span.clone());
+                tls = Located::new(TlsMode::Implicit, s.span.clone());
             }
         }
         plan.tls = Some(tls);
@@ -749,10 +749,7 @@ mod tests {
             assert_eq!(r.value.no_mx, no_mx, "{name}");
             assert_eq!(r.span, at(2, col), "{name}");
             let tls = p.tls.unwrap();
-            assert_eq!(
-                (tls.value, tls.span),
-                (ObservedTls::Opportunistic, at(2, col))
-            );
+            assert_eq!((tls.value, tls.span), (TlsMode::Opportunistic, at(2, col)));
         }
     }
 
@@ -864,15 +861,15 @@ mod tests {
         let head =
             "dc_eximconfig_configtype='smarthost'\ndc_smarthost='smtp-relay.gmail.com::587'\n";
         let rows = [
-            ("nothing", "# only a comment\n", ObservedTls::Opportunistic, None),
-            ("require", "REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *\n", ObservedTls::Mandatory, Some((1, 43))),
-            ("require by name", "REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = smtp-relay.gmail.com\n", ObservedTls::Mandatory, Some((1, 43))),
-            ("require wildcard", "REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *.gmail.com\n", ObservedTls::Mandatory, Some((1, 43))),
-            ("require other host", "REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = mx.example\n", ObservedTls::Opportunistic, None),
-            ("require negated", "REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = !smtp-relay.gmail.com : *\n", ObservedTls::Opportunistic, None),
-            ("smtps", "REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *\nREMOTE_SMTP_SMARTHOST_PROTOCOL = smtps\n", ObservedTls::Wrapper, Some((2, 34))),
-            ("avoid", "REMOTE_SMTP_SMARTHOST_HOSTS_AVOID_TLS = *\n", ObservedTls::Off, Some((1, 41))),
-            ("indented, continued", "  REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = \\\n     *\n", ObservedTls::Mandatory, Some((1, 3))),
+            ("nothing", "# only a comment\n", TlsMode::Opportunistic, None),
+            ("require", "REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *\n", TlsMode::StartTls, Some((1, 43))),
+            ("require by name", "REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = smtp-relay.gmail.com\n", TlsMode::StartTls, Some((1, 43))),
+            ("require wildcard", "REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *.gmail.com\n", TlsMode::StartTls, Some((1, 43))),
+            ("require other host", "REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = mx.example\n", TlsMode::Opportunistic, None),
+            ("require negated", "REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = !smtp-relay.gmail.com : *\n", TlsMode::Opportunistic, None),
+            ("smtps", "REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = *\nREMOTE_SMTP_SMARTHOST_PROTOCOL = smtps\n", TlsMode::Implicit, Some((2, 34))),
+            ("avoid", "REMOTE_SMTP_SMARTHOST_HOSTS_AVOID_TLS = *\n", TlsMode::Off, Some((1, 41))),
+            ("indented, continued", "  REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = \\\n     *\n", TlsMode::StartTls, Some((1, 3))),
         ];
         for (name, macros, want, span) in rows {
             let p = with(head, &[(LOCALMACROS, macros)]);
@@ -1066,12 +1063,7 @@ mod tests {
             assert_eq!(r.host, plan.relay_host.to_string());
             assert_eq!(r.port, Some(plan.port.number()));
             assert!(r.no_mx);
-            let tls = match plan.tls {
-                TlsMode::StartTls => ObservedTls::Mandatory,
-                TlsMode::Opportunistic => ObservedTls::Opportunistic,
-                TlsMode::Off => ObservedTls::Off,
-                TlsMode::Implicit => ObservedTls::Wrapper,
-            };
+            let tls = plan.tls;
             assert_eq!(o.tls.unwrap().value, tls, "{:?}", plan.tls);
             assert_eq!(o.sasl.map(|s| s.value), plan.sasl.as_ref().map(|_| true));
             if let Some(s) = &plan.sasl {

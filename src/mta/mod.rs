@@ -82,19 +82,12 @@ pub struct RelayTarget {
     pub raw: String,
 }
 
-/// What TLS the client will use towards the relay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ObservedTls {
-    /// No TLS.
-    Off,
-    /// STARTTLS when offered, plain text otherwise (`may`).
-    Opportunistic,
-    /// STARTTLS or no mail (`encrypt`, `verify`, `secure`).
-    Mandatory,
-    /// TLS from the first byte (`smtp_tls_wrappermode = yes`, `smtps://`, `tls_starttls off`).
-    Wrapper,
-}
+/// What TLS the client will use towards the relay, in the plan's own words
+/// (`relay::plan::TlsMode`): `Off`, `Opportunistic` (`may`), `StartTls` (STARTTLS or no
+/// mail: `encrypt`, `verify`, `secure`), `Implicit` (TLS from the first byte:
+/// `smtp_tls_wrappermode = yes`, `smtps://`, `tls_starttls off`). Reading and planning
+/// share one type, so lint compares like with like.
+pub use crate::relay::plan::TlsMode;
 
 /// SMTP AUTH credentials found in a password map / file (never the password itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -144,7 +137,7 @@ pub struct ObservedPlan {
     /// Where mail goes by default (Postfix `relayhost`, sendmail `SMART_HOST`...).
     pub relay: Option<Located<RelayTarget>>,
     /// The TLS policy towards it.
-    pub tls: Option<Located<ObservedTls>>,
+    pub tls: Option<Located<TlsMode>>,
     /// Whether the client verifies the relay's certificate (a trusted chain and the relay's
     /// name) when it uses TLS: `Some(false)` for Postfix `may`/`encrypt`, sendmail
     /// `TLS_Srv:` `ENCR:`; `Some(true)` for `secure`/`verify`/`fingerprint`/`dane-only`,

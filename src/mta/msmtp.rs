@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::toolkit::{column, lines, unquote, Problems};
 use super::{
-    Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, SourceFile, Span,
+    Beside, CredentialEntry, Located, ObservedPlan, RelayTarget, SourceFile, Span, TlsMode,
 };
 
 /// Longer lines are reported and skipped: no msmtprc setting needs more.
@@ -384,13 +384,13 @@ fn fill(plan: &mut ObservedPlan, acc: &Account) {
     // msmtp(1): tls defaults to off, tls_starttls to on. An account without a `tls` line
     // sends in clear; that is reported at the account line rather than left unknown.
     plan.tls = match (&acc.tls, &acc.tls_starttls) {
-        (Some(t), _) if !t.value => Some(Located::new(ObservedTls::Off, t.span.clone())),
-        (Some(_), Some(s)) if !s.value => Some(Located::new(ObservedTls::Wrapper, s.span.clone())),
-        (Some(t), _) => Some(Located::new(ObservedTls::Mandatory, t.span.clone())),
+        (Some(t), _) if !t.value => Some(Located::new(TlsMode::Off, t.span.clone())),
+        (Some(_), Some(s)) if !s.value => Some(Located::new(TlsMode::Implicit, s.span.clone())),
+        (Some(t), _) => Some(Located::new(TlsMode::StartTls, t.span.clone())),
         (None, _) => acc
             .defined
             .clone()
-            .map(|span| Located::new(ObservedTls::Off, span)),
+            .map(|span| Located::new(TlsMode::Off, span)),
     };
     plan.sasl = acc.auth.clone();
     if let (Some(user), Some(host)) = (&acc.user, &acc.host) {
@@ -439,7 +439,7 @@ mod tests {
             &'static str,
             Option<&'static str>,
             Option<u16>,
-            Option<ObservedTls>,
+            Option<TlsMode>,
             Option<bool>,
             Option<&'static str>,
         );
@@ -449,7 +449,7 @@ mod tests {
                 "account google\nhost smtp-relay.gmail.com\nport 587\ntls on\ntls_starttls on\nauth off\ndomain mail.example.com\naccount default : google\n",
                 Some("smtp-relay.gmail.com"),
                 Some(587),
-                Some(ObservedTls::Mandatory),
+                Some(TlsMode::StartTls),
                 Some(false),
                 Some("mail.example.com"),
             ),
@@ -458,7 +458,7 @@ mod tests {
                 "account default\nhost h\ntls on\ntls_starttls off\n",
                 Some("h"),
                 None,
-                Some(ObservedTls::Wrapper),
+                Some(TlsMode::Implicit),
                 None,
                 None,
             ),
@@ -467,7 +467,7 @@ mod tests {
                 "account default\nhost h\n",
                 Some("h"),
                 None,
-                Some(ObservedTls::Off),
+                Some(TlsMode::Off),
                 None,
                 None,
             ),
@@ -476,7 +476,7 @@ mod tests {
                 "defaults\ntls\nauth plain\naccount default\nhost h\n",
                 Some("h"),
                 None,
-                Some(ObservedTls::Mandatory),
+                Some(TlsMode::StartTls),
                 Some(true),
                 None,
             ),
@@ -485,7 +485,7 @@ mod tests {
                 "account default\nhost h\ndefaults\ntls on\n",
                 Some("h"),
                 None,
-                Some(ObservedTls::Off),
+                Some(TlsMode::Off),
                 None,
                 None,
             ),
@@ -494,7 +494,7 @@ mod tests {
                 "# comment\n  # indented comment\naccount default\nhost \"smtp-relay.gmail.com\"\ndomain \"mail.example.com\"\n",
                 Some("smtp-relay.gmail.com"),
                 None,
-                Some(ObservedTls::Off),
+                Some(TlsMode::Off),
                 None,
                 Some("mail.example.com"),
             ),
@@ -503,7 +503,7 @@ mod tests {
                 "account a\nhost first\naccount default\nhost second\ntls off\n",
                 Some("second"),
                 None,
-                Some(ObservedTls::Off),
+                Some(TlsMode::Off),
                 None,
                 None,
             ),
@@ -512,7 +512,7 @@ mod tests {
                 "account default\nhost a\nhost b\nport 25\nport 465\n",
                 Some("b"),
                 Some(465),
-                Some(ObservedTls::Off),
+                Some(TlsMode::Off),
                 None,
                 None,
             ),
@@ -686,8 +686,8 @@ mod tests {
         use crate::relay::plan::TlsPreference;
         use crate::relay::Port;
         type Tweak = fn(&mut crate::relay::console::ConsoleSetting, &mut crate::relay::plan::Site);
-        let cases: [(&str, Tweak, u16, ObservedTls, bool); 3] = [
-            ("default", |_, _| {}, 587, ObservedTls::Mandatory, false),
+        let cases: [(&str, Tweak, u16, TlsMode, bool); 3] = [
+            ("default", |_, _| {}, 587, TlsMode::StartTls, false),
             (
                 "465 with auth",
                 |c, s| {
@@ -696,7 +696,7 @@ mod tests {
                     s.port = Some(Port::Smtps);
                 },
                 465,
-                ObservedTls::Wrapper,
+                TlsMode::Implicit,
                 true,
             ),
             (
@@ -706,7 +706,7 @@ mod tests {
                     s.tls = Some(TlsPreference::None);
                 },
                 587,
-                ObservedTls::Off,
+                TlsMode::Off,
                 false,
             ),
         ];

@@ -8,8 +8,7 @@ use std::net::IpAddr;
 
 use super::toolkit::{lines, Cursor, Problems};
 use super::{
-    Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile,
-    Span,
+    Beside, CredentialEntry, Located, ObservedPlan, RelayTarget, Route, SourceFile, Span, TlsMode,
 };
 use crate::relay::Family;
 use crate::relay::DEFAULT_RELAY_HOST;
@@ -435,7 +434,7 @@ fn define_or_keep(
 /// A relay URL, `scheme://[label@]host[:port]` (smtpd.conf(5), "relay host").
 #[derive(Debug, Clone)]
 struct Url {
-    tls: Option<ObservedTls>,
+    tls: Option<TlsMode>,
     scheme: String,
     label: Option<String>,
     host: String,
@@ -446,12 +445,12 @@ struct Url {
 /// The TLS a relay URL scheme asks for: smtpd.conf(5) (OpenSMTPD 6.4+), "relay host":
 /// `smtp` is "normal SMTP session with opportunistic STARTTLS" (the default), `smtp+tls`
 /// mandatory STARTTLS, `smtps` TLS on connection, `smtp+notls` plain text.
-fn scheme_tls(scheme: &str) -> Option<ObservedTls> {
+fn scheme_tls(scheme: &str) -> Option<TlsMode> {
     match scheme {
-        "smtp" => Some(ObservedTls::Opportunistic),
-        "smtp+tls" => Some(ObservedTls::Mandatory),
-        "smtps" => Some(ObservedTls::Wrapper),
-        "smtp+notls" | "lmtp" => Some(ObservedTls::Off),
+        "smtp" => Some(TlsMode::Opportunistic),
+        "smtp+tls" => Some(TlsMode::StartTls),
+        "smtps" => Some(TlsMode::Implicit),
+        "smtp+notls" | "lmtp" => Some(TlsMode::Off),
         _ => None,
     }
 }
@@ -1151,9 +1150,7 @@ fn fill(plan: &mut ObservedPlan, cfg: &Config<'_>, a: &Action, problems: &mut Pr
     ));
     let tls = match (url.tls, &a.tls_option) {
         // smtpd.conf(5), "tls": TLS is required; with smtp:// that is mandatory STARTTLS.
-        (Some(ObservedTls::Opportunistic), Some(t)) => {
-            Some(Located::new(ObservedTls::Mandatory, t.clone()))
-        }
+        (Some(TlsMode::Opportunistic), Some(t)) => Some(Located::new(TlsMode::StartTls, t.clone())),
         (Some(t), _) => Some(Located::new(t, h.span.clone())),
         (None, _) => None,
     };
@@ -1277,13 +1274,13 @@ mod tests {
     fn schemes() {
         // (scheme and options, tls)
         let rows = [
-            ("smtp://h", Some(ObservedTls::Opportunistic)),
-            ("h", Some(ObservedTls::Opportunistic)),
-            ("smtp://h tls", Some(ObservedTls::Mandatory)),
-            ("smtp://h tls no-verify", Some(ObservedTls::Mandatory)),
-            ("smtp+tls://h:587", Some(ObservedTls::Mandatory)),
-            ("smtps://h:465", Some(ObservedTls::Wrapper)),
-            ("smtp+notls://h:25", Some(ObservedTls::Off)),
+            ("smtp://h", Some(TlsMode::Opportunistic)),
+            ("h", Some(TlsMode::Opportunistic)),
+            ("smtp://h tls", Some(TlsMode::StartTls)),
+            ("smtp://h tls no-verify", Some(TlsMode::StartTls)),
+            ("smtp+tls://h:587", Some(TlsMode::StartTls)),
+            ("smtps://h:465", Some(TlsMode::Implicit)),
+            ("smtp+notls://h:25", Some(TlsMode::Off)),
         ];
         for (url, tls) in rows {
             let p = parse(&format!(
@@ -1461,8 +1458,8 @@ mod tests {
         use crate::relay::plan::TlsPreference;
         use crate::relay::Port;
         type Tweak = fn(&mut crate::relay::console::ConsoleSetting, &mut crate::relay::plan::Site);
-        let cases: [(&str, Tweak, u16, ObservedTls, bool); 4] = [
-            ("default", |_, _| {}, 587, ObservedTls::Mandatory, false),
+        let cases: [(&str, Tweak, u16, TlsMode, bool); 4] = [
+            ("default", |_, _| {}, 587, TlsMode::StartTls, false),
             (
                 "465 with auth",
                 |c, s| {
@@ -1471,7 +1468,7 @@ mod tests {
                     s.port = Some(Port::Smtps);
                 },
                 465,
-                ObservedTls::Wrapper,
+                TlsMode::Implicit,
                 true,
             ),
             (
@@ -1482,7 +1479,7 @@ mod tests {
                     crate::gen::testing::internal_domains(&mut Default::default(), s);
                 },
                 587,
-                ObservedTls::Opportunistic,
+                TlsMode::Opportunistic,
                 false,
             ),
             (
@@ -1493,7 +1490,7 @@ mod tests {
                     s.port = Some(Port::Smtp);
                 },
                 25,
-                ObservedTls::Off,
+                TlsMode::Off,
                 false,
             ),
         ];

@@ -8,8 +8,8 @@ use super::toolkit::{
     floor_boundary, is_c_space as is_space, logical_lines, Continuation, Limits, Logical, Problems,
 };
 use super::{
-    Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile,
-    Span, SyntaxProblem,
+    Beside, CredentialEntry, Located, ObservedPlan, RelayTarget, Route, SourceFile, Span,
+    SyntaxProblem, TlsMode,
 };
 use crate::relay::Family;
 use std::collections::{HashMap, HashSet};
@@ -703,14 +703,14 @@ fn smtp_settings(
     let use_tls = boolean(&mut ex, "smtp_use_tls", &mut problems);
     let level = ex.resolve("smtp_tls_security_level");
     plan.tls = if let Some(w) = wrapper.filter(|w| w.value) {
-        Some(Located::new(ObservedTls::Wrapper, w.span))
+        Some(Located::new(TlsMode::Implicit, w.span))
     } else if let (false, Some(span)) = (level.text.is_empty(), level.span.clone()) {
         match level.text.to_ascii_lowercase().as_str() {
-            "none" => Some(Located::new(ObservedTls::Off, span)),
+            "none" => Some(Located::new(TlsMode::Off, span)),
             // dane falls back to may without usable TLSA records, as at Google.
-            "may" | "dane" => Some(Located::new(ObservedTls::Opportunistic, span)),
+            "may" | "dane" => Some(Located::new(TlsMode::Opportunistic, span)),
             "encrypt" | "dane-only" | "fingerprint" | "verify" | "secure" => {
-                Some(Located::new(ObservedTls::Mandatory, span))
+                Some(Located::new(TlsMode::StartTls, span))
             }
             _ if level.known => {
                 problems.push(SyntaxProblem {
@@ -726,10 +726,10 @@ fn smtp_settings(
         }
     } else {
         match (enforce, use_tls) {
-            (Some(e), _) if e.value => Some(Located::new(ObservedTls::Mandatory, e.span)),
-            (_, Some(u)) if u.value => Some(Located::new(ObservedTls::Opportunistic, u.span)),
-            (_, Some(u)) => Some(Located::new(ObservedTls::Off, u.span)),
-            (Some(e), None) => Some(Located::new(ObservedTls::Off, e.span)),
+            (Some(e), _) if e.value => Some(Located::new(TlsMode::StartTls, e.span)),
+            (_, Some(u)) if u.value => Some(Located::new(TlsMode::Opportunistic, u.span)),
+            (_, Some(u)) => Some(Located::new(TlsMode::Off, u.span)),
+            (Some(e), None) => Some(Located::new(TlsMode::Off, e.span)),
             (None, None) => None,
         }
     };
@@ -740,7 +740,7 @@ fn smtp_settings(
     let policy = ex.resolve("smtp_tls_policy_maps");
     plan.tls_verified = match (&plan.tls, level.span.clone()) {
         _ if !policy.text.trim().is_empty() => None,
-        (Some(t), Some(span)) if t.value != ObservedTls::Off && !level.text.is_empty() => {
+        (Some(t), Some(span)) if t.value != TlsMode::Off && !level.text.is_empty() => {
             match level.text.to_ascii_lowercase().as_str() {
                 "may" | "dane" | "encrypt" => Some(Located::new(false, span)),
                 "verify" | "secure" | "fingerprint" | "dane-only" => Some(Located::new(true, span)),
@@ -859,7 +859,7 @@ fn reuse(
     on_demand: Option<Located<bool>>,
     plan: &ObservedPlan,
 ) -> Option<Located<bool>> {
-    let tls = plan.tls.as_ref().filter(|t| t.value != ObservedTls::Off);
+    let tls = plan.tls.as_ref().filter(|t| t.value != TlsMode::Off);
     if let Some(tls) = tls {
         if !tls_reuse.as_ref().is_some_and(|r| r.value) {
             let span = tls_reuse.map_or_else(|| tls.span.clone(), |r| r.span);
@@ -1454,27 +1454,27 @@ mod tests {
 
     #[test]
     fn tls_levels_legacy_and_wrapper() {
-        use ObservedTls::*;
+        use TlsMode::*;
         #[rustfmt::skip]
-        let cases: &[Case<(ObservedTls, u32)>] = &[
+        let cases: &[Case<(TlsMode, u32)>] = &[
             ("none", "smtp_tls_security_level = none", Some((Off, 1))),
             ("may", "smtp_tls_security_level = may", Some((Opportunistic, 1))),
             ("dane", "smtp_tls_security_level = dane", Some((Opportunistic, 1))),
-            ("encrypt", "smtp_tls_security_level = encrypt", Some((Mandatory, 1))),
-            ("verify", "smtp_tls_security_level = verify", Some((Mandatory, 1))),
-            ("secure", "smtp_tls_security_level = secure", Some((Mandatory, 1))),
-            ("dane-only", "smtp_tls_security_level = dane-only", Some((Mandatory, 1))),
-            ("fingerprint", "smtp_tls_security_level = fingerprint", Some((Mandatory, 1))),
-            ("upper case", "smtp_tls_security_level = Encrypt", Some((Mandatory, 1))),
+            ("encrypt", "smtp_tls_security_level = encrypt", Some((StartTls, 1))),
+            ("verify", "smtp_tls_security_level = verify", Some((StartTls, 1))),
+            ("secure", "smtp_tls_security_level = secure", Some((StartTls, 1))),
+            ("dane-only", "smtp_tls_security_level = dane-only", Some((StartTls, 1))),
+            ("fingerprint", "smtp_tls_security_level = fingerprint", Some((StartTls, 1))),
+            ("upper case", "smtp_tls_security_level = Encrypt", Some((StartTls, 1))),
             ("unset", "relayhost = x", None),
             ("legacy use", "smtp_use_tls = yes", Some((Opportunistic, 1))),
-            ("legacy enforce", "smtp_use_tls = no\nsmtp_enforce_tls = yes", Some((Mandatory, 2))),
+            ("legacy enforce", "smtp_use_tls = no\nsmtp_enforce_tls = yes", Some((StartTls, 2))),
             ("legacy off", "smtp_use_tls = no", Some((Off, 1))),
             ("level beats legacy", "smtp_enforce_tls = yes\nsmtp_tls_security_level = may", Some((Opportunistic, 2))),
-            ("empty level: legacy", "smtp_enforce_tls = yes\nsmtp_tls_security_level =", Some((Mandatory, 1))),
-            ("wrapper wins", "smtp_tls_wrappermode = yes\nsmtp_tls_security_level = encrypt", Some((Wrapper, 1))),
-            ("wrapper no", "smtp_tls_wrappermode = no\nsmtp_tls_security_level = encrypt", Some((Mandatory, 2))),
-            ("expanded", "lvl = encrypt\nsmtp_tls_security_level = $lvl", Some((Mandatory, 1))),
+            ("empty level: legacy", "smtp_enforce_tls = yes\nsmtp_tls_security_level =", Some((StartTls, 1))),
+            ("wrapper wins", "smtp_tls_wrappermode = yes\nsmtp_tls_security_level = encrypt", Some((Implicit, 1))),
+            ("wrapper no", "smtp_tls_wrappermode = no\nsmtp_tls_security_level = encrypt", Some((StartTls, 2))),
+            ("expanded", "lvl = encrypt\nsmtp_tls_security_level = $lvl", Some((StartTls, 1))),
         ];
         for (name, text, want) in cases {
             let p = main_only(text);
@@ -1502,7 +1502,7 @@ relay     unix  -       -       y       -       -       smtp -o smtp_tls_securit
         let tls = p.tls.unwrap();
         assert_eq!(
             (tls.value, tls.span),
-            (ObservedTls::Mandatory, at("master.cf", 4, 30))
+            (TlsMode::StartTls, at("master.cf", 4, 30))
         );
         let helo = p.helo.unwrap();
         assert_eq!(
@@ -1518,7 +1518,7 @@ relay     unix  -       -       y       -       -       smtp -o smtp_tls_securit
         // Another default_transport: that service's overrides count.
         let main2 = format!("{main}default_transport = relay\n");
         let p = read_with(&main2, &[("master.cf", master)]);
-        assert_eq!(p.tls.unwrap().value, ObservedTls::Off);
+        assert_eq!(p.tls.unwrap().value, TlsMode::Off);
 
         // master.cf alone.
         let p = read(&file("/etc/postfix/master.cf", master), &|_| None);
@@ -1837,12 +1837,7 @@ default.example :
                 ),
                 "{name}"
             );
-            let tls = match plan.tls {
-                crate::relay::plan::TlsMode::Implicit => ObservedTls::Wrapper,
-                crate::relay::plan::TlsMode::StartTls => ObservedTls::Mandatory,
-                crate::relay::plan::TlsMode::Opportunistic => ObservedTls::Opportunistic,
-                crate::relay::plan::TlsMode::Off => ObservedTls::Off,
-            };
+            let tls = plan.tls;
             assert_eq!(p.tls.unwrap().value, tls, "{name}");
             assert_eq!(p.sasl.unwrap().value, plan.sasl.is_some(), "{name}");
             assert_eq!(
@@ -1988,7 +1983,7 @@ default.example :
         let tls = p.tls.unwrap();
         assert_eq!(
             (tls.value, tls.span),
-            (ObservedTls::Mandatory, at("master.cf", 12, 30))
+            (TlsMode::StartTls, at("master.cf", 12, 30))
         );
         let helo = p.helo.unwrap();
         assert_eq!(

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::toolkit::{column, lines, Problems};
 use super::{
-    Beside, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile, Span, SyntaxProblem,
+    Beside, Located, ObservedPlan, RelayTarget, Route, SourceFile, Span, SyntaxProblem, TlsMode,
 };
 use crate::relay::Family;
 
@@ -176,7 +176,7 @@ fn smtproutes(f: &SourceFile, plan: &mut ObservedPlan, out: &mut Vec<SyntaxProbl
             let span = at(column(k.line, k.host_at));
             // Stock qmail-remote speaks neither STARTTLS nor AUTH, and connects over IPv4
             // only (stock qmail-remote has no IPv6; gen/qmail.rs says the same in its notes).
-            plan.tls = Some(Located::new(ObservedTls::Off, span.clone()));
+            plan.tls = Some(Located::new(TlsMode::Off, span.clone()));
             plan.sasl = Some(Located::new(false, span.clone()));
             plan.families = Some(Located::new(Family::V4, span.clone()));
             plan.relay = Some(Located::new(
@@ -324,7 +324,7 @@ mod tests {
             assert_eq!(r.value.port, port, "{name}");
             assert!(r.value.no_mx, "{name}");
             assert_eq!(r.span.column, col, "{name}");
-            assert_eq!(p.tls.unwrap().value, ObservedTls::Off, "{name}");
+            assert_eq!(p.tls.unwrap().value, TlsMode::Off, "{name}");
             assert!(!p.sasl.unwrap().value, "{name}");
             assert_eq!(p.families.unwrap().value, Family::V4, "{name}");
         }
@@ -472,7 +472,7 @@ mod tests {
             let r = o.relay.unwrap().value;
             assert_eq!(r.host, plan.relay_host.to_string());
             assert_eq!(r.port, Some(plan.port.number()));
-            assert_eq!(o.tls.unwrap().value, ObservedTls::Off);
+            assert_eq!(o.tls.unwrap().value, TlsMode::Off);
             assert!(!o.sasl.unwrap().value);
             assert_eq!(
                 o.helo.unwrap().value,

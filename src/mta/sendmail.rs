@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::toolkit::{column, lines, Cursor, Pos, Problems};
 use super::{
-    Beside, CredentialEntry, Located, ObservedPlan, ObservedTls, RelayTarget, Route, SourceFile,
-    Span, SyntaxProblem,
+    Beside, CredentialEntry, Located, ObservedPlan, RelayTarget, Route, SourceFile, Span,
+    SyntaxProblem, TlsMode,
 };
 /// How deep `ifdef` branches are rescanned. Each level scans a strict part of the text, so
 /// the work stays below this many passes over the file.
@@ -409,7 +409,7 @@ impl<'f> Mc<'f> {
         // map can forbid it (Try_TLS: NO) or demand it (TLS_Srv: ENCR/VERIFY), per
         // cf/m4/proto.m4, rulesets try_tls and tls_server.
         if let (Some(r), Some(host)) = (&relay, &relay_host) {
-            let mut tls = Located::new(ObservedTls::Opportunistic, r.span.clone());
+            let mut tls = Located::new(TlsMode::Opportunistic, r.span.clone());
             if let Some(access) = &access {
                 if let Some((v, span)) = lookup_tag(access, "TLS_Srv", host) {
                     let v = v.to_ascii_uppercase();
@@ -419,16 +419,16 @@ impl<'f> Mc<'f> {
                     if req.starts_with("ENCR") || req.starts_with("VERIFY") {
                         plan.tls_verified =
                             Some(Located::new(req.starts_with("VERIFY"), span.clone()));
-                        tls = Located::new(ObservedTls::Mandatory, span);
+                        tls = Located::new(TlsMode::StartTls, span);
                     }
                 }
                 if let Some((v, span)) = lookup_tag(access, "Try_TLS", host) {
                     if v.eq_ignore_ascii_case("NO") {
-                        tls = Located::new(ObservedTls::Off, span);
+                        tls = Located::new(TlsMode::Off, span);
                     }
                 }
             }
-            if tls.value == ObservedTls::Off {
+            if tls.value == TlsMode::Off {
                 plan.tls_verified = None;
             }
             plan.tls = Some(tls);
@@ -1024,49 +1024,49 @@ mod tests {
             (
                 "no entry",
                 "Connect:127.0.0.1 RELAY\n",
-                ObservedTls::Opportunistic,
+                TlsMode::Opportunistic,
                 None,
             ),
             (
                 "ENCR for the host",
                 "# x\nTLS_Srv:smtp-relay.gmail.com\tENCR:128\n",
-                ObservedTls::Mandatory,
+                TlsMode::StartTls,
                 Some(2),
             ),
             (
                 "VERIFY for the domain",
                 "TLS_Srv:gmail.com VERIFY:128\n",
-                ObservedTls::Mandatory,
+                TlsMode::StartTls,
                 Some(1),
             ),
             (
                 "default entry",
                 "TLS_Srv: ENCR:112\n",
-                ObservedTls::Mandatory,
+                TlsMode::StartTls,
                 Some(1),
             ),
             (
                 "other host",
                 "TLS_Srv:mx.example.com ENCR:128\n",
-                ObservedTls::Opportunistic,
+                TlsMode::Opportunistic,
                 None,
             ),
             (
                 "case folded",
                 "tls_srv:SMTP-RELAY.gmail.com encr:128\n",
-                ObservedTls::Mandatory,
+                TlsMode::StartTls,
                 Some(1),
             ),
             (
                 "VERIFY with a CN, PERM+",
                 "TLS_Srv:smtp-relay.gmail.com PERM+VERIFY:128+CN:smtp-relay.gmail.com\n",
-                ObservedTls::Mandatory,
+                TlsMode::StartTls,
                 Some(1),
             ),
             (
                 "Try_TLS NO",
                 "Try_TLS:smtp-relay.gmail.com NO\n",
-                ObservedTls::Off,
+                TlsMode::Off,
                 Some(1),
             ),
         ];
@@ -1074,7 +1074,7 @@ mod tests {
             let p = with(head, &[("access", access)]);
             // ENCR encrypts to any certificate; VERIFY wants a verified chain.
             let verified = match want {
-                ObservedTls::Mandatory => Some(access.to_ascii_uppercase().contains("VERIFY")),
+                TlsMode::StartTls => Some(access.to_ascii_uppercase().contains("VERIFY")),
                 _ => None,
             };
             assert_eq!(p.tls_verified.map(|v| v.value), verified, "{name}");
@@ -1090,13 +1090,13 @@ mod tests {
             "define(`SMART_HOST', `[h]')",
             &[("access", "TLS_Srv:h ENCR:128\n")],
         );
-        assert_eq!(p.tls.unwrap().value, ObservedTls::Opportunistic);
+        assert_eq!(p.tls.unwrap().value, TlsMode::Opportunistic);
         // The map path the feature names.
         let p = with(
             "FEATURE(`access_db', `hash -T<TMPF> -o /etc/mail/access.db')define(`SMART_HOST', `[h]')",
             &[("/etc/mail/access", "TLS_Srv:h ENCR:128\n")],
         );
-        assert_eq!(p.tls.unwrap().value, ObservedTls::Mandatory);
+        assert_eq!(p.tls.unwrap().value, TlsMode::StartTls);
     }
 
     #[test]
@@ -1212,12 +1212,7 @@ mod tests {
             assert_eq!(r.host, plan.relay_host.to_string());
             assert_eq!(r.port, Some(plan.port.number()));
             assert!(r.no_mx);
-            let tls = match plan.tls {
-                TlsMode::StartTls => ObservedTls::Mandatory,
-                TlsMode::Opportunistic => ObservedTls::Opportunistic,
-                TlsMode::Off => ObservedTls::Off,
-                TlsMode::Implicit => ObservedTls::Wrapper,
-            };
+            let tls = plan.tls;
             assert_eq!(o.tls.unwrap().value, tls, "{:?}", plan.tls);
             assert_eq!(o.sasl.map(|s| s.value), plan.sasl.as_ref().map(|_| true));
             if let Some(s) = &plan.sasl {

@@ -7,7 +7,7 @@ use crate::lint::{
     NO_RELAY, PORT_465_WITHOUT_WRAPPER, PORT_NOT_RELAY, RELAYHOST_NO_BRACKETS,
     RELAY_HOST_NOT_GOOGLE, RELAY_HOST_TYPO, WRAPPER_NOT_465,
 };
-use crate::mta::ObservedTls;
+use crate::mta::TlsMode;
 use crate::relay::{is_google_relay, Port, DEFAULT_RELAY_HOST};
 
 /// Levenshtein distance (strsim), the first name cut to 300 characters: host names are at
@@ -80,7 +80,7 @@ pub(super) fn check(o: &ObservedPlan, e: &Expect<'_>, f: &mut Vec<Finding>) {
             format!("port {port} is not {}", Port::list()),
         ));
     }
-    let wrapper = matches!(o.tls.as_ref().map(|t| t.value), Some(ObservedTls::Wrapper));
+    let wrapper = matches!(o.tls.as_ref().map(|t| t.value), Some(TlsMode::Implicit));
     let implicit = e.implicit_tls_port();
     if port == implicit && !wrapper {
         f.push(catalogue(

@@ -3,13 +3,13 @@
 
 use super::{catalogue, Expect, Finding, ObservedPlan, Severity};
 use crate::lint::{SASL_OVER_OPPORTUNISTIC_TLS, TLS_NOT_MANDATORY, TLS_NOT_VERIFIED};
-use crate::mta::ObservedTls;
+use crate::mta::TlsMode;
 
 /// Whether the MTA may send without TLS (off, opportunistic, or its default).
 pub(super) fn optional(o: &ObservedPlan) -> bool {
     matches!(
         o.tls.as_ref().map(|t| t.value),
-        None | Some(ObservedTls::Off) | Some(ObservedTls::Opportunistic)
+        None | Some(TlsMode::Off) | Some(TlsMode::Opportunistic)
     )
 }
 
@@ -33,8 +33,8 @@ pub(super) fn check(o: &ObservedPlan, e: &Expect<'_>, f: &mut Vec<Finding>) {
             Severity::Warning
         };
         let what = match tls {
-            Some(ObservedTls::Off) => "TLS is off",
-            Some(ObservedTls::Opportunistic) => "TLS is opportunistic",
+            Some(TlsMode::Off) => "TLS is off",
+            Some(TlsMode::Opportunistic) => "TLS is opportunistic",
             _ => "TLS is left to the default (opportunistic or off)",
         };
         let why = if e.require_tls() {
