@@ -219,7 +219,7 @@ impl Zone {
                 self.front.log_text()
             )
         });
-        assert_eq!(doc["schema"], "relayctl/check-helo/1");
+        assert_eq!(doc["schema"], "relayctl/check-helo/2");
         (code, doc["data"].clone(), stderr, took)
     }
 }

@@ -427,6 +427,9 @@ fn body(ctx: &Ctx, inst: &mut dyn Instance) {
             wait_for(Duration::from_secs(10), || {
                 ctx.relay.open_connections() == 0
             });
+            // `relayctl sim` logs a session when it ends, which can be after the MTA has
+            // already given up (a refused certificate): wait for the line, not a moment.
+            wait_for(PATIENCE, || !ctx.relay.sessions().is_empty());
             let sessions = ctx.relay.sessions();
             assert!(!sessions.is_empty(), "the MTA never connected to the relay");
             assert_eq!(
