@@ -68,6 +68,9 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> Result<ObservedPlan, St
         plan.suppressions = super::suppressions(&primary.name, &primary.text);
         return Ok(plan);
     }
+    if seen.is_empty() && primary.text.contains("{{") {
+        return Err(template_message());
+    }
     Err(format!(
         "a compose file whose services run no relay image relayctl knows ({}); relayctl knows {}",
         if seen.is_empty() { "no image named".to_owned() } else { seen.join(", ") },

@@ -385,10 +385,13 @@ mod tests {
     #[test]
     fn bad_lines_are_problems_not_panics() {
         let mut p = Problems::new(".env");
-        let v = parse(&file("not a line\nK='open\nL=\"open\n=x\né=1\n"), &Env::new(), &mut p);
+        let v = parse(&file("not a line\nK='open\n=x\né=1\nL=\"open\nM=1\n"), &Env::new(), &mut p);
+        // The open double quote takes the lines after it, as compose would.
         assert_eq!(v.len(), 2);
+        assert_eq!(v[1].value.value, "open\nM=1\n");
         let problems = p.finish();
-        assert_eq!(problems.len(), 5, "{problems:?}");
+        let lines: Vec<u32> = problems.iter().map(|p| p.span.line).collect();
+        assert_eq!(lines, vec![1, 2, 3, 4, 5], "{problems:?}");
         for text in ["${", "A=${", "A=${B:-${C", "A=\"\\", "A=$", "A=$1", "\"", "A=\"${\"", "A=${a}}}}"] {
             let mut p = Problems::new(".env");
             let _ = parse(&file(text), &Env::new(), &mut p);

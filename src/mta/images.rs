@@ -32,7 +32,8 @@ pub enum When {
     Set(&'static str),
     /// The variable is not set, or empty.
     Unset(&'static str),
-    /// Every one of the variables is set.
+    /// Every one of the variables is set. The first one is where the literal values of
+    /// its rule are said to come from.
     AllSet(&'static [&'static str]),
     /// The variable (or its default in the template sense: see [`Image::defaults`]) is
     /// exactly this text.
@@ -120,7 +121,7 @@ pub static IMAGES: &[Image] = &[
             &[(When::Set("RELAYHOST"), &[("relayhost", "${RELAYHOST}"), CAFILE])],
             &[
                 (
-                    When::AllSet(&["RELAYHOST", "RELAYHOST_USERNAME", "XOAUTH2_CLIENT_ID"]),
+                    When::AllSet(&["RELAYHOST_USERNAME", "RELAYHOST", "XOAUTH2_CLIENT_ID"]),
                     &[
                         SASL_ON,
                         ("smtp_sasl_password_maps", "lmdb:/etc/postfix/sasl_passwd"),
@@ -130,7 +131,7 @@ pub static IMAGES: &[Image] = &[
                     ],
                 ),
                 (
-                    When::AllSet(&["RELAYHOST", "RELAYHOST_USERNAME", "RELAYHOST_PASSWORD"]),
+                    When::AllSet(&["RELAYHOST_USERNAME", "RELAYHOST", "RELAYHOST_PASSWORD"]),
                     &[
                         SASL_ON,
                         ("smtp_sasl_password_maps", "lmdb:/etc/postfix/sasl_passwd"),
@@ -140,7 +141,7 @@ pub static IMAGES: &[Image] = &[
                     ],
                 ),
                 (
-                    When::AllSet(&["RELAYHOST", "RELAYHOST_USERNAME", "RELAYHOST_PASSWORD_FILE"]),
+                    When::AllSet(&["RELAYHOST_USERNAME", "RELAYHOST", "RELAYHOST_PASSWORD_FILE"]),
                     &[
                         SASL_ON,
                         ("smtp_sasl_password_maps", "lmdb:/etc/postfix/sasl_passwd"),
@@ -295,8 +296,8 @@ pub static IMAGES: &[Image] = &[
                 ),
                 (
                     When::AllSet(&[
-                        "SMARTHOST_ADDRESS",
                         "SMARTHOST_ALIASES",
+                        "SMARTHOST_ADDRESS",
                         "SMARTHOST_USER",
                         "SMARTHOST_PASSWORD",
                     ]),
@@ -354,7 +355,7 @@ pub static IMAGES: &[Image] = &[
                 (When::Set("DEFAULT_RELAY_HOST"), &[("relayhost", "${DEFAULT_RELAY_HOST}")]),
             ],
             &[(
-                When::AllSet(&["RELAY_HOST", "RELAY_USER", "RELAY_PASSWORD"]),
+                When::AllSet(&["RELAY_USER", "RELAY_HOST", "RELAY_PASSWORD"]),
                 &[
                     ("smtp_sasl_password_maps", "texthash:/etc/postfix/sasl_passwd"),
                     (CREDENTIAL, "[${RELAY_HOST}]:${RELAY_PORT} ${RELAY_USER}"),
@@ -453,8 +454,9 @@ pub struct EnvValue {
 /// The environment by variable name.
 pub type Env = HashMap<String, EnvValue>;
 
-/// A template rendered: the text, the span of the first variable of the file it used, the
-/// placeholders, and whether an image default filled a part.
+/// A template rendered: the text, the span of the first variable of the file it used, and
+/// the variables it needs that the environment does not have (the placeholders of the
+/// environment's own values are recorded from the environment).
 struct Rendered {
     text: String,
     span: Option<Span>,
@@ -501,7 +503,6 @@ fn render(template: &str, env: &Env, image: &Image, depth: usize) -> Rendered {
             Some(v) => {
                 out.text.push_str(&v.value);
                 out.span = out.span.take().or_else(|| Some(v.span.clone()));
-                out.open.extend(v.open.iter().cloned());
             }
             None => {
                 let fallback = default
@@ -583,11 +584,31 @@ pub fn plan(image: &'static Image, name: &str, at: &Span, env: &Env) -> Observed
         }
     };
     for group in image.rules {
-        if let Some((_, writes)) = group.iter().find(|(w, _)| holds(*w, env, image)) {
+        if let Some((when, writes)) = group.iter().find(|(w, _)| holds(*w, env, image)) {
+            // A literal value comes from the variable that chose the rule, if any.
+            let chosen_by = match when {
+                When::Set(v) | When::Is(v, _) => value_of(v, env),
+                When::AllSet(vs) => vs.first().and_then(|v| value_of(v, env)),
+                When::Always | When::Unset(_) => None,
+            }
+            .map(|v| v.span.clone());
             for (setting, template) in *writes {
                 let r = render(template, env, image, 0);
-                apply(setting, r.text, r.span, r.open);
+                apply(setting, r.text, r.span.or_else(|| chosen_by.clone()), r.open);
             }
+        }
+    }
+    // The open values of every variable the image reads, where the variable is set.
+    let mut read: Vec<(&String, &EnvValue)> = env.iter().filter(|(n, _)| reads(image, n)).collect();
+    read.sort_by(|a, b| (&a.1.span.file, a.1.span.line, a.1.span.column).cmp(&(&b.1.span.file, b.1.span.line, b.1.span.column)));
+    for (n, v) in read {
+        let mut found: Vec<(String, Option<String>)> = v.open.clone();
+        for p in placeholders::find(&v.value) {
+            found.push((p, None));
+        }
+        for (p, a) in found {
+            let a = if secret(n) { None } else { a };
+            open.push((n.clone(), p, a, v.span.clone()));
         }
     }
     if let Some(prefix) = image.passthrough {
@@ -598,10 +619,6 @@ pub fn plan(image: &'static Image, name: &str, at: &Span, env: &Env) -> Observed
             let param = n.get(prefix.len()..).unwrap_or("");
             if param.is_empty() {
                 continue;
-            }
-            for (p, a) in &v.open {
-                let a = if secret(param) { None } else { a.clone() };
-                open.push((n.clone(), p.clone(), a, v.span.clone()));
             }
             assignments.push(Assignment {
                 name: param.to_owned(),
@@ -681,7 +698,24 @@ pub fn plan(image: &'static Image, name: &str, at: &Span, env: &Env) -> Observed
     for (setting, p, a, span) in open {
         placeholders::record(&mut plan, &setting, &p, a.as_deref(), &span);
     }
+    placeholders::scan_plan(&mut plan);
     plan
+}
+
+/// Whether `image` reads the variable `name` (a mark, a rule's condition or template, its
+/// passthrough prefix).
+fn reads(image: &Image, name: &str) -> bool {
+    let in_template = |t: &str| t.contains(&format!("${{{name}}}")) || t.contains(&format!("${{{name}:-"));
+    image.marks.contains(&name)
+        || image.passthrough.is_some_and(|p| name.starts_with(p))
+        || image.rules.iter().flat_map(|g| g.iter()).any(|(when, writes)| {
+            let in_when = match when {
+                When::Set(v) | When::Unset(v) | When::Is(v, _) => *v == name,
+                When::AllSet(vs) => vs.contains(&name),
+                When::Always => false,
+            };
+            in_when || writes.iter().any(|(_, t)| in_template(t))
+        })
 }
 
 /// Whether a setting holds a secret: no assumed default of it is kept.

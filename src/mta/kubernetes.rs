@@ -78,7 +78,9 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> Result<ObservedPlan, St
             return Ok(plan);
         }
     }
-    if seen.is_empty() {
+    if seen.is_empty() && primary.text.contains("{{") {
+        Err(template_message())
+    } else if seen.is_empty() {
         Err(format!(
             "Kubernetes manifests with no workload running a relay image ({}); lint the file of the Deployment, StatefulSet or Pod",
             if kinds.is_empty() { "no kind".to_owned() } else { kinds.join(", ") }

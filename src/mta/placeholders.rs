@@ -14,12 +14,12 @@ pub const MAX_UNRESOLVED: usize = 100;
 /// are not included: Postfix and Exim expand `$name` themselves.
 pub fn find(value: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut push = |p: &str| {
+    fn push(out: &mut Vec<String>, p: &str) {
         let p = p.trim();
         if !p.is_empty() && out.len() < 16 && !out.iter().any(|o| o == p) {
             out.push(p.to_owned());
         }
-    };
+    }
     // {{ ... }} (Go templates, Helm, Jinja) and {% ... %}.
     for (open, close) in [("{{", "}}"), ("{%", "%}")] {
         let mut rest = value;
@@ -27,11 +27,11 @@ pub fn find(value: &str) -> Vec<String> {
             let after = rest.get(at..).unwrap_or("");
             match after.find(close) {
                 Some(end) => {
-                    push(after.get(..end + close.len()).unwrap_or(after));
+                    push(&mut out, after.get(..end + close.len()).unwrap_or(after));
                     rest = after.get(end + close.len()..).unwrap_or("");
                 }
                 None => {
-                    push(after);
+                    push(&mut out, after);
                     break;
                 }
             }
@@ -53,7 +53,7 @@ pub fn find(value: &str) -> Vec<String> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' '))
         {
-            push(&format!("<{inner}>"));
+            push(&mut out, &format!("<{inner}>"));
         }
         rest = after.get(end + 1..).unwrap_or("");
     }
@@ -67,7 +67,7 @@ pub fn find(value: &str) -> Vec<String> {
                 .unwrap_or(after.len());
             let name = after.get(..name_len).unwrap_or("");
             if name.len() >= 2 && after.get(name_len..).is_some_and(|r| r.starts_with(mark)) {
-                push(&format!("{mark}{name}{mark}"));
+                push(&mut out, &format!("{mark}{name}{mark}"));
                 rest = after.get(name_len + mark.len()..).unwrap_or("");
             } else {
                 rest = after;
@@ -84,7 +84,10 @@ pub fn find(value: &str) -> Vec<String> {
             || lower.starts_with("yourdomain")
             || is_documentation_domain(&lower)
         {
-            push(word);
+            // Not again when it is the inside of a placeholder found above.
+            if !out.iter().any(|o| o.contains(word)) {
+                push(&mut out, word);
+            }
         }
     }
     out

@@ -148,6 +148,7 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
     for (setting, placeholder, assumed, span) in &st.open {
         placeholders::record(&mut plan, setting, placeholder, assumed.as_deref(), span);
     }
+    placeholders::scan_plan(&mut plan);
     plan
 }
 
