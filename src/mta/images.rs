@@ -61,6 +61,8 @@ pub struct Image {
     pub documentation: &'static str,
     /// The script the mapping was read from (repository@commit:path).
     pub entrypoint: &'static str,
+    /// The entry of docs/sources.md (src/sources.rs) that cites both.
+    pub source: &'static str,
     /// The MTA inside.
     pub mta: Mta,
     /// Variables that only (or mostly) this image reads: a `.env` file with them is for it.
@@ -90,6 +92,7 @@ pub static IMAGES: &[Image] = &[
         repositories: &["boky/postfix", "bokysan/postfix", "bokysan/docker-postfix"],
         documentation: "https://github.com/bokysan/docker-postfix#configuration-options",
         entrypoint: "bokysan/docker-postfix@210b2c299be9a4d55c38bb0f0c2b0fac18d39683:scripts/common-run.sh",
+        source: "bokysan/docker-postfix",
         mta: Mta::Postfix,
         marks: &[
             "RELAYHOST",
@@ -165,6 +168,7 @@ pub static IMAGES: &[Image] = &[
         repositories: &["juanluisbaptiste/postfix", "juanluisbaptiste/docker-postfix"],
         documentation: "https://github.com/juanluisbaptiste/docker-postfix#readme",
         entrypoint: "juanluisbaptiste/docker-postfix@00abb0051b00bc1e8e88fe4da5399f4872f93d2c:run.sh",
+        source: "juanluisbaptiste/docker-postfix",
         mta: Mta::Postfix,
         marks: &["SMTP_SERVER", "SERVER_HOSTNAME", "SMTP_USERNAME_FILE", "SMTP_PASSWORD_FILE"],
         defaults: &[("SMTP_PORT", "587")],
@@ -214,6 +218,7 @@ pub static IMAGES: &[Image] = &[
         repositories: &["loganmarchione/docker-postfixrelay"],
         documentation: "https://github.com/loganmarchione/docker-postfixrelay#readme",
         entrypoint: "loganmarchione/docker-postfixrelay@0ad0efa7840f898802b68b5a9e3fc0031875fb1e:entrypoint.sh",
+        source: "loganmarchione/docker-postfixrelay",
         mta: Mta::Postfix,
         marks: &[
             "RELAY_HOST",
@@ -256,6 +261,7 @@ pub static IMAGES: &[Image] = &[
         repositories: &["namshi/smtp", "namshi/docker-smtp"],
         documentation: "https://github.com/namshi/docker-smtp#readme",
         entrypoint: "namshi/docker-smtp@74af8082bdad0315f53e3f90e4f08cd759e949b0:entrypoint.sh",
+        source: "namshi/docker-smtp",
         mta: Mta::DebianExim,
         marks: &[
             "GMAIL_USER",
@@ -329,6 +335,7 @@ pub static IMAGES: &[Image] = &[
         ],
         documentation: "https://docker-mailserver.github.io/docker-mailserver/latest/config/advanced/mail-forwarding/relay-hosts/",
         entrypoint: "docker-mailserver/docker-mailserver@0cfe2cdbace966902a559d46840a740fb0c772fb:target/scripts/helpers/relay.sh",
+        source: "docker-mailserver relay hosts",
         mta: Mta::Postfix,
         marks: &[
             "RELAY_HOST",
