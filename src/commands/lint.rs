@@ -171,8 +171,9 @@ fn configures_postfix(head: &str) -> bool {
 /// A workload kind line of Kubernetes manifests.
 fn has_workload(head: &str) -> bool {
     head.lines().any(|l| {
-        l.strip_prefix("kind:")
-            .is_some_and(|k| mta::kubernetes::WORKLOADS.contains(&k.trim().trim_matches(['"', '\''])))
+        l.strip_prefix("kind:").is_some_and(|k| {
+            mta::kubernetes::WORKLOADS.contains(&k.trim().trim_matches(['"', '\'']))
+        })
     })
 }
 
@@ -230,7 +231,10 @@ pub fn type_by_content(text: &str) -> Option<FileType> {
         // A script is read as one, never as the configuration it resembles.
         return configures_postfix(&head).then_some(FileType::Shell);
     }
-    if head.lines().any(|l| command_word(l.trim_start()) == "postconf") {
+    if head
+        .lines()
+        .any(|l| command_word(l.trim_start()) == "postconf")
+    {
         return Some(FileType::Shell);
     }
     if looks_like_log(&head) {
@@ -244,9 +248,7 @@ pub fn type_by_content(text: &str) -> Option<FileType> {
         Some(FileType::EximConf)
     } else if has_line("[console]") || has_line("[site]") {
         Some(FileType::RelayToml)
-    } else if has_assignment("relayhost")
-        || has_assignment("smtp_")
-        || has_assignment("myhostname")
+    } else if has_assignment("relayhost") || has_assignment("smtp_") || has_assignment("myhostname")
     {
         Some(FileType::PostfixMain)
     } else if has_line("kind:") && has_workload(&head) {
@@ -363,7 +365,9 @@ fn walk(
     let compose_dirs: HashSet<PathBuf> = out
         .iter()
         .filter(|(p, _)| {
-            let n = p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase());
+            let n = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_ascii_lowercase());
             n.is_some_and(|n| type_by_name(&n) == Some(FileType::Compose))
         })
         .filter_map(|(p, _)| p.parent().map(Path::to_path_buf))
@@ -563,12 +567,17 @@ fn describe(name: &str, text: &str) -> String {
     if head.trim().is_empty() {
         "an empty file".to_owned()
     } else if looks_like_log(&head) {
-        "a log (its lines start with a time stamp or a container name), not a configuration".to_owned()
+        "a log (its lines start with a time stamp or a container name), not a configuration"
+            .to_owned()
     } else if lower.ends_with(".sh") || lower.ends_with(".bash") || head.starts_with("#!") {
-        if head.lines().any(|l| l.contains("dc_eximconfig_configtype") || l.contains("dc_smarthost")) {
+        if head
+            .lines()
+            .any(|l| l.contains("dc_eximconfig_configtype") || l.contains("dc_smarthost"))
+        {
             "a shell script that sets Debian Exim values (dc_*); relayctl reads scripts that configure Postfix".to_owned()
         } else {
-            "a shell script that configures no Postfix (no postconf line, no main.cf written)".to_owned()
+            "a shell script that configures no Postfix (no postconf line, no main.cf written)"
+                .to_owned()
         }
     } else if is_yaml(&lower) {
         if head.lines().any(|l| l.starts_with("kind:")) {
@@ -576,7 +585,10 @@ fn describe(name: &str, text: &str) -> String {
         } else {
             "YAML that is neither a compose file nor Kubernetes manifests".to_owned()
         }
-    } else if head.lines().any(|l| l.trim_start().to_ascii_lowercase().starts_with("mailhub=")) {
+    } else if head
+        .lines()
+        .any(|l| l.trim_start().to_ascii_lowercase().starts_with("mailhub="))
+    {
         "an ssmtp configuration (ssmtp is not one of the MTAs relayctl reads)".to_owned()
     } else if lower.ends_with(".nix") {
         "a Nix expression (an embedded configuration is not extracted)".to_owned()
@@ -600,17 +612,26 @@ fn looks_like_log(head: &str) -> bool {
         return false;
     }
     let months = [
-        "jan ", "feb ", "mar ", "apr ", "may ", "jun ", "jul ", "aug ", "sep ", "oct ", "nov ", "dec ",
+        "jan ", "feb ", "mar ", "apr ", "may ", "jun ", "jul ", "aug ", "sep ", "oct ", "nov ",
+        "dec ",
     ];
     let log_line = |l: &str| {
         let lower = l.to_ascii_lowercase();
         let digits = l.chars().take_while(char::is_ascii_digit).count();
         let after = l.chars().nth(digits);
         months.iter().any(|m| lower.starts_with(m))
-            && lower.chars().nth(4).is_some_and(|c| c.is_ascii_digit() || c == ' ')
-            || (1..=4).contains(&digits) && matches!(after, Some('-' | '/' | '.')) && l.contains(':')
+            && lower
+                .chars()
+                .nth(4)
+                .is_some_and(|c| c.is_ascii_digit() || c == ' ')
+            || (1..=4).contains(&digits)
+                && matches!(after, Some('-' | '/' | '.'))
+                && l.contains(':')
             || lower.contains("status=") && lower.contains("relay=")
-            || l.split_once(" |").is_some_and(|(p, _)| !p.contains(char::is_whitespace) && !p.is_empty())
+            || l.split_once(" |").is_some_and(|(p, _)| {
+                let p = p.trim_end();
+                !p.is_empty() && !p.contains(char::is_whitespace)
+            })
             || l.starts_with("...")
     };
     let n = lines.iter().filter(|l| log_line(l)).count();
@@ -620,7 +641,11 @@ fn looks_like_log(head: &str) -> bool {
 /// The names of the regular files in `dir`, one per line (at most [`mta::MAX_LISTING`]),
 /// for readers that look for a companion by content.
 fn listing(dir: &Path) -> String {
-    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }) else {
+    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }) else {
         return String::new();
     };
     let mut names: Vec<String> = entries

@@ -73,7 +73,11 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> Result<ObservedPlan, St
     }
     Err(format!(
         "a compose file whose services run no relay image relayctl knows ({}); relayctl knows {}",
-        if seen.is_empty() { "no image named".to_owned() } else { seen.join(", ") },
+        if seen.is_empty() {
+            "no image named".to_owned()
+        } else {
+            seen.join(", ")
+        },
         known_images()
     ))
 }
@@ -101,8 +105,9 @@ fn project_env(beside: Beside<'_>) -> Env {
 
 /// The services: `services:`, or (version 1) top-level entries that look like services.
 fn services(doc: &Node) -> Vec<(String, &Node)> {
-    let looks_like_service =
-        |n: &Node| n.get("image").is_some() || n.get("build").is_some() || n.get("environment").is_some();
+    let looks_like_service = |n: &Node| {
+        n.get("image").is_some() || n.get("build").is_some() || n.get("environment").is_some()
+    };
     let from = match doc.get("services") {
         Some(s @ Node::Map(..)) => s.entries(),
         _ => doc.entries(),
@@ -172,7 +177,11 @@ fn service_env(service: &Node, project: &Env, beside: Beside<'_>, problems: &mut
                             name.trim().to_owned(),
                             EnvValue {
                                 value,
-                                span: Span::new(&span.file, span.line, span.column.saturating_add(shift + quoted)),
+                                span: Span::new(
+                                    &span.file,
+                                    span.line,
+                                    span.column.saturating_add(shift + quoted),
+                                ),
                                 open,
                             },
                         );

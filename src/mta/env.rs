@@ -47,7 +47,9 @@ pub(crate) fn parse(file: &SourceFile, outer: &Env, problems: &mut Problems) -> 
             .unwrap_or(body.len());
         let name = body.get(..name_len).unwrap_or("");
         let after = body.get(name_len..).unwrap_or("").trim_start();
-        let column = |off: usize| u32::try_from(text.get(..off).map_or(0, |s| s.chars().count()) + 1).unwrap_or(u32::MAX);
+        let column = |off: usize| {
+            u32::try_from(text.get(..off).map_or(0, |s| s.chars().count()) + 1).unwrap_or(u32::MAX)
+        };
         if name.is_empty() || !(after.is_empty() || after.starts_with('=')) {
             problems.at_with((l.no, column(lead)), || {
                 format!(
@@ -61,11 +63,16 @@ pub(crate) fn parse(file: &SourceFile, outer: &Env, problems: &mut Problems) -> 
             // `KEY` alone takes the value from the shell: an open value.
             let shown = format!("${{{name}}}");
             let span = Span::new(&file.name, l.no, column(lead));
-            push(&mut out, &mut known, name, EnvValue {
-                value: shown.clone(),
-                span,
-                open: vec![(shown, None)],
-            });
+            push(
+                &mut out,
+                &mut known,
+                name,
+                EnvValue {
+                    value: shown.clone(),
+                    span,
+                    open: vec![(shown, None)],
+                },
+            );
             continue;
         };
         let raw = raw.trim_start();
@@ -76,7 +83,10 @@ pub(crate) fn parse(file: &SourceFile, outer: &Env, problems: &mut Problems) -> 
             match q.find('\'') {
                 Some(end) => q.get(..end).unwrap_or("").to_owned(),
                 None => {
-                    problems.at((l.no, column(value_off)), "a single quote is not closed".into());
+                    problems.at(
+                        (l.no, column(value_off)),
+                        "a single quote is not closed".into(),
+                    );
                     q.to_owned()
                 }
             }
@@ -98,7 +108,10 @@ pub(crate) fn parse(file: &SourceFile, outer: &Env, problems: &mut Problems) -> 
             let inner = match closed {
                 Some(end) => joined.get(..end).unwrap_or(""),
                 None => {
-                    problems.at((l.no, column(value_off)), "a double quote is not closed".into());
+                    problems.at(
+                        (l.no, column(value_off)),
+                        "a double quote is not closed".into(),
+                    );
                     joined.as_str()
                 }
             };
@@ -112,7 +125,10 @@ pub(crate) fn parse(file: &SourceFile, outer: &Env, problems: &mut Problems) -> 
             };
             interpolate(v.trim_end(), &known, &mut open)
         };
-        let value = value.get(..floor_boundary(&value, MAX_VALUE)).unwrap_or("").to_owned();
+        let value = value
+            .get(..floor_boundary(&value, MAX_VALUE))
+            .unwrap_or("")
+            .to_owned();
         push(&mut out, &mut known, name, EnvValue { value, span, open });
     }
     out
@@ -170,7 +186,11 @@ fn unescape(s: &str) -> String {
 /// Compose's interpolation: `$$` is a `$`; `${VAR}`, `$VAR`, `${VAR:-d}`, `${VAR-d}`,
 /// `${VAR:?e}`, `${VAR?e}`, `${VAR:+r}`, `${VAR+r}` from `known`; an unknown variable is
 /// kept as written and recorded in `open` (with the default taken, if any).
-pub(crate) fn interpolate(s: &str, known: &Env, open: &mut Vec<(String, Option<String>)>) -> String {
+pub(crate) fn interpolate(
+    s: &str,
+    known: &Env,
+    open: &mut Vec<(String, Option<String>)>,
+) -> String {
     let mut out = String::new();
     let mut rest = s;
     while let Some(at) = rest.find('$') {
@@ -193,9 +213,7 @@ pub(crate) fn interpolate(s: &str, known: &Env, open: &mut Vec<(String, Option<S
                 .unwrap_or(inner.len());
             let name = inner.get(..name_len).unwrap_or("");
             let op = inner.get(name_len..).unwrap_or("");
-            let value = known
-                .get(name)
-                .map(|v| (v.value.clone(), v.open.clone()));
+            let value = known.get(name).map(|v| (v.value.clone(), v.open.clone()));
             let colon = op.starts_with(':');
             let set = value.as_ref().is_some_and(|v| !colon || !v.0.is_empty());
             let word = op.trim_start_matches(':');
@@ -318,13 +336,24 @@ pub fn read(primary: &SourceFile, _beside: Beside<'_>) -> Result<ObservedPlan, S
         let shown: Vec<&str> = vars.iter().take(5).map(|v| v.name.as_str()).collect();
         return Err(format!(
             "a .env file whose variables ({}) are none of a relay image relayctl knows ({})",
-            if shown.is_empty() { "none".to_owned() } else { shown.join(", ") },
-            images::IMAGES.iter().map(|i| i.id).collect::<Vec<_>>().join(", ")
+            if shown.is_empty() {
+                "none".to_owned()
+            } else {
+                shown.join(", ")
+            },
+            images::IMAGES
+                .iter()
+                .map(|i| i.id)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     };
     let first = vars
         .iter()
-        .find(|v| image.marks.contains(&v.name.as_str()) || image.passthrough.is_some_and(|p| v.name.starts_with(p)))
+        .find(|v| {
+            image.marks.contains(&v.name.as_str())
+                || image.passthrough.is_some_and(|p| v.name.starts_with(p))
+        })
         .map_or_else(|| Span::new(&primary.name, 1, 1), |v| v.value.span.clone());
     let mut plan = images::plan(image, image.id, &first, &to_env(&vars));
     let mut syntax = problems.finish();
@@ -349,7 +378,14 @@ mod tests {
         let mut p = Problems::new(".env");
         parse(&file(text), &Env::new(), &mut p)
             .into_iter()
-            .map(|v| (v.name, v.value.value, v.value.span.line, v.value.span.column))
+            .map(|v| {
+                (
+                    v.name,
+                    v.value.value,
+                    v.value.span.line,
+                    v.value.span.column,
+                )
+            })
             .collect()
     }
 
@@ -374,10 +410,17 @@ mod tests {
     #[test]
     fn open_values_and_defaults() {
         let mut p = Problems::new(".env");
-        let v = parse(&file("U=${GMAIL_USER}\nP=${PORT:-587}\nR=${REQ:?set it}\n"), &Env::new(), &mut p);
+        let v = parse(
+            &file("U=${GMAIL_USER}\nP=${PORT:-587}\nR=${REQ:?set it}\n"),
+            &Env::new(),
+            &mut p,
+        );
         assert_eq!(v[0].value.open, vec![("${GMAIL_USER}".to_owned(), None)]);
         assert_eq!(v[1].value.value, "587");
-        assert_eq!(v[1].value.open, vec![("${PORT:-587}".to_owned(), Some("587".to_owned()))]);
+        assert_eq!(
+            v[1].value.open,
+            vec![("${PORT:-587}".to_owned(), Some("587".to_owned()))]
+        );
         assert_eq!(v[2].value.value, "${REQ}");
         assert!(p.finish().is_empty());
     }
@@ -385,14 +428,28 @@ mod tests {
     #[test]
     fn bad_lines_are_problems_not_panics() {
         let mut p = Problems::new(".env");
-        let v = parse(&file("not a line\nK='open\n=x\né=1\nL=\"open\nM=1\n"), &Env::new(), &mut p);
+        let v = parse(
+            &file("not a line\nK='open\n=x\né=1\nL=\"open\nM=1\n"),
+            &Env::new(),
+            &mut p,
+        );
         // The open double quote takes the lines after it, as compose would.
         assert_eq!(v.len(), 2);
         assert_eq!(v[1].value.value, "open\nM=1\n");
         let problems = p.finish();
         let lines: Vec<u32> = problems.iter().map(|p| p.span.line).collect();
         assert_eq!(lines, vec![1, 2, 3, 4, 5], "{problems:?}");
-        for text in ["${", "A=${", "A=${B:-${C", "A=\"\\", "A=$", "A=$1", "\"", "A=\"${\"", "A=${a}}}}"] {
+        for text in [
+            "${",
+            "A=${",
+            "A=${B:-${C",
+            "A=\"\\",
+            "A=$",
+            "A=$1",
+            "\"",
+            "A=\"${\"",
+            "A=${a}}}}",
+        ] {
             let mut p = Problems::new(".env");
             let _ = parse(&file(text), &Env::new(), &mut p);
         }
@@ -403,7 +460,14 @@ mod tests {
         let f = file("RELAYHOST=smtp-relay.gmail.com:587\nALLOWED_SENDER_DOMAINS=<your-domain>\n");
         let plan = read(&f, &|_| None).unwrap();
         let relay = plan.relay.unwrap();
-        assert_eq!((relay.value.host.as_str(), relay.value.port, relay.value.no_mx), ("smtp-relay.gmail.com", Some(587), false));
+        assert_eq!(
+            (
+                relay.value.host.as_str(),
+                relay.value.port,
+                relay.value.no_mx
+            ),
+            ("smtp-relay.gmail.com", Some(587), false)
+        );
         assert_eq!((relay.span.line, relay.span.column), (1, 11));
         let tls = plan.tls.unwrap();
         assert_eq!(tls.value, crate::mta::ObservedTls::Opportunistic);
@@ -411,7 +475,10 @@ mod tests {
         assert_eq!((tls.span.line, tls.span.column), (1, 11));
         let image = plan.image.unwrap();
         assert_eq!(image.value.known, "boky/postfix");
-        assert!(image.value.defaults.contains(&"smtp_tls_security_level = may".to_owned()));
+        assert!(image
+            .value
+            .defaults
+            .contains(&"smtp_tls_security_level = may".to_owned()));
         assert!(plan.helo.is_none());
         assert!(plan.helo_default.unwrap().contains("container"));
     }

@@ -83,7 +83,6 @@ fn judge(
     hubbed: Option<Vec<Entry>>,
     problems: &mut Vec<SyntaxProblem>,
 ) {
-
     // TLS on Debian's remote_smtp_smarthost transport (exim4-config 4.96,
     // transport/30_exim4-config_remote_smtp_smarthost): STARTTLS whenever offered unless a
     // macro says otherwise; gen/exim.rs writes exactly these three.

@@ -417,10 +417,7 @@ pub fn by_variables<'a>(
 ) -> Result<Option<&'static Image>, String> {
     let mut best: Vec<(&'static Image, usize)> = Vec::new();
     for image in IMAGES {
-        let mut score = names
-            .clone()
-            .filter(|n| image.marks.contains(n))
-            .count();
+        let mut score = names.clone().filter(|n| image.marks.contains(n)).count();
         if let Some(prefix) = image.passthrough {
             if names.clone().any(|n| n.starts_with(prefix)) {
                 score += 1;
@@ -570,26 +567,27 @@ pub fn plan(image: &'static Image, name: &str, at: &Span, env: &Env) -> Observed
     let mut creds: Vec<(String, Span)> = Vec::new();
     let mut open: Vec<(String, String, Option<String>, Span)> = Vec::new();
     let mut defaults: Vec<String> = Vec::new();
-    let mut apply = |setting: &str, text: String, span: Option<Span>, o: Vec<(String, Option<String>)>| {
-        let from_file = span.is_some();
-        let span = span.unwrap_or_else(|| at.clone());
-        for (p, a) in o {
-            let a = if secret(setting) { None } else { a };
-            open.push((setting.to_owned(), p, a, span.clone()));
-        }
-        if setting == CREDENTIAL {
-            creds.push((text, span));
-        } else {
-            if !from_file && defaults.len() < 64 {
-                defaults.push(format!("{setting} = {text}"));
+    let mut apply =
+        |setting: &str, text: String, span: Option<Span>, o: Vec<(String, Option<String>)>| {
+            let from_file = span.is_some();
+            let span = span.unwrap_or_else(|| at.clone());
+            for (p, a) in o {
+                let a = if secret(setting) { None } else { a };
+                open.push((setting.to_owned(), p, a, span.clone()));
             }
-            assignments.push(Assignment {
-                name: setting.to_owned(),
-                value: Some(text),
-                span,
-            });
-        }
-    };
+            if setting == CREDENTIAL {
+                creds.push((text, span));
+            } else {
+                if !from_file && defaults.len() < 64 {
+                    defaults.push(format!("{setting} = {text}"));
+                }
+                assignments.push(Assignment {
+                    name: setting.to_owned(),
+                    value: Some(text),
+                    span,
+                });
+            }
+        };
     for group in image.rules {
         if let Some((when, writes)) = group.iter().find(|(w, _)| holds(*w, env, image)) {
             // A literal value comes from the variable that chose the rule, if any.
@@ -601,13 +599,24 @@ pub fn plan(image: &'static Image, name: &str, at: &Span, env: &Env) -> Observed
             .map(|v| v.span.clone());
             for (setting, template) in *writes {
                 let r = render(template, env, image, 0);
-                apply(setting, r.text, r.span.or_else(|| chosen_by.clone()), r.open);
+                apply(
+                    setting,
+                    r.text,
+                    r.span.or_else(|| chosen_by.clone()),
+                    r.open,
+                );
             }
         }
     }
     // The open values of every variable the image reads, where the variable is set.
     let mut read: Vec<(&String, &EnvValue)> = env.iter().filter(|(n, _)| reads(image, n)).collect();
-    read.sort_by(|a, b| (&a.1.span.file, a.1.span.line, a.1.span.column).cmp(&(&b.1.span.file, b.1.span.line, b.1.span.column)));
+    read.sort_by(|a, b| {
+        (&a.1.span.file, a.1.span.line, a.1.span.column).cmp(&(
+            &b.1.span.file,
+            b.1.span.line,
+            b.1.span.column,
+        ))
+    });
     for (n, v) in read {
         let mut found: Vec<(String, Option<String>)> = v.open.clone();
         for p in placeholders::find(&v.value) {
@@ -621,7 +630,9 @@ pub fn plan(image: &'static Image, name: &str, at: &Span, env: &Env) -> Observed
     if let Some(prefix) = image.passthrough {
         let mut vars: Vec<(&String, &EnvValue)> =
             env.iter().filter(|(n, _)| n.starts_with(prefix)).collect();
-        vars.sort_by(|a, b| (a.1.span.line, a.1.span.column).cmp(&(b.1.span.line, b.1.span.column)));
+        vars.sort_by(|a, b| {
+            (a.1.span.line, a.1.span.column).cmp(&(b.1.span.line, b.1.span.column))
+        });
         for (n, v) in vars {
             let param = n.get(prefix.len()..).unwrap_or("");
             if param.is_empty() {
@@ -660,7 +671,9 @@ pub fn plan(image: &'static Image, name: &str, at: &Span, env: &Env) -> Observed
             for a in &assignments {
                 let v = a.value.clone().unwrap_or_default();
                 match a.name.as_str() {
-                    "dc_eximconfig_configtype" => dc.push(("dc_eximconfig_configtype", v, a.span.clone())),
+                    "dc_eximconfig_configtype" => {
+                        dc.push(("dc_eximconfig_configtype", v, a.span.clone()))
+                    }
                     "dc_smarthost" => dc.push(("dc_smarthost", v, a.span.clone())),
                     other => macros.push((other, v, a.span.clone())),
                 }
@@ -670,10 +683,11 @@ pub fn plan(image: &'static Image, name: &str, at: &Span, env: &Env) -> Observed
             for (k, v, s) in dc {
                 last.insert(k, (v, s));
             }
-            let dc: Vec<(&'static str, String, Span)> = ["dc_eximconfig_configtype", "dc_smarthost"]
-                .into_iter()
-                .filter_map(|k| last.remove(k).map(|(v, s)| (k, v, s)))
-                .collect();
+            let dc: Vec<(&'static str, String, Span)> =
+                ["dc_eximconfig_configtype", "dc_smarthost"]
+                    .into_iter()
+                    .filter_map(|k| last.remove(k).map(|(v, s)| (k, v, s)))
+                    .collect();
             let passwd = (!creds.is_empty()).then(|| {
                 creds
                     .iter()
@@ -712,17 +726,22 @@ pub fn plan(image: &'static Image, name: &str, at: &Span, env: &Env) -> Observed
 /// Whether `image` reads the variable `name` (a mark, a rule's condition or template, its
 /// passthrough prefix).
 fn reads(image: &Image, name: &str) -> bool {
-    let in_template = |t: &str| t.contains(&format!("${{{name}}}")) || t.contains(&format!("${{{name}:-"));
+    let in_template =
+        |t: &str| t.contains(&format!("${{{name}}}")) || t.contains(&format!("${{{name}:-"));
     image.marks.contains(&name)
         || image.passthrough.is_some_and(|p| name.starts_with(p))
-        || image.rules.iter().flat_map(|g| g.iter()).any(|(when, writes)| {
-            let in_when = match when {
-                When::Set(v) | When::Unset(v) | When::Is(v, _) => *v == name,
-                When::AllSet(vs) => vs.contains(&name),
-                When::Always => false,
-            };
-            in_when || writes.iter().any(|(_, t)| in_template(t))
-        })
+        || image
+            .rules
+            .iter()
+            .flat_map(|g| g.iter())
+            .any(|(when, writes)| {
+                let in_when = match when {
+                    When::Set(v) | When::Unset(v) | When::Is(v, _) => *v == name,
+                    When::AllSet(vs) => vs.contains(&name),
+                    When::Always => false,
+                };
+                in_when || writes.iter().any(|(_, t)| in_template(t))
+            })
 }
 
 /// Whether a setting holds a secret: no assumed default of it is kept.

@@ -58,7 +58,11 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> Result<ObservedPlan, St
             continue;
         }
         let pod = pod_spec(doc, kind);
-        for container in pod.and_then(|p| p.get("containers")).map(Node::items).unwrap_or(&[]) {
+        for container in pod
+            .and_then(|p| p.get("containers"))
+            .map(Node::items)
+            .unwrap_or(&[])
+        {
             let image_node = container.get("image");
             let Some(image_name) = image_node.and_then(Node::str) else {
                 continue;
@@ -99,7 +103,11 @@ fn pod_spec<'n>(doc: &'n Node, kind: &str) -> Option<&'n Node> {
     let spec = doc.get("spec")?;
     match kind {
         "Pod" => Some(spec),
-        "CronJob" => spec.get("jobTemplate")?.get("spec")?.get("template")?.get("spec"),
+        "CronJob" => spec
+            .get("jobTemplate")?
+            .get("spec")?
+            .get("template")?
+            .get("spec"),
         _ => spec.get("template")?.get("spec"),
     }
 }
@@ -110,7 +118,11 @@ fn collect_config_maps(docs: &[Node], maps: &mut HashMap<String, Data>) {
         if doc.get("kind").and_then(Node::str) != Some("ConfigMap") {
             continue;
         }
-        let Some(name) = doc.get("metadata").and_then(|m| m.get("name")).and_then(Node::str) else {
+        let Some(name) = doc
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::str)
+        else {
             continue;
         };
         let mut data = Data::new();
@@ -126,7 +138,11 @@ fn collect_config_maps(docs: &[Node], maps: &mut HashMap<String, Data>) {
 }
 
 /// The ConfigMaps of the other YAML files in the primary file's directory.
-fn directory_config_maps(primary: &SourceFile, beside: Beside<'_>, maps: &mut HashMap<String, Data>) {
+fn directory_config_maps(
+    primary: &SourceFile,
+    beside: Beside<'_>,
+    maps: &mut HashMap<String, Data>,
+) {
     let Some(listing) = beside(DIR_LISTING) else {
         return;
     };
@@ -213,7 +229,10 @@ fn container_env(container: &Node, maps: &HashMap<String, Data>) -> Env {
                         span: span.clone(),
                         open: Vec::new(),
                     },
-                    None => open(format!("configMapKeyRef {map}/{key} (not in the files)"), e.span()),
+                    None => open(
+                        format!("configMapKeyRef {map}/{key} (not in the files)"),
+                        e.span(),
+                    ),
                 }
             } else if let Some((secret, key)) = key_ref("secretKeyRef") {
                 open(format!("secretKeyRef {secret}/{key}"), e.span())

@@ -223,7 +223,10 @@ mod tests {
 
     #[test]
     fn template_forms() {
-        assert_eq!(find("[{{.RelayHost}}]:{{.RelayHostPort}}"), vec!["{{.RelayHost}}", "{{.RelayHostPort}}"]);
+        assert_eq!(
+            find("[{{.RelayHost}}]:{{.RelayHostPort}}"),
+            vec!["{{.RelayHost}}", "{{.RelayHostPort}}"]
+        );
         assert_eq!(find("{{ smtp_relayhost }}"), vec!["{{ smtp_relayhost }}"]);
         assert_eq!(find("<your-domain>"), vec!["<your-domain>"]);
         assert_eq!(find("GMAIL_USER=<email>"), vec!["<email>"]);

@@ -40,7 +40,10 @@ impl Node {
     /// Where the node starts.
     pub(crate) fn span(&self) -> &Span {
         match self {
-            Node::Scalar { span, .. } | Node::Seq(_, span) | Node::Map(_, span) | Node::Alias(span) => span,
+            Node::Scalar { span, .. }
+            | Node::Seq(_, span)
+            | Node::Map(_, span)
+            | Node::Alias(span) => span,
         }
     }
 
@@ -52,7 +55,9 @@ impl Node {
     /// The text of a scalar.
     pub(crate) fn str(&self) -> Option<&str> {
         match self {
-            Node::Scalar { text, null: false, .. } => Some(text),
+            Node::Scalar {
+                text, null: false, ..
+            } => Some(text),
             _ => None,
         }
     }
@@ -236,8 +241,24 @@ mod tests {
         assert!(e.message.contains("deeper"), "{}", e.message);
         let laughs = "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b, *b]\n";
         let docs = parse("f.yml", laughs).unwrap();
-        assert!(matches!(docs[0].get("c").unwrap().items()[0], Node::Alias(_)));
-        for text in ["", "---", "...", "\t", ": :", "{", "\"", "- - - -", "&a *a", "? x\n: y\n", "%YAML 1.2\n---\n", "é: é"] {
+        assert!(matches!(
+            docs[0].get("c").unwrap().items()[0],
+            Node::Alias(_)
+        ));
+        for text in [
+            "",
+            "---",
+            "...",
+            "\t",
+            ": :",
+            "{",
+            "\"",
+            "- - - -",
+            "&a *a",
+            "? x\n: y\n",
+            "%YAML 1.2\n---\n",
+            "é: é",
+        ] {
             let _ = parse("f.yml", text);
         }
     }

@@ -8,8 +8,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::findings::Counts;
-use crate::check::cidr::thousands;
 use super::Paint;
+use crate::check::cidr::thousands;
 use crate::lint::{LintReport, RULES};
 
 /// One line per finding (suppressed ones left out), the fix indented below it.

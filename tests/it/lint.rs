@@ -122,7 +122,11 @@ fn nothing_to_check_is_an_input_error_unless_allowed() {
         }
         let o = run_in(dir.path(), &["lint", path, "--allow-empty"]);
         assert_eq!(o.code, 0, "{path}: {}{}", o.stdout, o.stderr);
-        assert!(o.stderr.contains("relayctl: 0 files checked"), "{}", o.stderr);
+        assert!(
+            o.stderr.contains("relayctl: 0 files checked"),
+            "{}",
+            o.stderr
+        );
     }
     // A directory with something to check is not affected.
     fs::write(dir.path().join("empty/relay.toml"), RELAY_TOML).expect("write");
@@ -706,7 +710,11 @@ fn symlinks_leave_the_tree_only_with_follow() {
     }
     let o = run_bounded(root, &["lint", "tree", "--allow-empty"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
-    assert!(o.stderr.contains("relayctl: 0 files checked"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("relayctl: 0 files checked"),
+        "{}",
+        o.stderr
+    );
 
     // --follow (and -L): both links are read, the same file once through each path.
     for flag in ["--follow", "-L"] {
@@ -724,7 +732,11 @@ fn symlinks_leave_the_tree_only_with_follow() {
             "{flag}: {}",
             o.stdout
         );
-        assert!(o.stderr.contains("relayctl: 2 files checked"), "{}", o.stderr);
+        assert!(
+            o.stderr.contains("relayctl: 2 files checked"),
+            "{}",
+            o.stderr
+        );
     }
 
     // Links given as paths are read without --follow.
@@ -784,5 +796,9 @@ fn a_fifo_in_a_tree_is_not_read() {
         "{}",
         o.stderr
     );
-    assert!(o.stderr.contains("relayctl: 1 file checked"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("relayctl: 1 file checked"),
+        "{}",
+        o.stderr
+    );
 }

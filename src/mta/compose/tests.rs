@@ -14,7 +14,9 @@ fn with(text: &str, others: &[(&str, &str)]) -> Result<ObservedPlan, String> {
         .iter()
         .map(|(n, t)| ((*n).to_owned(), file(&format!("dir/{n}"), t)))
         .collect();
-    read(&file("dir/docker-compose.yml", text), &|n| files.get(n).cloned())
+    read(&file("dir/docker-compose.yml", text), &|n| {
+        files.get(n).cloned()
+    })
 }
 
 #[test]
@@ -24,11 +26,23 @@ fn boky_service_with_map_environment() {
     let relay = plan.relay.unwrap();
     assert_eq!((relay.span.line, relay.span.column), (8, 18));
     let tls = plan.tls.unwrap();
-    assert_eq!((tls.value, tls.span.line, tls.span.column), (ObservedTls::Opportunistic, 5, 12));
+    assert_eq!(
+        (tls.value, tls.span.line, tls.span.column),
+        (ObservedTls::Opportunistic, 5, 12)
+    );
     assert_eq!(plan.sasl.map(|s| s.value), Some(true));
-    assert_eq!(plan.helo.map(|h| (h.value, h.span.line)), Some(("mx.corp.invalid".to_owned(), 6)));
-    assert_eq!(plan.image.map(|i| i.value.name), Some("boky/postfix:v4".to_owned()));
-    assert!(plan.unresolved.iter().any(|u| u.value.placeholder == "${RELAY_PW}"));
+    assert_eq!(
+        plan.helo.map(|h| (h.value, h.span.line)),
+        Some(("mx.corp.invalid".to_owned(), 6))
+    );
+    assert_eq!(
+        plan.image.map(|i| i.value.name),
+        Some("boky/postfix:v4".to_owned())
+    );
+    assert!(plan
+        .unresolved
+        .iter()
+        .any(|u| u.value.placeholder == "${RELAY_PW}"));
 }
 
 #[test]
@@ -37,7 +51,10 @@ fn list_environment_env_file_and_project_env() {
     let plan = with(
         text,
         &[
-            ("relay.env", "SMTP_SERVER=smtp-relay.gmail.com\nSMTP_PORT=587\n"),
+            (
+                "relay.env",
+                "SMTP_SERVER=smtp-relay.gmail.com\nSMTP_PORT=587\n",
+            ),
             (".env", "SMTP_USERNAME=app@corp.invalid\n"),
         ],
     )
@@ -45,21 +62,40 @@ fn list_environment_env_file_and_project_env() {
     let relay = plan.relay.unwrap();
     // environment beats env_file; the host comes from the env file, at its line there.
     assert_eq!(relay.value.raw, "[smtp-relay.gmail.com]:465");
-    assert_eq!((relay.span.file.as_str(), relay.span.line), ("dir/relay.env", 1));
+    assert_eq!(
+        (relay.span.file.as_str(), relay.span.line),
+        ("dir/relay.env", 1)
+    );
     assert_eq!(plan.tls.map(|t| t.value), Some(ObservedTls::Wrapper));
     let helo = plan.helo.unwrap();
-    assert_eq!((helo.value.as_str(), helo.span.line, helo.span.column), ("mx.corp.invalid", 9, 26));
+    assert_eq!(
+        (helo.value.as_str(), helo.span.line, helo.span.column),
+        ("mx.corp.invalid", 9, 26)
+    );
     assert_eq!(plan.credentials[0].value.user, "app@corp.invalid");
 }
 
 #[test]
 fn version_one_layout_and_a_fragment() {
-    let plan = with("smtp:\n    image: namshi/smtp:latest\n    environment:\n      MAILNAME: 'mailer'\n", &[]).unwrap();
+    let plan = with(
+        "smtp:\n    image: namshi/smtp:latest\n    environment:\n      MAILNAME: 'mailer'\n",
+        &[],
+    )
+    .unwrap();
     assert!(plan.relay.is_none());
     assert_eq!(plan.helo.map(|h| h.value), Some("mailer".to_owned()));
     let plan = with("  smtp:\n    image: namshi/smtp\n    environment:\n      - GMAIL_USER=<email>\n      - GMAIL_PASSWORD=<password>\n", &[]).unwrap();
-    assert_eq!(plan.relay.map(|r| r.value.host), Some("smtp.gmail.com".to_owned()));
-    assert!(plan.unresolved.iter().any(|u| u.value.placeholder == "<email>"), "{:?}", plan.unresolved);
+    assert_eq!(
+        plan.relay.map(|r| r.value.host),
+        Some("smtp.gmail.com".to_owned())
+    );
+    assert!(
+        plan.unresolved
+            .iter()
+            .any(|u| u.value.placeholder == "<email>"),
+        "{:?}",
+        plan.unresolved
+    );
 }
 
 #[test]
@@ -72,8 +108,15 @@ fn a_bare_map_of_variables() {
 
 #[test]
 fn unknown_images_and_bad_yaml() {
-    let err = with("services:\n  smtp:\n    image: alterrebe/postfix-relay\n  app:\n    build: .\n", &[]).unwrap_err();
-    assert!(err.contains("alterrebe/postfix-relay") && err.contains("built from"), "{err}");
+    let err = with(
+        "services:\n  smtp:\n    image: alterrebe/postfix-relay\n  app:\n    build: .\n",
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("alterrebe/postfix-relay") && err.contains("built from"),
+        "{err}"
+    );
     let plan = with("services: [\n", &[]).unwrap();
     assert_eq!(plan.syntax.len(), 1);
     assert_eq!(plan.syntax[0].span.file, "dir/docker-compose.yml");

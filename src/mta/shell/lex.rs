@@ -718,7 +718,10 @@ mod tests {
     #[test]
     fn words_quotes_and_separators() {
         let cmds = all("postconf -e 'a = b' \"c=d\" e=f; echo x && y || z | w\n# c\nlast\\\n arg");
-        assert_eq!(lits(&cmds[0]), vec!["postconf", "-e", "a = b", "c=d", "e=f"]);
+        assert_eq!(
+            lits(&cmds[0]),
+            vec!["postconf", "-e", "a = b", "c=d", "e=f"]
+        );
         assert_eq!(lits(&cmds[1]), vec!["echo", "x"]);
         assert_eq!(lits(&cmds[2]), vec!["y"]);
         assert_eq!(lits(&cmds[5]), vec!["last", "arg"]);
@@ -731,9 +734,21 @@ mod tests {
         let cmds = all("x \"[$H]:${P:-587}\" $(date) `id` ${#A} ${A%.*} $1 '$lit'\n");
         let w = &cmds[0].words;
         match &w[1].parts[..] {
-            [Part::Lit(a, _), Part::Param { name, op: None, .. }, Part::Lit(b, _), Part::Param { name: p, op: Some((op, word)), .. }] =>
-            {
-                assert_eq!((a.as_str(), name.as_str(), b.as_str(), p.as_str(), op.as_str()), ("[", "H", "]:", "P", ":-"));
+            [Part::Lit(a, _), Part::Param { name, op: None, .. }, Part::Lit(b, _), Part::Param {
+                name: p,
+                op: Some((op, word)),
+                ..
+            }] => {
+                assert_eq!(
+                    (
+                        a.as_str(),
+                        name.as_str(),
+                        b.as_str(),
+                        p.as_str(),
+                        op.as_str()
+                    ),
+                    ("[", "H", "]:", "P", ":-")
+                );
                 assert_eq!(word, &vec![Part::Lit("587".into(), word_pos(word))]);
             }
             other => panic!("{other:?}"),
@@ -759,7 +774,10 @@ mod tests {
         let cmds = all(text);
         assert_eq!(cmds.len(), 3);
         assert_eq!(cmds[0].redirs[0].0, Redir::Write);
-        assert_eq!(cmds[0].redirs[0].1.literal().as_deref(), Some("/etc/postfix/main.cf"));
+        assert_eq!(
+            cmds[0].redirs[0].1.literal().as_deref(),
+            Some("/etc/postfix/main.cf")
+        );
         let body = cmds[0].heredoc.as_ref().unwrap();
         assert_eq!(body.len(), 2);
         assert_eq!(body[0].line, 2);
@@ -767,7 +785,9 @@ mod tests {
         assert!(matches!(&body[1].parts[..], [Part::Lit(t, _)] if t == "$x = y"));
         assert_eq!(cmds[1].redirs[0].0, Redir::Append);
         let body = cmds[1].heredoc.as_ref().unwrap();
-        assert!(matches!(&body[..], [BodyLine { parts, line: 6 }] if matches!(&parts[..], [Part::Lit(t, p)] if t == "$raw" && p.column == 2)));
+        assert!(
+            matches!(&body[..], [BodyLine { parts, line: 6 }] if matches!(&parts[..], [Part::Lit(t, p)] if t == "$raw" && p.column == 2))
+        );
         assert_eq!(lits(&cmds[2]), vec!["next"]);
         // An unterminated here-document takes the rest of the file.
         let cmds = all("cat <<EOF > main.cf\na = b\n");
@@ -777,8 +797,29 @@ mod tests {
     #[test]
     fn hostile_text_never_panics() {
         for text in [
-            "\"", "'", "$", "${", "${a", "${a:-", "$(", "`", "<<", "<<EOF", "\\", "${a:-${b:-${c", "$'x", "a\\",
-            "é\"é$é'é`é", "${}", "${:-x}", "$((1+2))", "() {", ">>", "<<<x", "&>f", "2>&1",
+            "\"",
+            "'",
+            "$",
+            "${",
+            "${a",
+            "${a:-",
+            "$(",
+            "`",
+            "<<",
+            "<<EOF",
+            "\\",
+            "${a:-${b:-${c",
+            "$'x",
+            "a\\",
+            "é\"é$é'é`é",
+            "${}",
+            "${:-x}",
+            "$((1+2))",
+            "() {",
+            ">>",
+            "<<<x",
+            "&>f",
+            "2>&1",
         ] {
             let _ = all(text);
         }

@@ -171,11 +171,23 @@ fn credentials(
             continue;
         };
         let user = value.trim().split(':').next().unwrap_or("");
-        let at = w.text.pos(start, Pos { at: 0, line: w.line, column: 1 });
+        let at = w.text.pos(
+            start,
+            Pos {
+                at: 0,
+                line: w.line,
+                column: 1,
+            },
+        );
         let span = Span::new(file, at.line, at.column);
         for (p, assumed) in &w.text.open {
             if key.contains(p.as_str()) || user.contains(p.as_str()) {
-                open.push(("sasl_passwd".to_owned(), p.clone(), assumed.clone(), span.clone()));
+                open.push((
+                    "sasl_passwd".to_owned(),
+                    p.clone(),
+                    assumed.clone(),
+                    span.clone(),
+                ));
             }
         }
         out.push(Located::new(
@@ -203,7 +215,9 @@ fn secret(setting: &str) -> bool {
 
 /// A variable name.
 fn is_name(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -236,7 +250,10 @@ fn expand(parts: &[Part], st: &mut State<'_>, depth: usize) -> Expanded {
 
 fn push_text(out: &mut String, t: &str) {
     let room = lex::MAX_WORD.saturating_sub(out.len());
-    out.push_str(t.get(..super::toolkit::floor_boundary(t, room)).unwrap_or(""));
+    out.push_str(
+        t.get(..super::toolkit::floor_boundary(t, room))
+            .unwrap_or(""),
+    );
 }
 
 /// One parameter expansion.
@@ -280,7 +297,10 @@ fn param(
         "+" => {
             if set {
                 let w = word(st);
-                Val { text: w.text, open: w.open }
+                Val {
+                    text: w.text,
+                    open: w.open,
+                }
             } else if known.is_some() {
                 Val::default()
             } else {
@@ -428,8 +448,12 @@ fn run(cmd: &Command, st: &mut State<'_>) {
     if words.is_empty() || declared {
         for (name, value) in pending {
             // `local key=${1}` in a function binds a positional argument.
-            if let (Some((_, binds)), [Part::Param { name: p, op: None, .. }]) =
-                (st.function.as_mut(), value.as_slice())
+            if let (
+                Some((_, binds)),
+                [Part::Param {
+                    name: p, op: None, ..
+                }],
+            ) = (st.function.as_mut(), value.as_slice())
             {
                 if let Ok(n) = p.parse::<usize>() {
                     binds.insert(name.clone(), n);
@@ -466,7 +490,10 @@ fn run(cmd: &Command, st: &mut State<'_>) {
             if let Some((r, t)) = target {
                 let skip = args
                     .iter()
-                    .take_while(|a| a.literal().is_some_and(|l| l.starts_with('-') && basename(&name) == "echo"))
+                    .take_while(|a| {
+                        a.literal()
+                            .is_some_and(|l| l.starts_with('-') && basename(&name) == "echo")
+                    })
                     .count();
                 let mut text = Expanded::default();
                 for (i, a) in args.iter().skip(skip).enumerate() {
@@ -475,7 +502,8 @@ fn run(cmd: &Command, st: &mut State<'_>) {
                         text.text.push(' ');
                     }
                     let base = text.text.len();
-                    text.map.extend(e.map.iter().map(|(o, p, l)| (o + base, *p, *l)));
+                    text.map
+                        .extend(e.map.iter().map(|(o, p, l)| (o + base, *p, *l)));
                     text.text.push_str(&e.text);
                     for (p, a) in e.open {
                         text.push_open(&p, a);
@@ -516,7 +544,11 @@ fn run(cmd: &Command, st: &mut State<'_>) {
                 if let (Some(n), Some(v)) = (arg(w.name_arg), arg(w.value_arg)) {
                     let n = expand(&n.parts, st, 0);
                     let v = expand(&v.parts, st, 0);
-                    let at = v.pos(0, args.get(w.value_arg.wrapping_sub(1)).map_or(name_word.at, |a| a.at));
+                    let at = v.pos(
+                        0,
+                        args.get(w.value_arg.wrapping_sub(1))
+                            .map_or(name_word.at, |a| a.at),
+                    );
                     assign(st, n.text.trim(), Some(v.text.trim().to_owned()), &v, at);
                 }
             }
@@ -576,7 +608,9 @@ fn split_assignment(w: &Word) -> Option<(String, Vec<Part>)> {
     let mut value = Vec::new();
     if !rest.is_empty() {
         let mut p = *at;
-        p.column = p.column.saturating_add(u32::try_from(name.chars().count() + 1).unwrap_or(0));
+        p.column = p
+            .column
+            .saturating_add(u32::try_from(name.chars().count() + 1).unwrap_or(0));
         p.at += name.len() + 1;
         value.push(Part::Lit(rest.to_owned(), p));
     }
@@ -634,7 +668,11 @@ fn main_cf_lines(st: &mut State<'_>, lines: &[Written]) {
                 continue;
             }
         }
-        let fallback = Pos { at: 0, line: l.line, column: 1 };
+        let fallback = Pos {
+            at: 0,
+            line: l.line,
+            column: 1,
+        };
         let Some((name, value)) = body.split_once('=') else {
             let at = l.text.pos(text.len() - body.len(), fallback);
             st.problems.at_with((at.line, at.column), || {
@@ -663,7 +701,8 @@ fn assign(st: &mut State<'_>, name: &str, value: Option<String>, from: &Expanded
         for (p, assumed) in &from.open {
             if v.contains(p.as_str()) || assumed.as_ref().is_some_and(|a| v.contains(a.as_str())) {
                 let assumed = if secret(name) { None } else { assumed.clone() };
-                st.open.push((name.to_owned(), p.clone(), assumed, span.clone()));
+                st.open
+                    .push((name.to_owned(), p.clone(), assumed, span.clone()));
             }
         }
     }
@@ -732,7 +771,9 @@ fn wrapper_of(a: &Word, binds: &HashMap<String, usize>) -> Option<Wrapper> {
         let Part::Param { name, op: None, .. } = p else {
             return None;
         };
-        name.parse::<usize>().ok().or_else(|| binds.get(name).copied())
+        name.parse::<usize>()
+            .ok()
+            .or_else(|| binds.get(name).copied())
     };
     let parts: Vec<&Part> = a
         .parts

@@ -37,10 +37,22 @@ fn postconf_forms_set_main_cf_parameters() {
     assert_eq!(relay.value.host, "smtp-relay.gmail.com");
     assert_eq!(at(&relay.span), (2, 26));
     let tls = plan.tls.unwrap();
-    assert_eq!((tls.value, at(&tls.span)), (ObservedTls::Mandatory, (3, 35)));
-    assert_eq!(plan.sasl.map(|s| (s.value, at(&s.span))), Some((false, (3, 66))));
-    assert_eq!(plan.helo.as_ref().map(|h| h.value.as_str()), Some("mail.corp.invalid"));
-    assert_eq!(plan.families.map(|f| f.value), Some(crate::relay::Family::V4));
+    assert_eq!(
+        (tls.value, at(&tls.span)),
+        (ObservedTls::Mandatory, (3, 35))
+    );
+    assert_eq!(
+        plan.sasl.map(|s| (s.value, at(&s.span))),
+        Some((false, (3, 66)))
+    );
+    assert_eq!(
+        plan.helo.as_ref().map(|h| h.value.as_str()),
+        Some("mail.corp.invalid")
+    );
+    assert_eq!(
+        plan.families.map(|f| f.value),
+        Some(crate::relay::Family::V4)
+    );
     // A documentation name is a placeholder, recorded where it is set.
     assert_eq!(
         placeholders(&read(
@@ -70,12 +82,32 @@ fn variables_defaults_and_placeholders() {
         "PORT=\"${PORT:-587}\"\nHOST=smtp-relay.gmail.com\npostconf -e \"relayhost = [$HOST]:$PORT\"\npostconf -e \"myhostname = ${NAME}\" \"mynetworks = ${NETS:=10.0.0.0/8}\"\n",
     );
     let relay = plan.relay.clone().unwrap();
-    assert_eq!((relay.value.host.as_str(), relay.value.port), ("smtp-relay.gmail.com", Some(587)));
+    assert_eq!(
+        (relay.value.host.as_str(), relay.value.port),
+        ("smtp-relay.gmail.com", Some(587))
+    );
     assert_eq!(at(&relay.span), (3, 26));
     let got = placeholders(&plan);
-    assert!(got.contains(&("relayhost".into(), "${PORT:-587}".into(), Some("587".into()))), "{got:?}");
-    assert!(got.contains(&("myhostname".into(), "${NAME}".into(), None)), "{got:?}");
-    assert!(got.contains(&("mynetworks".into(), "${NETS:=10.0.0.0/8}".into(), Some("10.0.0.0/8".into()))), "{got:?}");
+    assert!(
+        got.contains(&(
+            "relayhost".into(),
+            "${PORT:-587}".into(),
+            Some("587".into())
+        )),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("myhostname".into(), "${NAME}".into(), None)),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(
+            "mynetworks".into(),
+            "${NETS:=10.0.0.0/8}".into(),
+            Some("10.0.0.0/8".into())
+        )),
+        "{got:?}"
+    );
     // An unknown relay host is an open value, not a syntax problem.
     let plan = script("postconf -e \"relayhost = [$RELAY_HOST]:$RELAY_PORT\"\n");
     assert!(plan.syntax.is_empty(), "{:?}", plan.syntax);
@@ -113,17 +145,37 @@ fn heredocs_and_echo_write_main_cf_and_the_password_map() {
     let plan = script(text);
     let relay = plan.relay.clone().unwrap();
     assert_eq!(at(&relay.span), (5, 13));
-    assert_eq!(plan.tls.clone().map(|t| t.value), Some(ObservedTls::Mandatory));
-    assert_eq!(plan.families.clone().map(|f| f.value), Some(crate::relay::Family::V4));
+    assert_eq!(
+        plan.tls.clone().map(|t| t.value),
+        Some(ObservedTls::Mandatory)
+    );
+    assert_eq!(
+        plan.families.clone().map(|f| f.value),
+        Some(crate::relay::Family::V4)
+    );
     let creds = &plan.credentials;
     assert_eq!(creds.len(), 1);
     assert_eq!(creds[0].value.key, "[smtp-relay.gmail.com]:587");
-    assert_eq!(creds[0].value.user, "$RELAY_USER".replace('$', "${").replace("USER", "USER}"));
+    assert_eq!(
+        creds[0].value.user,
+        "$RELAY_USER".replace('$', "${").replace("USER", "USER}")
+    );
     assert_eq!(at(&creds[0].span), (12, 7));
     let got = placeholders(&plan);
-    assert!(got.iter().any(|(s, p, _)| s == "myhostname" && p == "$(hostname)"), "{got:?}");
-    assert!(got.iter().any(|(s, p, _)| s == "sasl_passwd" && p == "${RELAY_USER}"), "{got:?}");
-    assert!(!got.iter().any(|(_, p, _)| p.contains("RELAY_PASS")), "{got:?}");
+    assert!(
+        got.iter()
+            .any(|(s, p, _)| s == "myhostname" && p == "$(hostname)"),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(s, p, _)| s == "sasl_passwd" && p == "${RELAY_USER}"),
+        "{got:?}"
+    );
+    assert!(
+        !got.iter().any(|(_, p, _)| p.contains("RELAY_PASS")),
+        "{got:?}"
+    );
     // `>` replaces the main.cf written before; a line that is not `name = value` is a problem.
     let plan = script("postconf -e relayhost=[a]:587\ncat > main.cf <<'X'\nnot a parameter\nX\n");
     assert!(plan.relay.is_none());
@@ -134,14 +186,29 @@ fn heredocs_and_echo_write_main_cf_and_the_password_map() {
 #[test]
 fn hostile_scripts_are_bounded() {
     for text in [
-        "postconf -e", "postconf -e =", "postconf -X", "cat > main.cf <<", "cat > main.cf <<E\n", "if", "fi\nfi\nelse", "}",
-        "function", "f() {", "postconf -c", "echo > main.cf", "postconf -e \"a=${b:-${c:-${d", "x=${y?}",
+        "postconf -e",
+        "postconf -e =",
+        "postconf -X",
+        "cat > main.cf <<",
+        "cat > main.cf <<E\n",
+        "if",
+        "fi\nfi\nelse",
+        "}",
+        "function",
+        "f() {",
+        "postconf -c",
+        "echo > main.cf",
+        "postconf -e \"a=${b:-${c:-${d",
+        "x=${y?}",
     ] {
         let _ = script(text);
     }
     let many = "postconf -e a=b\n".repeat(200_000);
     let plan = script(&many);
     assert!(plan.syntax.is_empty());
-    let nested = format!("{}postconf -e relayhost=h\n", "if [ -n \"$x\" ]; then\n".repeat(5000));
+    let nested = format!(
+        "{}postconf -e relayhost=h\n",
+        "if [ -n \"$x\" ]; then\n".repeat(5000)
+    );
     let _ = script(&nested);
 }
