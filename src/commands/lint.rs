@@ -513,7 +513,7 @@ fn lint_file(path: &Path, forced: Option<FileType>, ctx: &Context) -> FileReport
         text,
     };
     let mut observed = match mta::read(t, &primary, &beside) {
-        mta::Outcome::Plan(p) => p,
+        mta::Outcome::Plan(p) => *p,
         // Not an MTA's configuration: relay.toml itself.
         mta::Outcome::NotAnMta => {
             return FileReport {

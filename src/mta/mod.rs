@@ -261,7 +261,7 @@ pub const MAX_LISTING: usize = 1000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// What the MTA (or the image, or the script) will do.
-    Plan(ObservedPlan),
+    Plan(Box<ObservedPlan>),
     /// Not an MTA's configuration: relay.toml, which the caller checks itself.
     NotAnMta,
     /// A file of a kind relayctl detects but cannot judge (a compose file whose images
@@ -305,7 +305,7 @@ pub fn read(file_type: FileType, primary: &SourceFile, beside: Beside<'_>) -> Ou
         FileType::RelayToml => return Outcome::NotAnMta,
     };
     placeholders::scan_plan(&mut plan);
-    Outcome::Plan(plan)
+    Outcome::Plan(Box::new(plan))
 }
 
 /// Whether `host` is in one of Google's mail domains (`gmail.com`, `google.com`,
@@ -433,7 +433,7 @@ mod tests {
             let Outcome::Plan(p) = read(t, &file(name, "garbage\n"), &|_| None) else {
                 panic!("{t:?}: not a plan");
             };
-            assert_eq!(p, ObservedPlan::default(), "{t:?}");
+            assert_eq!(*p, ObservedPlan::default(), "{t:?}");
         }
     }
 

@@ -28,16 +28,19 @@ fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// A finding as (rule, severity, line).
+type Found = (String, String, i64);
+
 /// Lints `path` (in `dir`) as JSON: the exit code and, per file, its type and its
-/// findings as (rule, severity, line) sorted.
-fn lint(dir: &Path, path: &str) -> (i32, Vec<(String, Vec<(String, String, i64)>)>) {
+/// findings sorted.
+fn lint(dir: &Path, path: &str) -> (i32, Vec<(String, Vec<Found>)>) {
     let o = run_in(dir, &["lint", "--format", "json", path]);
     let v: Value =
         serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", o.stdout, o.stderr));
     let files = v["data"]["files"].as_array().expect("files").iter();
     let files = files
         .map(|f| {
-            let mut found: Vec<(String, String, i64)> = f["findings"]
+            let mut found: Vec<Found> = f["findings"]
                 .as_array()
                 .expect("findings")
                 .iter()
@@ -58,7 +61,7 @@ fn lint(dir: &Path, path: &str) -> (i32, Vec<(String, Vec<(String, String, i64)>
 
 /// The (rule, severity) pairs, without lines: what a file and its hand-written
 /// equivalent must share.
-fn judged(findings: &[(String, String, i64)]) -> Vec<(String, String)> {
+fn judged(findings: &[Found]) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = findings
         .iter()
         .map(|(r, s, _)| (r.clone(), s.clone()))

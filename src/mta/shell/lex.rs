@@ -111,8 +111,7 @@ pub(super) fn commands(text: &str, mut each: impl FnMut(Vec<Command>)) {
             *cur = Command::default();
         }
     };
-    loop {
-        let Some(ch) = c.peek() else { break };
+    while let Some(ch) = c.peek() {
         match ch {
             ' ' | '\t' | '\r' => {
                 c.bump();

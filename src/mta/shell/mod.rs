@@ -329,10 +329,7 @@ fn param(
 fn run(cmd: &Command, st: &mut State<'_>) {
     let mut words: &[Word] = &cmd.words;
     // Keywords and wrappers that do not change what the command is.
-    loop {
-        let Some(first) = words.first().and_then(Word::literal) else {
-            break;
-        };
+    while let Some(first) = words.first().and_then(Word::literal) {
         match first.as_str() {
             "if" | "elif" => {
                 let cond = words.get(1..).unwrap_or(&[]);
