@@ -24,6 +24,22 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> Result<ObservedPlan, St
             if primary.text.contains("{{") {
                 return Err(template_message());
             }
+            if let Some(doc) = masked_map(primary) {
+                // `KEY: ****` lines (secrets masked in an issue): YAML would read `*` as an
+                // alias; the file is a map of variables all the same, its masks open values.
+                let project = project_env(beside);
+                if let Some(mut plan) = bare_environment(primary, &doc, &project)? {
+                    // The error is the mask's own (a placeholder is never a syntax problem);
+                    // any other stays.
+                    let at_mask = doc.entries().iter().any(|(_, v)| {
+                        v.span().line == p.span.line && v.str().is_some_and(|t| t.starts_with('*'))
+                    });
+                    if !at_mask {
+                        plan.syntax.push(p);
+                    }
+                    return Ok(plan);
+                }
+            }
             return Ok(ObservedPlan {
                 syntax: vec![p],
                 ..ObservedPlan::default()
@@ -215,6 +231,50 @@ fn pass_through(name: &str, span: &Span, project: &Env) -> EnvValue {
             }
         }
     }
+}
+
+/// A file of `KEY: value` lines only (what YAML could not read because a value is a
+/// `****` mask), as a map node: values as written, quotes removed.
+fn masked_map(primary: &SourceFile) -> Option<Node> {
+    let mut entries = Vec::new();
+    for (i, line) in primary.text.lines().enumerate().take(10_000) {
+        let t = line.trim_end();
+        if t.trim().is_empty() || t.trim_start().starts_with('#') {
+            continue;
+        }
+        let (k, v) = t.split_once(':')?;
+        if !k.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return None;
+        }
+        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let value = v.trim();
+        let column = u32::try_from(t.len() - v.trim_start().len() + 1).unwrap_or(u32::MAX);
+        let quoted = value.len() >= 2
+            && (value.starts_with('\'') && value.ends_with('\'')
+                || value.starts_with('"') && value.ends_with('"'));
+        let text = if quoted {
+            value.get(1..value.len() - 1).unwrap_or("")
+        } else {
+            value
+        };
+        entries.push((
+            Node::Scalar {
+                text: k.to_owned(),
+                span: Span::new(&primary.name, line_no, 1),
+                null: false,
+                quoted: false,
+            },
+            Node::Scalar {
+                text: text.to_owned(),
+                span: Span::new(&primary.name, line_no, column),
+                null: text.is_empty(),
+                quoted,
+            },
+        ));
+    }
+    (!entries.is_empty()).then(|| Node::Map(entries, Span::new(&primary.name, 1, 1)))
 }
 
 /// A YAML map of variables and nothing else (an `environment:` block quoted on its own):

@@ -620,7 +620,11 @@ pub fn plan(image: &'static Image, name: &str, at: &Span, env: &Env) -> Observed
     for (n, v) in read {
         let mut found: Vec<(String, Option<String>)> = v.open.clone();
         for p in placeholders::find(&v.value) {
-            found.push((p, None));
+            // Of a secret, only a value that is a placeholder as a whole (`****`,
+            // `<password>`): never a part of what may be a real password.
+            if !secret(n) || p == v.value.trim() {
+                found.push((p, None));
+            }
         }
         for (p, a) in found {
             let a = if secret(n) { None } else { a };

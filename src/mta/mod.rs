@@ -437,6 +437,114 @@ mod tests {
         }
     }
 
+    /// Texts made of the pieces these syntaxes are built from, in random order: every
+    /// reader of containers and scripts reads them without panicking.
+    #[test]
+    fn container_and_script_readers_survive_token_soup() {
+        const PIECES: &[&str] = &[
+            "\n",
+            " ",
+            "  ",
+            "\t",
+            "-",
+            ":",
+            "=",
+            "'",
+            "\"",
+            "$",
+            "${",
+            "}",
+            "{",
+            "[",
+            "]",
+            "(",
+            ")",
+            "`",
+            "\\",
+            "#",
+            "|",
+            "&",
+            ";",
+            ">",
+            ">>",
+            "<<",
+            "<<-",
+            "EOF",
+            "*",
+            "&a",
+            "---",
+            "...",
+            ":-",
+            "?",
+            "é",
+            "\0",
+            "postconf -e ",
+            "relayhost",
+            "smtp_tls_security_level=may",
+            "cat > /etc/postfix/main.cf ",
+            "echo ",
+            "/etc/postfix/sasl_passwd",
+            "if [ ",
+            " ]",
+            "then",
+            "fi",
+            "function f() {",
+            "local k=${1}",
+            "services:",
+            "image: ",
+            "boky/postfix",
+            "namshi/smtp",
+            "environment:",
+            "env_file:",
+            "kind: Deployment",
+            "containers:",
+            "spec:",
+            "template:",
+            "env:",
+            "name: ",
+            "value: ",
+            "valueFrom:",
+            "configMapKeyRef:",
+            "kind: ConfigMap",
+            "data:",
+            "RELAYHOST",
+            "RELAY_HOST",
+            "GMAIL_USER",
+            "SMTP_SERVER",
+            "POSTFIX_myhostname",
+            "<your-domain>",
+            "{{ .Values.x }}",
+            "example.com",
+        ];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..1500 {
+            let n = usize::try_from(next() % 80).unwrap_or(0);
+            let text: String = (0..n)
+                .map(|_| PIECES[usize::try_from(next()).unwrap_or(0) % PIECES.len()])
+                .collect();
+            let beside = |name: &str| {
+                Some(SourceFile {
+                    name: name.to_owned(),
+                    text: text.clone(),
+                })
+            };
+            for t in [
+                FileType::Shell,
+                FileType::Env,
+                FileType::Compose,
+                FileType::Kubernetes,
+            ] {
+                let _ = read(t, &file("f", &text), &beside);
+            }
+        }
+    }
+
     #[test]
     fn suppression_comments() {
         let text = "a = b # relayctl: allow relayhost-no-brackets\n# relayctl: allow helo-generic, tls-may\nsmtp_helo_name = localhost\n";

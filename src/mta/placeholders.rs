@@ -74,6 +74,15 @@ pub fn find(value: &str) -> Vec<String> {
             }
         }
     }
+    // A masked value: `****`, `xxx`, `REDACTED` (what issues and guides put for secrets).
+    let masked = value.trim();
+    if masked.len() >= 3
+        && (masked.chars().all(|c| c == '*')
+            || masked.chars().all(|c| c == 'x' || c == 'X')
+            || masked == "REDACTED")
+    {
+        push(&mut out, masked);
+    }
     // Words: your_hostname, YOUR_GMAIL_PASSWORD, yourdomain.com, example.com.
     for word in value.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
     {
@@ -243,6 +252,9 @@ mod tests {
         assert!(find("<>").is_empty());
         assert!(find("{{ open").len() == 1);
         assert!(find("notexample.com").is_empty());
+        assert_eq!(find("****"), vec!["****"]);
+        assert_eq!(find("xxx"), vec!["xxx"]);
+        assert!(find("x").is_empty());
     }
 
     #[test]

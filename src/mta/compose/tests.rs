@@ -125,3 +125,36 @@ fn unknown_images_and_bad_yaml() {
     assert!(with("", &[]).is_err());
     assert!(with("just: text\n", &[]).is_err());
 }
+
+#[test]
+fn masked_values_that_yaml_cannot_read() {
+    // `****` starts a YAML alias; the lines are a map of variables all the same.
+    let plan = with("DEFAULT_RELAY_HOST: '[smtp.gmail.com]:465'\nRELAY_HOST: smtp.gmail.com\nRELAY_PASSWORD: ****\nRELAY_PORT: '465'\nRELAY_USER: ****@corp.invalid\n", &[]).unwrap();
+    let relay = plan.relay.unwrap();
+    assert_eq!(
+        (relay.value.port, relay.span.line, relay.span.column),
+        (Some(465), 2, 13)
+    );
+    assert!(
+        plan.syntax.is_empty(),
+        "a mask is a placeholder: {:?}",
+        plan.syntax
+    );
+    assert!(
+        plan.unresolved
+            .iter()
+            .any(|u| u.value.placeholder == "****"),
+        "{:?}",
+        plan.unresolved
+    );
+    assert!(plan.credentials[0].value.user.starts_with("****"));
+    // A YAML error elsewhere than at a mask is still said.
+    let plan = with(
+        "RELAY_HOST: smtp.gmail.com\nRELAY_USER: a: b: c\nRELAY_PASSWORD: ****\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(plan.syntax.len(), 1, "{:?}", plan.syntax);
+    // Other broken YAML is not guessed at.
+    assert!(with("A: [\nb: c\n", &[]).unwrap().relay.is_none());
+}
