@@ -672,7 +672,7 @@ _relayctl() {
             fi
             case "${prev}" in
                 --type)
-                    COMPREPLY=($(compgen -W "postfix sendmail qmail exim opensmtpd msmtp exchange relay-toml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "postfix sendmail qmail exim opensmtpd msmtp exchange relay-toml env compose kubernetes shell" -- "${cur}"))
                     return 0
                     ;;
                 --config)

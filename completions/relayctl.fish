@@ -227,7 +227,11 @@ exim\t'update-exim4.conf.conf (passwd.client, localmacros, hubbed_hosts beside i
 opensmtpd\t'smtpd.conf'
 msmtp\t'msmtprc'
 exchange\t'Exchange Management Shell lines (New-/Set-SendConnector)'
-relay-toml\t'relayctl\'s relay.toml'"
+relay-toml\t'relayctl\'s relay.toml'
+env\t'A .env file for a known relay image (boky/postfix, docker-mailserver...)'
+compose\t'A docker-compose file running a known relay image'
+kubernetes\t'Kubernetes manifests running a known relay image (ConfigMaps beside them read)'
+shell\t'A shell script that configures Postfix (postconf -e, a heredoc writing main.cf)'"
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l config -d 'Judge findings against this relay.toml (the console setting and site)' -r -F
 complete -c relayctl -n "__fish_relayctl_using_subcommand lint" -l format -d 'Output format' -r -f -a "text\t'`file:line:col: severity: message [rule]` and the fix'
 json\t'One JSON document (see docs/json.md)'

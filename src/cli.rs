@@ -544,6 +544,14 @@ pub enum LintTypeArg {
     Exchange,
     /// relayctl's relay.toml.
     RelayToml,
+    /// A .env file for a known relay image (boky/postfix, docker-mailserver...).
+    Env,
+    /// A docker-compose file running a known relay image.
+    Compose,
+    /// Kubernetes manifests running a known relay image (ConfigMaps beside them read).
+    Kubernetes,
+    /// A shell script that configures Postfix (postconf -e, a heredoc writing main.cf).
+    Shell,
 }
 
 /// Output formats of lint.

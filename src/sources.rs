@@ -216,6 +216,30 @@ sources! {
         "Apple: macOS Server Service Migration Guide (2018)",
         "https://developer.apple.com/support/macos-server/macOS-Server-Service-Migration-Guide.pdf",
         "What became of macOS Server's mail service (Postfix underneath) and its relay-host setting.";
+    Manual "bokysan/docker-postfix",
+        "boky/postfix container image: README (configuration options) and scripts/common-run.sh",
+        "https://github.com/bokysan/docker-postfix",
+        "RELAYHOST becomes relayhost (with smtp_tls_CAfile); RELAYHOST_USERNAME with RELAYHOST_PASSWORD (or RELAYHOST_PASSWORD_FILE, or the XOAUTH2_* variables) turn SMTP AUTH on with an lmdb sasl_passwd keyed SASL_RELAYHOST or RELAYHOST; smtp_tls_security_level is the deprecated RELAYHOST_TLS_LEVEL, else POSTFIX_smtp_tls_security_level, else may; myhostname is POSTFIX_myhostname, else the container's HOSTNAME; any POSTFIX_<name> sets that parameter (empty removes it). Read at 210b2c2 (scripts/common-run.sh) and c911d59 (README.md).";
+    Manual "juanluisbaptiste/docker-postfix",
+        "juanluisbaptiste/postfix container image: README and run.sh",
+        "https://github.com/juanluisbaptiste/docker-postfix",
+        "relayhost = [SMTP_SERVER]:SMTP_PORT (587 by default), myhostname = SERVER_HOSTNAME, smtp_use_tls = yes, inet_protocols = all; SMTP_USERNAME turns SMTP AUTH on (lmdb sasl_passwd keyed like relayhost); port 465 adds smtp_tls_wrappermode = yes and smtp_tls_security_level = encrypt. Read at 00abb00 (run.sh).";
+    Manual "loganmarchione/docker-postfixrelay",
+        "loganmarchione/docker-postfixrelay container image: README and entrypoint.sh",
+        "https://github.com/loganmarchione/docker-postfixrelay",
+        "relayhost = [RELAY_HOST]:RELAY_PORT (both required); always smtp_tls_security_level = encrypt and SMTP AUTH on with RELAY_USER/RELAY_PASS in an lmdb sasl_passwd keyed like relayhost; mynetworks = MYNETWORKS, 0.0.0.0/0 by default; no myhostname (the container's host name). Read at 0ad0efa (entrypoint.sh).";
+    Manual "namshi/docker-smtp",
+        "namshi/smtp container image (Debian Exim): README and entrypoint.sh",
+        "https://github.com/namshi/docker-smtp",
+        "GMAIL_USER/GMAIL_PASSWORD make the smarthost smtp.gmail.com::587 with passwd.client keyed *.google.com; SES_USER/SES_PASSWORD email-smtp.SES_REGION.amazonaws.com::SES_PORT (us-east-1, 587) keyed *.amazonaws.com; SMARTHOST_ADDRESS::SMARTHOST_PORT (25) with SMARTHOST_ALIASES keys; otherwise dc_eximconfig_configtype internet (direct delivery); MAILNAME the primary host name; DISABLE_IPV6. Read at 74af808 (entrypoint.sh).";
+    Manual "docker-mailserver relay hosts",
+        "docker-mailserver documentation: Relay Hosts, and target/scripts/helpers/relay.sh",
+        "https://docker-mailserver.github.io/docker-mailserver/latest/config/advanced/mail-forwarding/relay-hosts/",
+        "DEFAULT_RELAY_HOST becomes relayhost; RELAY_HOST becomes [RELAY_HOST]:RELAY_PORT (25 by default) for every sender domain the server knows (sender_dependent_relayhost_maps), with SMTP AUTH on, noanonymous and smtp_tls_security_level = encrypt; RELAY_USER/RELAY_PASSWORD a texthash sasl_passwd entry keyed the same way. Read at 0cfe2cd (relay.sh).";
+    Manual "Compose file reference",
+        "Docker: Compose file reference (services, environment, env_file) and variable interpolation",
+        "https://docs.docker.com/reference/compose-file/services/",
+        "environment as a map or a KEY=VALUE list (a name alone takes the shell's value), env_file files read before it (environment wins), hostname; ${VAR}, ${VAR:-default}, ${VAR:?error} and $$ interpolated from the shell and the project's .env.";
     Manual "relayctl README",
         "relayctl's own documentation: README.md (relay.toml, lint's input limits, exit codes)",
         "README.md",

@@ -4,7 +4,7 @@
 //! A reader must not panic, loop or blow up memory on any input (src/mta/mod.rs).
 
 use relayctl::lint::{check, Context};
-use relayctl::mta::{Beside, ObservedPlan, SourceFile};
+use relayctl::mta::{self, Beside, FileType, ObservedPlan, Outcome, SourceFile};
 
 /// A reader's entry point (`relayctl::mta::<syntax>::read`).
 pub type Reader = fn(&SourceFile, Beside<'_>) -> ObservedPlan;
@@ -24,4 +24,24 @@ pub fn run(primary_name: &str, read: Reader, data: &[u8]) {
     };
     let plan = read(&primary, &beside);
     let _ = check(&plan, &Context::default());
+}
+
+/// Reads `data` as the file `primary_name` of kind `file_type` through `mta::read` (the
+/// readers that may answer "unsupported": .env, compose, Kubernetes), then lints the plan.
+/// Every file beside it, the directory listing included, is the same bytes.
+pub fn run_as(primary_name: &str, file_type: FileType, data: &[u8]) {
+    let text = String::from_utf8_lossy(data).into_owned();
+    let primary = SourceFile {
+        name: primary_name.to_owned(),
+        text: text.clone(),
+    };
+    let beside = |name: &str| {
+        Some(SourceFile {
+            name: name.to_owned(),
+            text: text.clone(),
+        })
+    };
+    if let Outcome::Plan(plan) = mta::read(file_type, &primary, &beside) {
+        let _ = check(&plan, &Context::default());
+    }
 }

@@ -68,7 +68,7 @@ pub(super) fn run(args: LintArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> 
             }
             let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
             return Err(Error::Value(format!(
-                "{}: no configuration file relayctl recognises (main.cf, *.mc, smtproutes, update-exim4.conf.conf, smtpd.conf, msmtprc, *.ps1, relay.toml); check the path, or pass --allow-empty",
+                "{}: no configuration file relayctl recognises (main.cf, *.mc, smtproutes, update-exim4.conf.conf, smtpd.conf, msmtprc, *.ps1, relay.toml, .env, docker-compose.yml, Kubernetes manifests, postconf scripts); check the path, or pass --allow-empty",
                 paths.join(", ")
             )));
         }
@@ -108,6 +108,10 @@ fn forced_type(t: LintTypeArg) -> FileType {
         LintTypeArg::Msmtp => FileType::Msmtp,
         LintTypeArg::Exchange => FileType::Exchange,
         LintTypeArg::RelayToml => FileType::RelayToml,
+        LintTypeArg::Env => FileType::Env,
+        LintTypeArg::Compose => FileType::Compose,
+        LintTypeArg::Kubernetes => FileType::Kubernetes,
+        LintTypeArg::Shell => FileType::Shell,
     }
 }
 
@@ -124,6 +128,13 @@ pub fn type_by_name(name: &str) -> Option<FileType> {
         "smtpd.conf" => FileType::Opensmtpd,
         "msmtprc" | ".msmtprc" => FileType::Msmtp,
         "relay.toml" => FileType::RelayToml,
+        ".env" => FileType::Env,
+        _ if lower.ends_with(".env") => FileType::Env,
+        _ if is_yaml(&lower)
+            && (lower.starts_with("docker-compose") || lower.starts_with("compose")) =>
+        {
+            FileType::Compose
+        }
         _ if lower.ends_with(".mc") => FileType::SendmailMc,
         _ if lower.ends_with(".ps1") => FileType::Exchange,
         _ if lower.ends_with("msmtprc") => FileType::Msmtp,
@@ -131,10 +142,104 @@ pub fn type_by_name(name: &str) -> Option<FileType> {
     })
 }
 
+/// Whether a (lower-case) file name is YAML's.
+fn is_yaml(lower: &str) -> bool {
+    lower.ends_with(".yml") || lower.ends_with(".yaml")
+}
+
+/// The first command word of a shell line (after `sudo`), without its directory.
+fn command_word(line: &str) -> &str {
+    let mut words = line.split_whitespace();
+    let mut w = words.next().unwrap_or("");
+    if w == "sudo" {
+        w = words.next().unwrap_or("");
+    }
+    w.rsplit('/').next().unwrap_or(w)
+}
+
+/// Whether a shell script configures Postfix: a `postconf` command, or main.cf written
+/// by a redirection.
+fn configures_postfix(head: &str) -> bool {
+    head.lines().any(|l| {
+        let t = l.trim_start();
+        command_word(t) == "postconf"
+            || t.contains(" postconf ")
+            || (t.contains('>') && t.contains("main.cf") && !t.starts_with('#'))
+    })
+}
+
+/// A workload kind line of Kubernetes manifests.
+fn has_workload(head: &str) -> bool {
+    head.lines().any(|l| {
+        l.strip_prefix("kind:").is_some_and(|k| {
+            mta::kubernetes::WORKLOADS.contains(&k.trim().trim_matches(['"', '\'']))
+        })
+    })
+}
+
+/// The kind of a YAML file from its content: Kubernetes manifests with a workload, a
+/// compose file (services, or a top-level service with an image), or a bare map of
+/// variables (read as a compose environment).
+fn yaml_type(head: &str) -> Option<FileType> {
+    if has_workload(head) {
+        return Some(FileType::Kubernetes);
+    }
+    if head.lines().any(|l| l.starts_with("kind:")) {
+        return None;
+    }
+    if head.lines().any(|l| l.starts_with("services:"))
+        || head.lines().any(|l| l.trim_start().starts_with("image:"))
+    {
+        return Some(FileType::Compose);
+    }
+    let env_map = head
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && *l != "---")
+        .all(|l| {
+            l.split_once(':').is_some_and(|(k, _)| {
+                k.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                    && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+        });
+    (env_map && !head.trim().is_empty()).then_some(FileType::Compose)
+}
+
+/// The kind of a file from its name and content, for names that say nothing by
+/// themselves (scripts, YAML).
+pub fn type_by_name_and_content(name: &str, text: &str) -> Option<FileType> {
+    let lower = name.to_ascii_lowercase();
+    let head: String = text.chars().take(64 * 1024).collect();
+    if is_yaml(&lower) {
+        return yaml_type(&head);
+    }
+    if lower.ends_with(".sh") || lower.ends_with(".bash") || head.starts_with("#!") {
+        return configures_postfix(&head).then_some(FileType::Shell);
+    }
+    type_by_content(text)
+}
+
 /// The kind of a file from its content, for names that say nothing.
 pub fn type_by_content(text: &str) -> Option<FileType> {
     let head: String = text.chars().take(64 * 1024).collect();
     let has_line = |prefix: &str| head.lines().any(|l| l.trim_start().starts_with(prefix));
+    let has_assignment = |prefix: &str| {
+        head.lines()
+            .any(|l| l.trim_start().starts_with(prefix) && l.contains('='))
+    };
+    if head.starts_with("#!") {
+        // A script is read as one, never as the configuration it resembles.
+        return configures_postfix(&head).then_some(FileType::Shell);
+    }
+    if head
+        .lines()
+        .any(|l| command_word(l.trim_start()) == "postconf")
+    {
+        return Some(FileType::Shell);
+    }
+    if looks_like_log(&head) {
+        return None;
+    }
     if head.contains("New-SendConnector") || head.contains("Set-SendConnector") {
         Some(FileType::Exchange)
     } else if head.contains("define(`") || head.contains("MAILER(") || head.contains("FEATURE(") {
@@ -143,8 +248,11 @@ pub fn type_by_content(text: &str) -> Option<FileType> {
         Some(FileType::EximConf)
     } else if has_line("[console]") || has_line("[site]") {
         Some(FileType::RelayToml)
-    } else if has_line("relayhost") || has_line("smtp_") || has_line("myhostname") {
+    } else if has_assignment("relayhost") || has_assignment("smtp_") || has_assignment("myhostname")
+    {
         Some(FileType::PostfixMain)
+    } else if has_line("kind:") && has_workload(&head) {
+        Some(FileType::Kubernetes)
     } else if has_line("action ") && head.contains(" relay") {
         Some(FileType::Opensmtpd)
     } else if has_line("account ") || has_line("defaults") {
@@ -225,6 +333,11 @@ fn walk(
             }
             continue;
         }
+        let kind = match kind {
+            Some(k) => Some(k),
+            None if ft.is_file() && sniffed(&name) => sniff(entry.path(), &name, notes),
+            None => None,
+        };
         let Some(t) = kind else { continue };
         if !ft.is_file() {
             if !ft.is_dir() {
@@ -248,6 +361,55 @@ fn walk(
             dir.display()
         ));
     }
+    // A .env beside a compose file is that file's (env_file, interpolation): read with it.
+    let compose_dirs: HashSet<PathBuf> = out
+        .iter()
+        .filter(|(p, _)| {
+            let n = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_ascii_lowercase());
+            n.is_some_and(|n| type_by_name(&n) == Some(FileType::Compose))
+        })
+        .filter_map(|(p, _)| p.parent().map(Path::to_path_buf))
+        .collect();
+    out.retain(|(p, _)| {
+        let is_env = p
+            .file_name()
+            .is_some_and(|n| type_by_name(&n.to_string_lossy()) == Some(FileType::Env));
+        !(is_env && p.parent().is_some_and(|d| compose_dirs.contains(d)))
+    });
+}
+
+/// Names a walk reads the start of to tell their kind (scripts, YAML, configuration-like
+/// files); other unknown names are skipped silently.
+fn sniffed(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        ".sh", ".bash", ".yml", ".yaml", ".conf", ".cf", ".tpl", ".nix", ".log",
+    ]
+    .iter()
+    .any(|e| lower.ends_with(e))
+}
+
+/// The kind of a file the walk found by the start of its content; a note says so when it
+/// is not one relayctl reads.
+fn sniff(path: &Path, name: &str, notes: &mut Vec<String>) -> Option<FileType> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let read = std::fs::File::open(path).and_then(|f| f.take(64 * 1024).read_to_end(&mut head));
+    if read.is_err() || head.contains(&0) {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&head);
+    let t = type_by_name_and_content(name, &text);
+    if t.is_none() {
+        notes.push(format!(
+            "{}: not read: unsupported: {}",
+            path.display(),
+            describe(name, &text)
+        ));
+    }
+    t
 }
 
 /// Reads a file as text for a reader: `Err` with the reason when it is not a text file.
@@ -324,19 +486,18 @@ fn lint_file(path: &Path, forced: Option<FileType>, ctx: &Context) -> FileReport
     };
     let t = forced
         .or_else(|| type_by_name(&base))
-        .or_else(|| type_by_content(&text));
+        .or_else(|| type_by_name_and_content(&base, &text));
     let Some(t) = t else {
-        return unreadable(
-            &name,
-            None,
-            Unreadable {
-                why: format!("{name}: cannot tell which MTA this file is for; give --type"),
-                fix: "Give --type (postfix, sendmail, qmail, exim, opensmtpd, msmtp, exchange, relay-toml), or lint the file under the name the MTA gives it (main.cf, smtpd.conf, ...).".to_owned(),
-            },
-        );
+        return unsupported(&name, None, &describe(&base, &text));
     };
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let beside = move |wanted: &str| -> Option<SourceFile> {
+        if wanted == mta::DIR_LISTING {
+            return Some(SourceFile {
+                name: dir.display().to_string(),
+                text: listing(&dir),
+            });
+        }
         // The configuration names paths of the machine it runs on (/etc/postfix/sasl_passwd);
         // the linted copy keeps them beside the main file.
         let file = Path::new(wanted).file_name()?;
@@ -351,13 +512,17 @@ fn lint_file(path: &Path, forced: Option<FileType>, ctx: &Context) -> FileReport
         name: name.clone(),
         text,
     };
-    let Some(mut observed) = mta::read(t, &primary, &beside) else {
+    let mut observed = match mta::read(t, &primary, &beside) {
+        mta::Outcome::Plan(p) => *p,
         // Not an MTA's configuration: relay.toml itself.
-        return FileReport {
-            file: name.clone(),
-            file_type: Some(t),
-            findings: relay_toml(&primary),
-        };
+        mta::Outcome::NotAnMta => {
+            return FileReport {
+                file: name.clone(),
+                file_type: Some(t),
+                findings: relay_toml(&primary),
+            };
+        }
+        mta::Outcome::Unsupported(what) => return unsupported(&name, Some(t), &what),
     };
     if let Some(line) = bad_utf8_line {
         observed.syntax.push(mta::SyntaxProblem {
@@ -372,6 +537,126 @@ fn lint_file(path: &Path, forced: Option<FileType>, ctx: &Context) -> FileReport
         file_type: Some(t),
         findings,
     }
+}
+
+/// The kinds relayctl reads, for messages.
+const READS: &str = "main.cf, sendmail.mc, smtproutes, update-exim4.conf.conf, smtpd.conf, msmtprc, Exchange *.ps1, relay.toml, .env and compose files or Kubernetes manifests of a known relay image, shell scripts that run postconf";
+
+/// A file relayctl cannot judge: said as such (exit 3 for it), with what it looked like.
+fn unsupported(name: &str, t: Option<FileType>, what: &str) -> FileReport {
+    unreadable(
+        name,
+        t,
+        Unreadable {
+            why: format!("{name}: unsupported: {what}"),
+            fix: format!("relayctl reads {READS}. If the file is one of these under another name, give --type (postfix, sendmail, qmail, exim, opensmtpd, msmtp, exchange, relay-toml, env, compose, kubernetes, shell)."),
+        },
+    )
+}
+
+/// What a file relayctl does not read looks like, for the message that says so.
+fn describe(name: &str, text: &str) -> String {
+    let head: String = text.chars().take(64 * 1024).collect();
+    let lower = name.to_ascii_lowercase();
+    let first = head
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let first: String = first.chars().take(60).collect();
+    if head.trim().is_empty() {
+        "an empty file".to_owned()
+    } else if looks_like_log(&head) {
+        "a log (its lines start with a time stamp or a container name), not a configuration"
+            .to_owned()
+    } else if lower.ends_with(".sh") || lower.ends_with(".bash") || head.starts_with("#!") {
+        if head
+            .lines()
+            .any(|l| l.contains("dc_eximconfig_configtype") || l.contains("dc_smarthost"))
+        {
+            "a shell script that sets Debian Exim values (dc_*); relayctl reads scripts that configure Postfix".to_owned()
+        } else {
+            "a shell script that configures no Postfix (no postconf line, no main.cf written)"
+                .to_owned()
+        }
+    } else if is_yaml(&lower) {
+        if head.lines().any(|l| l.starts_with("kind:")) {
+            "Kubernetes manifests without a workload (a ConfigMap or Secret is read with the Deployment beside it)".to_owned()
+        } else {
+            "YAML that is neither a compose file nor Kubernetes manifests".to_owned()
+        }
+    } else if head
+        .lines()
+        .any(|l| l.trim_start().to_ascii_lowercase().starts_with("mailhub="))
+    {
+        "an ssmtp configuration (ssmtp is not one of the MTAs relayctl reads)".to_owned()
+    } else if lower.ends_with(".nix") {
+        "a Nix expression (an embedded configuration is not extracted)".to_owned()
+    } else if head.contains("{{") || head.contains("{%") || head.contains("%%") {
+        format!("a template (its first line: {first:?})")
+    } else {
+        format!("no configuration relayctl recognises (its first line: {first:?})")
+    }
+}
+
+/// Whether the text is a log: most of its first lines start with a time stamp, a syslog
+/// date or a `docker compose` container prefix, or are Postfix delivery lines.
+fn looks_like_log(head: &str) -> bool {
+    let lines: Vec<&str> = head
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .collect();
+    if lines.is_empty() {
+        return false;
+    }
+    let months = [
+        "jan ", "feb ", "mar ", "apr ", "may ", "jun ", "jul ", "aug ", "sep ", "oct ", "nov ",
+        "dec ",
+    ];
+    let log_line = |l: &str| {
+        let lower = l.to_ascii_lowercase();
+        let digits = l.chars().take_while(char::is_ascii_digit).count();
+        let after = l.chars().nth(digits);
+        months.iter().any(|m| lower.starts_with(m))
+            && lower
+                .chars()
+                .nth(4)
+                .is_some_and(|c| c.is_ascii_digit() || c == ' ')
+            || (1..=4).contains(&digits)
+                && matches!(after, Some('-' | '/' | '.'))
+                && l.contains(':')
+            || lower.contains("status=") && lower.contains("relay=")
+            || l.split_once(" |").is_some_and(|(p, _)| {
+                let p = p.trim_end();
+                !p.is_empty() && !p.contains(char::is_whitespace)
+            })
+            || l.starts_with("...")
+    };
+    let n = lines.iter().filter(|l| log_line(l)).count();
+    n * 10 >= lines.len() * 6
+}
+
+/// The names of the regular files in `dir`, one per line (at most [`mta::MAX_LISTING`]),
+/// for readers that look for a companion by content.
+fn listing(dir: &Path) -> String {
+    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }) else {
+        return String::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.contains('\n'))
+        .take(mta::MAX_LISTING)
+        .collect();
+    names.sort();
+    names.join("\n")
 }
 
 /// relay.toml itself: its syntax and the plan it describes.

@@ -67,7 +67,22 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
         .as_ref()
         .map(|f| exim_settings(f, &mut problems))
         .unwrap_or_default();
+    let passwd = passwd.as_ref().map(|f| lsearch(f, &mut problems));
+    let hubbed = hubbed.as_ref().map(|f| lsearch(f, &mut problems));
+    judge(&mut plan, &macros, passwd, hubbed, &mut problems);
+    plan.syntax = problems;
+    plan
+}
 
+/// What Debian's Exim does with the relay already in `plan`, the macros of
+/// exim4.conf.localmacros, and the passwd.client and hubbed_hosts entries.
+fn judge(
+    plan: &mut ObservedPlan,
+    macros: &HashMap<String, Setting>,
+    passwd: Option<Vec<Entry>>,
+    hubbed: Option<Vec<Entry>>,
+    problems: &mut Vec<SyntaxProblem>,
+) {
     // TLS on Debian's remote_smtp_smarthost transport (exim4-config 4.96,
     // transport/30_exim4-config_remote_smtp_smarthost): STARTTLS whenever offered unless a
     // macro says otherwise; gen/exim.rs writes exactly these three.
@@ -119,8 +134,7 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
 
     // Debian's client authenticators look $host up with nwildlsearch in passwd.client:
     // the first line whose key matches (exact, `*suffix` or `*`) gives login:password.
-    if let Some(f) = &passwd {
-        let entries = lsearch(f, &mut problems);
+    if let Some(entries) = passwd {
         if let Some(r) = &plan.relay {
             let hit = entries
                 .iter()
@@ -137,8 +151,8 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
     }
     // Debian's hubbed_hosts router (router/150_exim4-config_hubbed_hosts) runs before the
     // smarthost router: `domain: hosts` lines, partial-lsearch.
-    if let Some(f) = &hubbed {
-        plan.routes = lsearch(f, &mut problems)
+    if let Some(entries) = hubbed {
+        plan.routes = entries
             .into_iter()
             .map(|e| {
                 let via_google = list_items(&e.data).iter().any(|h| is_google(h));
@@ -153,6 +167,54 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
             })
             .collect();
     }
+}
+
+/// Debian's Exim configured by values from elsewhere than its files (a container image's
+/// entrypoint): `dc` the update-exim4.conf.conf keys (`dc_eximconfig_configtype`,
+/// `dc_smarthost`), `macros` exim4.conf.localmacros settings (`primary_hostname`,
+/// `disable_ipv6`), `passwd` the passwd.client lines as (key, login, where). Read as
+/// [`read`] reads the files.
+pub(crate) fn read_settings(
+    file: &str,
+    dc: &[(&'static str, String, Span)],
+    macros: &[(&str, String, Span)],
+    passwd: Option<Vec<(String, String, Span)>>,
+) -> ObservedPlan {
+    let mut plan = ObservedPlan::default();
+    let mut conf_problems = Problems::new(file);
+    let dc: HashMap<&'static str, Setting> = dc
+        .iter()
+        .map(|(k, v, span)| {
+            (
+                *k,
+                Setting {
+                    value: v.clone(),
+                    span: span.clone(),
+                },
+            )
+        })
+        .collect();
+    plan.relay = relay(&dc, &mut conf_problems);
+    let mut problems = conf_problems.finish();
+    let macros: HashMap<String, Setting> = macros
+        .iter()
+        .map(|(k, v, span)| {
+            (
+                (*k).to_owned(),
+                Setting {
+                    value: v.clone(),
+                    span: span.clone(),
+                },
+            )
+        })
+        .collect();
+    let passwd = passwd.map(|lines| {
+        lines
+            .into_iter()
+            .map(|(key, data, span)| Entry { key, data, span })
+            .collect()
+    });
+    judge(&mut plan, &macros, passwd, None, &mut problems);
     plan.syntax = problems;
     plan
 }

@@ -3,14 +3,21 @@
 //! file:line:column where each value was decided. Pure: files arrive as text (the command
 //! reads them); a reader never panics and bounds its own work on hostile input.
 
+pub mod compose;
+pub mod env;
 pub mod exchange;
 pub mod exim;
+pub mod images;
+pub mod kubernetes;
 pub mod msmtp;
 pub mod opensmtpd;
+pub mod placeholders;
 pub mod postfix;
 pub mod qmail;
 pub mod sendmail;
+pub mod shell;
 mod toolkit;
+mod yaml;
 
 pub use toolkit::MAX_PROBLEMS;
 
@@ -66,6 +73,14 @@ pub enum FileType {
     Exchange,
     /// relayctl's own relay.toml.
     RelayToml,
+    /// A `.env` file (`KEY=VALUE` lines) for one of the known relay images.
+    Env,
+    /// A docker-compose file whose services run one of the known relay images.
+    Compose,
+    /// Kubernetes manifests (Deployment, StatefulSet, Pod...) running a known relay image.
+    Kubernetes,
+    /// A shell script that configures Postfix (`postconf -e`, a heredoc writing main.cf).
+    Shell,
 }
 
 /// Where an MTA sends mail for the relay.
@@ -107,6 +122,36 @@ pub struct Route {
     pub next_hop: String,
     /// Whether that next hop is Google's relay.
     pub via_google: bool,
+}
+
+/// A value that is a placeholder or a variable the files do not resolve (`${VAR}`,
+/// `$VAR`, `<your-domain>`, `{{ .Values.x }}`, `example.com`): what it stands for is
+/// decided elsewhere (the environment, a template engine, the admin), so the setting is
+/// judged as written and this says which value is open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unresolved {
+    /// The setting whose value holds it (`relayhost`, `RELAYHOST_USERNAME`, `smtp_helo_name`).
+    pub setting: String,
+    /// The placeholder as written (`${RELAY_HOST}`, `<your-domain>`, `example.com`).
+    pub placeholder: String,
+    /// The value taken in its place when the text gives one (`${PORT:-587}`: `587`).
+    pub assumed: Option<String>,
+}
+
+/// The container image whose environment a file configures, and what the image's own
+/// entrypoint adds to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageUse {
+    /// The image as written (`boky/postfix:latest`), or the image the variables point to
+    /// when the file does not name one (a `.env` file).
+    pub name: String,
+    /// The known image it was read as (`boky/postfix`).
+    pub known: String,
+    /// Where the image documents its variables.
+    pub documentation: String,
+    /// Settings that come from the image's defaults, not from the file
+    /// (`smtp_tls_security_level = may`).
+    pub defaults: Vec<String>,
 }
 
 /// `# relayctl: allow <rule-id>` on a line or the line above: the rule is not reported there.
@@ -169,6 +214,11 @@ pub struct ObservedPlan {
     pub families: Option<Located<Family>>,
     /// Most recipients per transaction (`smtp_destination_recipient_limit`...).
     pub max_rcpt_per_transaction: Option<Located<u32>>,
+    /// Values that are placeholders or unresolved variables (see [`Unresolved`]); never
+    /// syntax problems.
+    pub unresolved: Vec<Located<Unresolved>>,
+    /// The container image a `.env`, compose or Kubernetes file configures.
+    pub image: Option<Located<ImageUse>>,
     /// Inline suppressions found in the file.
     pub suppressions: Vec<Suppression>,
     /// Problems reading the file (unterminated quote, a line that is not syntax).
@@ -188,18 +238,41 @@ pub struct SourceFile {
 /// main.cf, the sasl_passwd a main.cf names, authinfo, passwd.client, helohost...): by
 /// file name or by the path the configuration names. `None` when there is no such file.
 /// The command implements it over the file system, tests over a map.
+///
+/// One name is special: [`DIR_LISTING`] asks for the names of the regular files in the
+/// primary file's directory, one per line, as the text of the returned file (readers that
+/// look for a file by its content, such as a Kubernetes ConfigMap, use it; at most
+/// [`MAX_LISTING`] names).
 pub type Beside<'a> = &'a dyn Fn(&str) -> Option<SourceFile>;
+
+/// The [`Beside`] name that lists the primary file's directory.
+pub const DIR_LISTING: &str = "./";
+/// Most names a [`DIR_LISTING`] returns.
+pub const MAX_LISTING: usize = 1000;
+
+/// What [`read`] made of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// What the MTA (or the image, or the script) will do.
+    Plan(Box<ObservedPlan>),
+    /// Not an MTA's configuration: relay.toml, which the caller checks itself.
+    NotAnMta,
+    /// A file of a kind relayctl detects but cannot judge (a compose file whose images
+    /// are none relayctl knows): what it is, one line, for the user.
+    Unsupported(String),
+}
 
 /// Reads `primary`, a file of kind `file_type`, and the files beside it, with the reader of
 /// its syntax. A companion file is read through the file that names it: master.cf and a
 /// Postfix map through the main.cf beside them, passwd.client through
-/// update-exim4.conf.conf (without that file nothing is observed). `None` when the file is
-/// not an MTA's configuration (relay.toml: the caller checks it).
-pub fn read(file_type: FileType, primary: &SourceFile, beside: Beside<'_>) -> Option<ObservedPlan> {
+/// update-exim4.conf.conf (without that file nothing is observed). Values that are
+/// placeholders are recorded in [`ObservedPlan::unresolved`], and a syntax problem at a
+/// placeholder's span is dropped (the value is open, not wrong).
+pub fn read(file_type: FileType, primary: &SourceFile, beside: Beside<'_>) -> Outcome {
     let through = |main: &str, read: fn(&SourceFile, Beside<'_>) -> ObservedPlan| {
         beside(main).map_or_else(ObservedPlan::default, |main| read(&main, beside))
     };
-    Some(match file_type {
+    let mut plan = match file_type {
         FileType::PostfixMain => postfix::read(primary, beside),
         FileType::PostfixMaster | FileType::PostfixMap => through("main.cf", postfix::read),
         FileType::SendmailMc => sendmail::read(primary, beside),
@@ -209,8 +282,23 @@ pub fn read(file_type: FileType, primary: &SourceFile, beside: Beside<'_>) -> Op
         FileType::Opensmtpd => opensmtpd::read(primary, beside),
         FileType::Msmtp => msmtp::read(primary, beside),
         FileType::Exchange => exchange::read(primary, beside),
-        FileType::RelayToml => return None,
-    })
+        FileType::Shell => shell::read(primary, beside),
+        FileType::Env => match env::read(primary, beside) {
+            Ok(plan) => plan,
+            Err(why) => return Outcome::Unsupported(why),
+        },
+        FileType::Compose => match compose::read(primary, beside) {
+            Ok(plan) => plan,
+            Err(why) => return Outcome::Unsupported(why),
+        },
+        FileType::Kubernetes => match kubernetes::read(primary, beside) {
+            Ok(plan) => plan,
+            Err(why) => return Outcome::Unsupported(why),
+        },
+        FileType::RelayToml => return Outcome::NotAnMta,
+    };
+    placeholders::scan_plan(&mut plan);
+    Outcome::Plan(Box::new(plan))
 }
 
 /// Whether `host` is in one of Google's mail domains (`gmail.com`, `google.com`,
@@ -278,9 +366,10 @@ mod tests {
 
     #[test]
     fn read_dispatches_by_file_type() {
-        let relay = |p: &Option<ObservedPlan>| {
-            p.as_ref()
-                .and_then(|p| p.relay.as_ref())
+        let relay = |p: &Outcome| {
+            let Outcome::Plan(p) = p else { return None };
+            p.relay
+                .as_ref()
                 .map(|r| (r.value.host.clone(), r.span.file.clone()))
         };
         let none = |_: &str| None;
@@ -300,7 +389,7 @@ mod tests {
         }
         assert_eq!(
             read(FileType::RelayToml, &file("relay.toml", ""), &none),
-            None
+            Outcome::NotAnMta
         );
     }
 
@@ -325,15 +414,127 @@ mod tests {
                 "dir/update-exim4.conf.conf",
             ),
         ] {
-            let p = read(t, &file(name, "garbage\n"), &beside).unwrap();
+            let Outcome::Plan(p) = read(t, &file(name, "garbage\n"), &beside) else {
+                panic!("{t:?}: not a plan");
+            };
             assert_eq!(
                 p.relay.map(|r| r.span.file),
                 Some(main_name.to_owned()),
                 "{t:?}"
             );
             // Without the main file, nothing is observed.
-            let p = read(t, &file(name, "garbage\n"), &|_| None).unwrap();
-            assert_eq!(p, ObservedPlan::default(), "{t:?}");
+            let Outcome::Plan(p) = read(t, &file(name, "garbage\n"), &|_| None) else {
+                panic!("{t:?}: not a plan");
+            };
+            assert_eq!(*p, ObservedPlan::default(), "{t:?}");
+        }
+    }
+
+    /// Texts made of the pieces these syntaxes are built from, in random order: every
+    /// reader of containers and scripts reads them without panicking.
+    #[test]
+    fn container_and_script_readers_survive_token_soup() {
+        const PIECES: &[&str] = &[
+            "\n",
+            " ",
+            "  ",
+            "\t",
+            "-",
+            ":",
+            "=",
+            "'",
+            "\"",
+            "$",
+            "${",
+            "}",
+            "{",
+            "[",
+            "]",
+            "(",
+            ")",
+            "`",
+            "\\",
+            "#",
+            "|",
+            "&",
+            ";",
+            ">",
+            ">>",
+            "<<",
+            "<<-",
+            "EOF",
+            "*",
+            "&a",
+            "---",
+            "...",
+            ":-",
+            "?",
+            "é",
+            "\0",
+            "postconf -e ",
+            "relayhost",
+            "smtp_tls_security_level=may",
+            "cat > /etc/postfix/main.cf ",
+            "echo ",
+            "/etc/postfix/sasl_passwd",
+            "if [ ",
+            " ]",
+            "then",
+            "fi",
+            "function f() {",
+            "local k=${1}",
+            "services:",
+            "image: ",
+            "boky/postfix",
+            "namshi/smtp",
+            "environment:",
+            "env_file:",
+            "kind: Deployment",
+            "containers:",
+            "spec:",
+            "template:",
+            "env:",
+            "name: ",
+            "value: ",
+            "valueFrom:",
+            "configMapKeyRef:",
+            "kind: ConfigMap",
+            "data:",
+            "RELAYHOST",
+            "RELAY_HOST",
+            "GMAIL_USER",
+            "SMTP_SERVER",
+            "POSTFIX_myhostname",
+            "<your-domain>",
+            "{{ .Values.x }}",
+            "example.com",
+        ];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..1500 {
+            let n = usize::try_from(next() % 80).unwrap_or(0);
+            let text: String = (0..n)
+                .map(|_| PIECES[usize::try_from(next()).unwrap_or(0) % PIECES.len()])
+                .collect();
+            let beside = |name: &str| {
+                Some(SourceFile {
+                    name: name.to_owned(),
+                    text: text.clone(),
+                })
+            };
+            for t in [
+                FileType::Shell,
+                FileType::Env,
+                FileType::Compose,
+                FileType::Kubernetes,
+            ] {
+                let _ = read(t, &file("f", &text), &beside);
+            }
         }
     }
 

@@ -582,9 +582,54 @@ fn report_expansion(ex: &Expander<'_>, seen: &mut HashSet<String>, out: &mut Vec
 /// Reads main.cf and the files beside it into `plan`.
 fn read_main(primary: &SourceFile, beside: Beside<'_>, plan: &mut ObservedPlan) {
     let main = parse_main(primary, &mut plan.syntax);
+    plan_main(&main, beside, plan);
+}
+
+/// A main.cf parameter set somewhere else than in main.cf's text: a `postconf -e` line or a
+/// heredoc of a script, a container image's environment. `value: None` removes the
+/// parameter (`postconf -X`), so Postfix's default applies again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Assignment {
+    /// The parameter name.
+    pub name: String,
+    /// The value, or `None` for a removal.
+    pub value: Option<String>,
+    /// Where the value is written.
+    pub span: Span,
+}
+
+/// The plan of a main.cf made of `assignments`, applied in order (the last one of a name
+/// wins), read the way [`read`] reads main.cf; master.cf and the maps it names come from
+/// `beside`.
+pub(crate) fn read_assignments(assignments: &[Assignment], beside: Beside<'_>) -> ObservedPlan {
+    let mut main = Params::new();
+    for a in assignments {
+        match &a.value {
+            Some(v) if main.len() < MAX_PARAMS || main.contains_key(&a.name) => {
+                main.insert(
+                    a.name.clone(),
+                    Param {
+                        value: v.clone(),
+                        span: a.span.clone(),
+                    },
+                );
+            }
+            Some(_) => {}
+            None => {
+                main.remove(&a.name);
+            }
+        }
+    }
+    let mut plan = ObservedPlan::default();
+    plan_main(&main, beside, &mut plan);
+    plan
+}
+
+/// The plan of main.cf's parameters `main` (with master.cf and the maps from `beside`).
+fn plan_main(main: &Params, beside: Beside<'_>, plan: &mut ObservedPlan) {
     let no_over = Params::new();
     let mut seen = HashSet::new();
-    let mut ex = Expander::new(&main, &no_over);
+    let mut ex = Expander::new(main, &no_over);
 
     // postconf(5), default_transport: its next hop, when given, beats relayhost.
     let dt = ex.resolve("default_transport");
@@ -648,7 +693,7 @@ fn read_main(primary: &SourceFile, beside: Beside<'_>, plan: &mut ObservedPlan) 
         });
     }
     let over = services.remove(&transport).unwrap_or_default();
-    smtp_settings(&main, &over, beside, &mut seen, plan);
+    smtp_settings(main, &over, beside, &mut seen, plan);
 }
 
 /// Adds a beside file's suppressions and reads it, unless it is binary.

@@ -49,7 +49,7 @@ const TABLE: &[Layer] = &[
     Layer { module: "check", pure: true, uses: &["finding", "net", "relay"], externs: &["ipnet", "serde", "thiserror"] },
     Layer { module: "net", pure: false, uses: &["smtp"], externs: &["hickory_resolver", "rustls", "socket2", "thiserror", "time", "tokio", "webpki_roots", "x509_parser"] },
     Layer { module: "lint", pure: true, uses: &["finding", "mta", "relay"], externs: &["serde", "strsim"] },
-    Layer { module: "mta", pure: true, uses: &["finding", "gen", "relay"], externs: &["serde", "serde_json"] },
+    Layer { module: "mta", pure: true, uses: &["finding", "gen", "relay"], externs: &["saphyr_parser", "serde", "serde_json"] },
     Layer { module: "config", pure: true, uses: &["gen", "relay"], externs: &["serde", "strsim", "thiserror", "toml"] },
     Layer { module: "error", pure: true, uses: &["exit", "gen", "relay"], externs: &["thiserror"] },
     Layer { module: "gen", pure: true, uses: &["relay"], externs: &["serde", "thiserror"] },
@@ -114,6 +114,11 @@ const ONLY_IN: &[(&str, &[&str], &str)] = &[
         "lettre",
         &["smtp/message.rs"],
         "lettre builds the test message and nothing else",
+    ),
+    (
+        "saphyr_parser",
+        &["mta/yaml.rs"],
+        "YAML is parsed in one place, into a tree whose nodes carry file:line:column",
     ),
     (
         "process::exit",

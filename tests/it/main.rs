@@ -6,6 +6,7 @@ mod check_cidr;
 mod check_helo;
 mod ci_scripts;
 mod cli;
+mod containers;
 mod explain;
 mod files;
 mod gen;

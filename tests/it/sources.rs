@@ -350,3 +350,15 @@ fn no_private_note_names_in_code_docs_or_output() {
         "private note names (cite the public source instead): {hits:?}"
     );
 }
+
+#[test]
+fn every_known_image_cites_a_source() {
+    for image in relayctl::mta::images::IMAGES {
+        assert!(
+            check_citation(image.source).is_ok(),
+            "{}: {:?} is not in docs/sources.md",
+            image.id,
+            image.source
+        );
+    }
+}
