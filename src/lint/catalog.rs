@@ -136,6 +136,10 @@ rules! {
         "The credentials are a consumer @gmail.com account: the relay refuses unmanaged accounts.",
         "Authenticate as a user of your Workspace domain, or use IP authentication.",
         "observed relay reply: SMTP relay isn't supported for unmanaged work accounts";
+    UNRESOLVED = "unresolved-value", Note,
+        "A setting holds a placeholder or an unresolved variable (${VAR}, <your-domain>, {{ .Values.x }}): its real value is only known where the file is deployed, so the rules that judge that value do not fire on the placeholder.",
+        "Check the value the placeholder takes at deployment (relayctl lint the rendered file, or run relayctl probe from the host).",
+        "relayctl README: lint";
     RELAY_TOML = "relay-toml-invalid", Error,
         "relay.toml is invalid or describes a setting that cannot work.",
         "Fix the value named in the message.",

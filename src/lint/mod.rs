@@ -68,6 +68,7 @@ pub fn check(o: &ObservedPlan, ctx: &Context) -> Vec<Finding> {
     for family in rules::ALL {
         family(o, &expect, &mut f);
     }
+    rules::drop_judged_placeholders(o, &mut f);
     f
 }
 

@@ -11,6 +11,7 @@ mod routes;
 mod syntax;
 mod timing;
 mod tls;
+mod unresolved;
 
 use super::{Expect, Finding, Rule, Severity};
 use crate::mta::{ObservedPlan, Span};
@@ -29,7 +30,10 @@ pub const ALL: &[Check] = &[
     routes::check,
     egress::check,
     recipients::check,
+    unresolved::check,
 ];
+
+pub use unresolved::drop_judged_placeholders;
 
 /// A finding of `rule` with the catalogue's fix.
 fn catalogue(rule: &Rule, severity: Severity, span: Option<&Span>, message: String) -> Finding {
