@@ -7,6 +7,7 @@ mod check_helo;
 mod ci_scripts;
 mod cli;
 mod containers;
+mod corpus;
 mod explain;
 mod files;
 mod gen;
