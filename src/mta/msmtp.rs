@@ -92,6 +92,7 @@ struct Account {
     port: Option<Located<u16>>,
     tls: Option<Located<bool>>,
     tls_starttls: Option<Located<bool>>,
+    tls_certcheck: Option<Located<bool>>,
     auth: Option<Located<bool>>,
     user: Option<Located<String>>,
     domain: Option<Located<String>>,
@@ -109,6 +110,7 @@ impl Account {
         take(&mut self.port, &other.port);
         take(&mut self.tls, &other.tls);
         take(&mut self.tls_starttls, &other.tls_starttls);
+        take(&mut self.tls_certcheck, &other.tls_certcheck);
         take(&mut self.auth, &other.auth);
         take(&mut self.user, &other.user);
         take(&mut self.domain, &other.domain);
@@ -297,8 +299,9 @@ pub fn read(primary: &SourceFile, beside: Beside<'_>) -> ObservedPlan {
                     format!("`port {}`: not a port number (1-65535)", cmd.arg),
                 ),
             },
-            "tls" | "tls_starttls" => match on_off(&cmd.arg) {
+            "tls" | "tls_starttls" | "tls_certcheck" => match on_off(&cmd.arg) {
                 Some(b) if cmd.name == "tls" => acc.tls = located_at(&span, b),
+                Some(b) if cmd.name == "tls_certcheck" => acc.tls_certcheck = located_at(&span, b),
                 Some(b) => acc.tls_starttls = located_at(&span, b),
                 None => problems.at(
                     (line_no, span.column),
@@ -392,6 +395,9 @@ fn fill(plan: &mut ObservedPlan, acc: &Account) {
             .clone()
             .map(|span| Located::new(TlsMode::Off, span)),
     };
+    // msmtp(1), tls_certcheck: on by default (the trust file or the system's); `off` takes
+    // any certificate.
+    plan.tls_verified = acc.tls_certcheck.clone();
     plan.sasl = acc.auth.clone();
     if let (Some(user), Some(host)) = (&acc.user, &acc.host) {
         plan.credentials.push(Located::new(
@@ -429,6 +435,19 @@ mod tests {
 
     fn at(line: u32, column: u32) -> Span {
         Span::new("msmtprc", line, column)
+    }
+
+    #[test]
+    fn certcheck_off_takes_any_certificate() {
+        let p = parse("account a\nhost smtp-relay.gmail.com\nport 587\ntls on\ntls_certcheck off\nauth on\nuser u@example.org\naccount default : a\n");
+        let v = p.tls_verified.expect("tls_certcheck read");
+        assert_eq!((v.value, v.span.line), (false, 5));
+        let on = parse(
+            "account a\nhost smtp-relay.gmail.com\ntls on\ntls_certcheck on\naccount default : a\n",
+        );
+        assert_eq!(on.tls_verified.map(|v| v.value), Some(true));
+        let unset = parse("account a\nhost smtp-relay.gmail.com\ntls on\naccount default : a\n");
+        assert!(unset.tls_verified.is_none());
     }
 
     #[test]
