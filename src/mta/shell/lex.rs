@@ -281,39 +281,58 @@ fn body_parts(c: &mut Cursor<'_>) -> Vec<Part> {
     let mut lit = String::new();
     let mut lit_at = c.pos();
     while let Some(ch) = c.peek() {
-        match ch {
-            '\\' => {
-                let at = c.pos();
-                c.bump();
-                match c.peek() {
-                    Some(e @ ('$' | '`' | '\\')) => {
-                        c.bump();
-                        push_lit(&mut lit, &mut lit_at, at, e);
-                    }
-                    _ => push_lit(&mut lit, &mut lit_at, at, '\\'),
-                }
-            }
-            '$' | '`' => {
-                flush(&mut parts, &mut lit, lit_at);
-                match dollar(c, 0) {
-                    Some(p) => parts.push(p),
-                    None => {
-                        let at = c.pos();
-                        c.bump();
-                        push_lit(&mut lit, &mut lit_at, at, ch);
-                    }
-                }
-                lit_at = c.pos();
-            }
-            _ => {
-                let at = c.pos();
-                c.bump();
-                push_lit(&mut lit, &mut lit_at, at, ch);
-            }
-        }
+        let escapable = ['$', '`', '\\'];
+        expanding(c, ch, &escapable, false, &mut parts, &mut lit, &mut lit_at);
     }
     flush(&mut parts, &mut lit, lit_at);
     parts
+}
+
+/// One step of expanding text (a here-document line, a double-quoted string) at `ch`:
+/// `\` escapes the characters of `escapable` (and with `continuation` joins two lines),
+/// `$` and `` ` `` expand, anything else is literal.
+fn expanding(
+    c: &mut Cursor<'_>,
+    ch: char,
+    escapable: &[char],
+    continuation: bool,
+    parts: &mut Vec<Part>,
+    lit: &mut String,
+    lit_at: &mut Pos,
+) {
+    match ch {
+        '\\' => {
+            let at = c.pos();
+            c.bump();
+            match c.peek() {
+                Some('\n') if continuation => {
+                    c.bump();
+                }
+                Some(e) if escapable.contains(&e) => {
+                    c.bump();
+                    push_lit(lit, lit_at, at, e);
+                }
+                _ => push_lit(lit, lit_at, at, '\\'),
+            }
+        }
+        '$' | '`' => {
+            flush(parts, lit, *lit_at);
+            match dollar(c, 0) {
+                Some(p) => parts.push(p),
+                None => {
+                    let at = c.pos();
+                    c.bump();
+                    push_lit(lit, lit_at, at, ch);
+                }
+            }
+            *lit_at = c.pos();
+        }
+        _ => {
+            let at = c.pos();
+            c.bump();
+            push_lit(lit, lit_at, at, ch);
+        }
+    }
 }
 
 fn push_lit(lit: &mut String, lit_at: &mut Pos, at: Pos, ch: char) {
@@ -389,36 +408,9 @@ fn word(c: &mut Cursor<'_>) -> Word {
                             c.bump();
                             break;
                         }
-                        '\\' => {
-                            let at = c.pos();
-                            c.bump();
-                            match c.peek() {
-                                Some('\n') => {
-                                    c.bump();
-                                }
-                                Some(e @ ('$' | '`' | '"' | '\\')) => {
-                                    c.bump();
-                                    push_lit(&mut lit, &mut lit_at, at, e);
-                                }
-                                _ => push_lit(&mut lit, &mut lit_at, at, '\\'),
-                            }
-                        }
-                        '$' | '`' => {
-                            flush(&mut parts, &mut lit, lit_at);
-                            match dollar(c, 0) {
-                                Some(p) => parts.push(p),
-                                None => {
-                                    let at = c.pos();
-                                    c.bump();
-                                    push_lit(&mut lit, &mut lit_at, at, q);
-                                }
-                            }
-                            lit_at = c.pos();
-                        }
                         _ => {
-                            let at = c.pos();
-                            c.bump();
-                            push_lit(&mut lit, &mut lit_at, at, q);
+                            let escapable = ['$', '`', '"', '\\'];
+                            expanding(c, q, &escapable, true, &mut parts, &mut lit, &mut lit_at);
                         }
                     }
                 }
